@@ -1,0 +1,28 @@
+#pragma once
+/// The `tta-agent` command line: each command family lives in its own cmd_*.cpp and adds its
+/// subcommands to the app; main() only parses arguments and returns the exit code.
+
+#include <CLI/CLI.hpp>
+
+namespace tta::agent {
+
+/// Exit codes, the same for every command (documented in the README).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,      ///< a runtime failure not listed below
+  kExitUsage = 2,        ///< bad arguments, invalid config, missing input file
+  kExitWrongKey = 3,     ///< the key file does not open the database
+  kExitNoFace = 4,       ///< an image has no usable face
+  kExitBadFrame = 5,     ///< a protocol frame could not be decoded
+  kExitStoreDamaged = 6, ///< the database is corrupt, truncated or from a newer version
+  kExitInsecureKey = 7,  ///< the key file is readable by others or malformed
+};
+
+/// `check-config`
+void add_config_commands(CLI::App& app, int& exit_code);
+/// `init`, `db-check`
+void add_store_commands(CLI::App& app, int& exit_code);
+/// `run`
+void add_run_command(CLI::App& app, int& exit_code);
+
+}  // namespace tta::agent

@@ -1,0 +1,147 @@
+#pragma once
+/// The agent's configuration: one TOML file parsed into one plain struct per module.
+/// `load_config` validates everything and returns every problem at once, so an
+/// administrator fixes a file in one pass. See config/agent.example.toml for every key.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tta/core/result.hpp"
+
+namespace tta::config {
+
+/// Identity of this terminal as registered with the platform (0x0100 fields).
+struct TerminalConfig {
+  std::string phone;            ///< SIM number, up to 16 digits (BCD[8] in the header)
+  std::uint16_t province_id = 0;
+  std::uint16_t city_id = 0;
+  std::string maker_id;         ///< 5 characters
+  std::string model;            ///< up to 20 characters
+  std::string serial;           ///< 7 characters
+  std::string imei;             ///< 15 digits
+  std::uint8_t plate_colour = 0;  ///< 0 = no plate, then `plate` holds the VIN
+  std::string plate;            ///< plate number (UTF-8) or VIN
+  std::string institution_code; ///< 16-character national number of the driving school
+  std::string mode = "vehicle"; ///< "vehicle" or "classroom"
+};
+
+/// The encrypted local store.
+struct StoreConfig {
+  std::filesystem::path database;  ///< SQLCipher database file
+  std::filesystem::path key_file;  ///< 32 random bytes, mode 0600
+};
+
+/// A teaching-area polygon (WGS-84 degrees).
+struct Fence {
+  std::string name;
+  struct Point {
+    double lat_deg = 0;
+    double lon_deg = 0;
+  };
+  std::vector<Point> points;  ///< at least 3, not closed (the last joins the first)
+};
+
+/// GNSS input and teaching areas.
+struct GpsConfig {
+  std::string source;          ///< serial://…, gpsd://…, replay://…
+  std::vector<Fence> fences;   ///< teaching areas; empty = no fence check
+};
+
+/// Cameras and face matching.
+struct FaceConfig {
+  std::string camera;                 ///< v4l2://…, rtsp://…, file://…, dir://…
+  std::filesystem::path models_dir;   ///< where the set-up script put the ONNX models
+  double match_threshold = 0.5;       ///< cosine score at or above which two faces match
+};
+
+/// JT/T 808 training-protocol TCP session to the timing platform.
+struct TcpUplinkConfig {
+  std::string host;
+  std::uint16_t port = 0;
+  bool tls = false;
+  std::filesystem::path ca_file;           ///< with tls: CA bundle to verify the platform
+  std::uint32_t heartbeat_s = 30;
+  std::uint32_t ack_timeout_s = 10;
+  std::uint32_t reconnect_min_s = 1;
+  std::uint32_t reconnect_max_s = 300;
+  std::uint32_t subpacket_bytes = 1000;    ///< body chunk size for split messages (512-1023)
+};
+
+/// HTTPS uplink to the supervision platform.
+struct HttpUplinkConfig {
+  std::string base_url;                    ///< https://… ; empty disables the HTTPS uplink
+  std::string api_version = "1.0.0.e2";
+  std::filesystem::path ca_bundle;         ///< empty: the system's CA store
+  std::filesystem::path client_cert;
+  std::filesystem::path client_key;
+  std::string proxy;
+  std::uint32_t connect_timeout_ms = 5000;
+  std::uint32_t total_timeout_ms = 30000;
+};
+
+struct UplinkConfig {
+  TcpUplinkConfig tcp;
+  HttpUplinkConfig http;
+};
+
+/// Training rules that differ by province (training-rules.md, "configurable").
+struct TrainingConfig {
+  std::uint32_t daily_practical_max_min = 240;
+  std::uint32_t daily_classroom_max_min = 240;
+  std::uint32_t effective_minutes_per_hour = 45;
+  std::uint32_t photo_interval_min = 15;
+  std::uint32_t recheck_interval_min = 30;
+  std::uint32_t ignition_off_stop_min = 5;
+  std::uint32_t coach_auto_logout_min = 150;
+  std::string day_start = "05:00";  ///< allowed training hours, local time (GMT+8)
+  std::string day_end = "22:00";
+};
+
+/// The agent process itself.
+struct AgentConfig {
+  std::string log_level = "info";          ///< trace, debug, info, warn, error
+  std::string control_listen = "127.0.0.1:8808";  ///< host:port or unix:/path
+  std::filesystem::path control_token_file;
+};
+
+/// The whole file.
+struct Config {
+  std::filesystem::path source;  ///< the file it came from
+  TerminalConfig terminal;
+  StoreConfig store;
+  GpsConfig gps;
+  FaceConfig face;
+  UplinkConfig uplink;
+  TrainingConfig training;
+  AgentConfig agent;
+};
+
+/// One problem found in a config file.
+struct Diagnostic {
+  std::filesystem::path file;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+  std::string key_path;  ///< e.g. "uplink.tcp.port"
+  std::string message;
+
+  /// "FILE:LINE:COL: key.path: message"
+  [[nodiscard]] std::string to_string() const;
+};
+
+/// Parse and validate a config file. On failure, the error value carries every problem.
+/// Relative paths in the file are resolved against the file's own directory.
+[[nodiscard]] tl::expected<Config, std::vector<Diagnostic>> load_config(
+    const std::filesystem::path& file);
+
+/// Same as load_config, from text already in memory (`file` names it in diagnostics and
+/// anchors relative paths).
+[[nodiscard]] tl::expected<Config, std::vector<Diagnostic>> parse_config(
+    std::string_view text, const std::filesystem::path& file);
+
+/// One-line summary of a valid config, for `check-config` and the start-up log.
+[[nodiscard]] std::string summary(const Config& cfg);
+
+}  // namespace tta::config

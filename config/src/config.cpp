@@ -1,0 +1,255 @@
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "reader.hpp"
+#include "tta/config/config.hpp"
+#include "tta/core/ids.hpp"
+
+namespace tta::config {
+namespace {
+
+using detail::Diagnostics;
+using detail::Section;
+
+bool all_digits(std::string_view s) {
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+bool has_scheme(std::string_view uri, std::initializer_list<std::string_view> schemes) {
+  for (auto s : schemes) {
+    if (uri.starts_with(s)) return true;
+  }
+  return false;
+}
+
+bool valid_hhmm(std::string_view s) {
+  if (s.size() != 5 || s[2] != ':' || !all_digits(s.substr(0, 2)) || !all_digits(s.substr(3))) {
+    return false;
+  }
+  const int h = (s[0] - '0') * 10 + (s[1] - '0');
+  const int m = (s[3] - '0') * 10 + (s[4] - '0');
+  return h <= 24 && m <= 59 && !(h == 24 && m != 0);
+}
+
+void read_terminal(Section s, TerminalConfig& t) {
+  s.str("phone", t.phone, true);
+  if (!t.phone.empty() && (t.phone.size() > 16 || !all_digits(t.phone))) {
+    s.error("phone", "must be 1 to 16 digits");
+  }
+  s.integer("province_id", t.province_id, 0, 0xFFFF, true);
+  s.integer("city_id", t.city_id, 0, 0xFFFF, true);
+  s.str("maker_id", t.maker_id, true);
+  if (t.maker_id.size() > 5) s.error("maker_id", "must be at most 5 characters");
+  s.str("model", t.model, true);
+  if (t.model.size() > 20) s.error("model", "must be at most 20 characters");
+  s.str("serial", t.serial, true);
+  if (t.serial.size() > 7) s.error("serial", "must be at most 7 characters");
+  s.str("imei", t.imei, true);
+  if (!t.imei.empty() && (t.imei.size() != 15 || !all_digits(t.imei))) {
+    s.error("imei", "must be 15 digits");
+  }
+  s.integer("plate_colour", t.plate_colour, 0, 255);
+  s.str("plate", t.plate, true);
+  s.str("institution_code", t.institution_code, true);
+  if (!t.institution_code.empty()) {
+    if (auto st = validate_national_number(t.institution_code); !st) {
+      s.error("institution_code", st.error().message);
+    }
+  }
+  s.str("mode", t.mode);
+  if (t.mode != "vehicle" && t.mode != "classroom") {
+    s.error("mode", "must be \"vehicle\" or \"classroom\", got \"" + t.mode + "\"");
+  }
+  s.finish();
+}
+
+void read_store(Section s, StoreConfig& st) {
+  s.path("database", st.database, true);
+  s.path("key_file", st.key_file, true);
+  if (!st.database.empty() && st.database == st.key_file) {
+    s.error("key_file", "must not be the database file");
+  }
+  s.finish();
+}
+
+void read_fence(Section s, Fence& f) {
+  s.str("name", f.name, true);
+  const toml::node* pts = s.raw("points");
+  if (pts == nullptr) {
+    s.error("points", "required key is missing");
+  } else if (const toml::array* arr = pts->as_array(); arr == nullptr) {
+    s.error_at(*pts, "points", "must be an array of [lat, lon] pairs");
+  } else {
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& p = *arr->get(i);
+      const toml::array* pair = p.as_array();
+      const std::string key = "points[" + std::to_string(i) + "]";
+      if (pair == nullptr || pair->size() != 2 || !pair->get(0)->is_number() ||
+          !pair->get(1)->is_number()) {
+        s.error_at(p, key, "must be a [lat, lon] pair of numbers");
+        continue;
+      }
+      const double lat = *pair->get(0)->value<double>();
+      const double lon = *pair->get(1)->value<double>();
+      if (!(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180)) {
+        s.error_at(p, key, "latitude must be within ±90 and longitude within ±180 degrees");
+        continue;
+      }
+      f.points.push_back({lat, lon});
+    }
+    if (arr->size() < 3) s.error_at(*pts, "points", "a fence needs at least 3 points");
+  }
+  s.finish();
+}
+
+void read_gps(Section s, GpsConfig& g) {
+  s.str("source", g.source, true);
+  if (!g.source.empty() && !has_scheme(g.source, {"serial://", "gpsd://", "replay://"})) {
+    s.error("source", "must start with serial://, gpsd:// or replay://");
+  }
+  for (Section f : s.tables("fence")) {
+    Fence fence;
+    read_fence(std::move(f), fence);
+    g.fences.push_back(std::move(fence));
+  }
+  s.finish();
+}
+
+void read_face(Section s, FaceConfig& f) {
+  s.str("camera", f.camera, true);
+  if (!f.camera.empty() &&
+      !has_scheme(f.camera, {"v4l2://", "rtsp://", "rtsps://", "file://", "dir://"})) {
+    s.error("camera", "must start with v4l2://, rtsp://, rtsps://, file:// or dir://");
+  }
+  s.path("models_dir", f.models_dir, true);
+  s.real("match_threshold", f.match_threshold, -1.0, 1.0);
+  s.finish();
+}
+
+void read_tcp(Section s, TcpUplinkConfig& t) {
+  s.str("host", t.host, true);
+  s.integer("port", t.port, 1, 65535, true);
+  s.boolean("tls", t.tls);
+  s.path("ca_file", t.ca_file);
+  s.integer("heartbeat_s", t.heartbeat_s, 5, 3600);
+  s.integer("ack_timeout_s", t.ack_timeout_s, 1, 600);
+  s.integer("reconnect_min_s", t.reconnect_min_s, 1, 3600);
+  s.integer("reconnect_max_s", t.reconnect_max_s, 1, 86400);
+  if (t.reconnect_max_s < t.reconnect_min_s) {
+    s.error("reconnect_max_s", "must not be less than reconnect_min_s");
+  }
+  s.integer("subpacket_bytes", t.subpacket_bytes, 256, 1023);
+  s.finish();
+}
+
+void read_http(Section s, HttpUplinkConfig& h) {
+  s.str("base_url", h.base_url);
+  if (!h.base_url.empty() && !h.base_url.starts_with("https://")) {
+    s.error("base_url", "must be an https:// URL (TLS is not optional)");
+  }
+  s.str("api_version", h.api_version);
+  s.path("ca_bundle", h.ca_bundle);
+  s.path("client_cert", h.client_cert);
+  s.path("client_key", h.client_key);
+  if (h.client_cert.empty() != h.client_key.empty()) {
+    s.error(h.client_cert.empty() ? "client_cert" : "client_key",
+            "client_cert and client_key go together");
+  }
+  s.str("proxy", h.proxy);
+  s.integer("connect_timeout_ms", h.connect_timeout_ms, 100, 120000);
+  s.integer("total_timeout_ms", h.total_timeout_ms, 100, 600000);
+  s.finish();
+}
+
+void read_training(Section s, TrainingConfig& t) {
+  s.integer("daily_practical_max_min", t.daily_practical_max_min, 0, 1440);
+  s.integer("daily_classroom_max_min", t.daily_classroom_max_min, 0, 1440);
+  s.integer("effective_minutes_per_hour", t.effective_minutes_per_hour, 1, 60);
+  s.integer("photo_interval_min", t.photo_interval_min, 1, 255);
+  s.integer("recheck_interval_min", t.recheck_interval_min, 1, 65535);
+  s.integer("ignition_off_stop_min", t.ignition_off_stop_min, 0, 255);
+  s.integer("coach_auto_logout_min", t.coach_auto_logout_min, 0, 65535);
+  s.str("day_start", t.day_start);
+  if (!valid_hhmm(t.day_start)) s.error("day_start", "must be HH:MM");
+  s.str("day_end", t.day_end);
+  if (!valid_hhmm(t.day_end)) s.error("day_end", "must be HH:MM");
+  if (valid_hhmm(t.day_start) && valid_hhmm(t.day_end) && t.day_end <= t.day_start) {
+    s.error("day_end", "must be later than day_start");
+  }
+  s.finish();
+}
+
+void read_agent(Section s, AgentConfig& a) {
+  s.str("log_level", a.log_level);
+  if (a.log_level != "trace" && a.log_level != "debug" && a.log_level != "info" &&
+      a.log_level != "warn" && a.log_level != "error") {
+    s.error("log_level", "must be one of trace, debug, info, warn, error");
+  }
+  s.str("control_listen", a.control_listen);
+  if (!a.control_listen.starts_with("unix:") &&
+      a.control_listen.find(':') == std::string::npos) {
+    s.error("control_listen", "must be HOST:PORT or unix:/path");
+  }
+  s.path("control_token_file", a.control_token_file, true);
+  s.finish();
+}
+
+}  // namespace
+
+std::string Diagnostic::to_string() const {
+  return file.string() + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+         key_path + ": " + message;
+}
+
+tl::expected<Config, std::vector<Diagnostic>> parse_config(std::string_view text,
+                                                           const std::filesystem::path& file) {
+  Diagnostics diag(file);
+  toml::table root;
+  try {
+    root = toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    diag.add(e.source(), "(syntax)", std::string(e.description()));
+    return tl::unexpected(diag.take());
+  }
+  Config cfg;
+  cfg.source = file;
+  Section top(diag, &root, "", root.source());
+  read_terminal(top.table("terminal"), cfg.terminal);
+  read_store(top.table("store"), cfg.store);
+  read_gps(top.table("gps"), cfg.gps);
+  read_face(top.table("face"), cfg.face);
+  Section uplink = top.table("uplink");
+  read_tcp(uplink.table("tcp"), cfg.uplink.tcp);
+  read_http(uplink.table("http"), cfg.uplink.http);
+  uplink.finish();
+  read_training(top.table("training"), cfg.training);
+  read_agent(top.table("agent"), cfg.agent);
+  top.finish();
+  if (!diag.empty()) return tl::unexpected(diag.take());
+  return cfg;
+}
+
+tl::expected<Config, std::vector<Diagnostic>> load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return tl::unexpected(std::vector<Diagnostic>{
+        Diagnostic{file, 0, 0, "(file)", "cannot open: " + std::string(std::strerror(errno))}});
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), file);
+}
+
+std::string summary(const Config& cfg) {
+  return cfg.source.string() + ": ok (" + cfg.terminal.mode + " terminal " + cfg.terminal.phone +
+         ", store " + cfg.store.database.string() + ", gnss " + cfg.gps.source + ", " +
+         std::to_string(cfg.gps.fences.size()) + " fence(s), platform " + cfg.uplink.tcp.host +
+         ":" + std::to_string(cfg.uplink.tcp.port) + ")";
+}
+
+}  // namespace tta::config

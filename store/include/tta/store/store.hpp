@@ -1,0 +1,209 @@
+#pragma once
+/// The encrypted local store: the only code that touches SQLCipher.
+///
+/// Everything the terminal makes is written here first (a write that returned is on disk:
+/// WAL with synchronous=FULL) and leaves through the outbox. The database is encrypted with
+/// a 32-byte raw key read from a 0600 key file; the key is never logged.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tta/config/config.hpp"
+#include "tta/core/result.hpp"
+
+namespace tta::store {
+
+/// The schema version this build creates and understands.
+int current_schema_version();
+
+enum class Role { coach, student };
+
+/// A coach or student enrolled on this terminal.
+struct Person {
+  std::int64_t id = 0;
+  Role role = Role::student;
+  std::string national_no;    ///< 16-character national number
+  std::string id_card;        ///< 18-character ID-card number
+  std::string name;           ///< UTF-8
+  std::string licence_class;  ///< e.g. "C1" (taught, for coaches; trained for, for students)
+  std::vector<std::uint8_t> face_template;
+  std::vector<std::uint8_t> enrol_photo_jpeg;
+};
+
+/// One student's training from login to logout (a class ID).
+struct TrainingSession {
+  std::int64_t id = 0;
+  std::uint32_t class_id = 0;
+  std::string mode = "vehicle";  ///< "vehicle" or "classroom"
+  std::string student_no;
+  std::string coach_no;          ///< empty in classroom mode
+  std::string course_code;       ///< 10 digits
+  std::int64_t started_ms = 0;
+  std::optional<std::int64_t> ended_ms;
+};
+
+/// One training minute (0x0203). Anything the terminal did not have stays nullopt.
+struct MinuteRecord {
+  std::string record_no;  ///< 26 characters: terminal no. + YYMMDD + sequence
+  std::int64_t session_id = 0;
+  std::int64_t minute_ms = 0;  ///< start of the minute, Unix ms UTC
+  std::uint8_t status = 0;     ///< 0 normal, 1 abnormal
+  std::optional<std::uint16_t> max_speed_dkmh;     ///< 0.1 km/h, satellite
+  std::optional<std::uint16_t> mileage_hm;         ///< 0.1 km in this minute
+  std::optional<std::int32_t> lat_e6;
+  std::optional<std::int32_t> lon_e6;
+  std::optional<std::uint16_t> gnss_speed_dkmh;
+  std::optional<std::uint16_t> sensor_speed_dkmh;
+  std::optional<std::uint16_t> heading_deg;
+  std::optional<std::uint32_t> odometer_hm;
+  std::optional<std::uint16_t> engine_rpm;
+  std::optional<std::int64_t> gnss_time_ms;
+  std::string flags;  ///< comma-separated rule and anti-cheat reasons
+  bool counted = true;
+
+  friend bool operator==(const MinuteRecord&, const MinuteRecord&) = default;
+};
+
+/// An evidence photo (JPEG) with what travels with it in 0x0305.
+struct Photo {
+  std::string photo_no;  ///< 10 digits
+  std::string person_no;
+  std::uint32_t class_id = 0;
+  std::uint8_t event = 0;
+  std::uint8_t size_code = 1;
+  std::int64_t taken_ms = 0;
+  std::optional<std::uint8_t> confidence;  ///< face-match confidence 0-100
+  std::optional<std::int32_t> lat_e6;
+  std::optional<std::int32_t> lon_e6;
+  std::vector<std::uint8_t> jpeg;
+};
+
+enum class OutboxState { queued, in_flight, acked, refused };
+
+/// Something to deliver, keyed by its natural idempotency key (record no., photo no., …).
+struct OutboxEntry {
+  std::int64_t id = 0;
+  std::string kind;  ///< e.g. "tcp.0203", "http.classrecord"
+  std::string key;   ///< unique within `kind`
+  std::vector<std::uint8_t> payload;
+  OutboxState state = OutboxState::queued;
+  std::int32_t attempts = 0;
+  std::int64_t next_attempt_ms = 0;
+  std::string last_error;
+  std::int64_t created_ms = 0;
+};
+
+struct OutboxCounts {
+  std::int64_t queued = 0;
+  std::int64_t in_flight = 0;
+  std::int64_t acked = 0;
+  std::int64_t refused = 0;
+};
+
+struct LoggedEvent {
+  std::int64_t seq = 0;
+  std::int64_t at_ms = 0;
+  std::string kind;
+  std::string detail;
+};
+
+/// How to open; the defaults are what the agent uses.
+struct OpenOptions {
+  bool create = false;  ///< create key file and database when absent (`tta-agent init`)
+  /// Stop migrating at this version (tests build old-schema files with it).
+  int migrate_to = 0;   ///< 0 = current
+};
+
+/// An open, migrated, encrypted database. Move-only; one per process.
+class Store {
+ public:
+  /// Open the store. Errors: Errc::permission (key file readable by others, or malformed),
+  /// Errc::not_found (no database and !create), Errc::wrong_key (the key does not open it;
+  /// the file is left untouched), Errc::corrupt (damaged or truncated file; never repaired),
+  /// Errc::incompatible (schema newer than this build).
+  static Result<Store> open(const config::StoreConfig& cfg, OpenOptions opts = {});
+
+  /// Benchmarks only: the same schema in an UNENCRYPTED file, to measure what encryption costs.
+  static Result<Store> open_unencrypted_for_benchmark(const std::filesystem::path& database);
+
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  [[nodiscard]] Result<int> schema_version();
+  /// PRAGMA integrity_check: "ok", or the problems it lists.
+  [[nodiscard]] Result<std::string> integrity_check();
+  /// cipher parameters in force, e.g. "aes-256-cbc, page 4096, hmac on"
+  [[nodiscard]] Result<std::string> cipher_summary();
+
+  // People
+  [[nodiscard]] Result<std::int64_t> add_person(const Person& p, std::int64_t now_ms);
+  [[nodiscard]] Result<std::optional<Person>> find_person(std::string_view national_no);
+  [[nodiscard]] Result<std::vector<Person>> people();
+  /// Replace a person's face template; the old one stays in the enrolment history.
+  [[nodiscard]] Status update_face(std::int64_t person_id, const std::vector<std::uint8_t>& templ,
+                                   const std::vector<std::uint8_t>& photo_jpeg,
+                                   std::int64_t now_ms);
+  [[nodiscard]] Result<std::int64_t> face_history_count(std::int64_t person_id);
+
+  // Training sessions and minutes
+  [[nodiscard]] Result<std::int64_t> begin_session(const TrainingSession& s);
+  [[nodiscard]] Status end_session(std::int64_t session_id, std::int64_t ended_ms);
+  [[nodiscard]] Result<std::optional<TrainingSession>> find_session(std::int64_t session_id);
+  /// Store a minute and its outbox entry in one transaction: both or neither.
+  [[nodiscard]] Status add_minute(const MinuteRecord& m, const OutboxEntry& out);
+  [[nodiscard]] Result<std::optional<MinuteRecord>> find_minute(std::string_view record_no);
+  [[nodiscard]] Result<std::vector<std::string>> minute_record_numbers();
+
+  // Photos
+  [[nodiscard]] Status add_photo(const Photo& p, const OutboxEntry& out);
+  [[nodiscard]] Result<std::optional<Photo>> find_photo(std::string_view photo_no);
+
+  // Outbox
+  /// Queue an entry. Same (kind, key) with the same payload again: returns the existing id.
+  /// Same key with a different payload: Errc::already_exists (the platform must never see
+  /// two contents under one key).
+  [[nodiscard]] Result<std::int64_t> enqueue(const OutboxEntry& e, std::int64_t now_ms);
+  /// Entries to send now: queued ones due, and in-flight ones whose lease ran out (a crash
+  /// mid-send), oldest first.
+  [[nodiscard]] Result<std::vector<OutboxEntry>> due(std::int64_t now_ms, int limit);
+  [[nodiscard]] Status mark_in_flight(std::int64_t id, std::int64_t now_ms,
+                                      std::int64_t lease_until_ms);
+  [[nodiscard]] Status mark_acked(std::int64_t id, std::int64_t now_ms);
+  [[nodiscard]] Status mark_retry(std::int64_t id, std::int64_t now_ms,
+                                  std::int64_t next_attempt_ms, std::string_view error);
+  [[nodiscard]] Status mark_refused(std::int64_t id, std::int64_t now_ms, std::string_view reason);
+  /// Put a refused entry back in the queue (an administrator's retry).
+  [[nodiscard]] Status requeue(std::int64_t id, std::int64_t now_ms);
+  [[nodiscard]] Result<std::optional<OutboxEntry>> outbox_entry(std::int64_t id);
+  [[nodiscard]] Result<std::vector<OutboxEntry>> refused_entries();
+  [[nodiscard]] Result<OutboxCounts> outbox_counts();
+
+  // Platform parameters (0x8501) and other small settings
+  [[nodiscard]] Status set_param(std::string_view name, std::string_view value,
+                                 std::int64_t now_ms);
+  [[nodiscard]] Result<std::optional<std::string>> param(std::string_view name);
+
+  // Append-only event log
+  [[nodiscard]] Status log_event(std::string_view kind, std::string_view detail,
+                                 std::int64_t at_ms);
+  [[nodiscard]] Result<std::vector<LoggedEvent>> events_since(std::int64_t seq, int limit);
+
+  /// Testing hook: cap the database at `pages` pages so a write fails as on a full disk.
+  [[nodiscard]] Status limit_pages_for_test(std::int64_t pages);
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// `tta-agent init`: create the key file (0600, 32 random bytes) if absent and the database
+/// if absent, then open and migrate. Running it again changes nothing.
+[[nodiscard]] Status init_store(const config::StoreConfig& cfg);
+
+}  // namespace tta::store

@@ -1,0 +1,124 @@
+#include "schema.hpp"
+
+#include <array>
+
+namespace tta::store::schema {
+namespace {
+
+// SQLCipher 3.4.1 is SQLite 3.15: no UPSERT, no RETURNING, no window functions.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE people (
+  id              INTEGER PRIMARY KEY,
+  role            TEXT NOT NULL CHECK (role IN ('coach', 'student')),
+  national_no     TEXT NOT NULL UNIQUE,
+  id_card         TEXT NOT NULL,
+  name            TEXT NOT NULL,
+  licence_class   TEXT NOT NULL,
+  face_template   BLOB,
+  enrol_photo     BLOB,
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL
+);
+
+CREATE TABLE training_sessions (
+  id              INTEGER PRIMARY KEY,
+  class_id        INTEGER NOT NULL,
+  mode            TEXT NOT NULL CHECK (mode IN ('vehicle', 'classroom')),
+  student_no      TEXT NOT NULL,
+  coach_no        TEXT,
+  course_code     TEXT NOT NULL,
+  started_ms      INTEGER NOT NULL,
+  ended_ms        INTEGER,
+  UNIQUE (class_id, student_no)
+);
+
+-- One training minute (0x0203). Values the terminal did not have are NULL, never 0.
+CREATE TABLE minutes (
+  record_no       TEXT PRIMARY KEY,
+  session_id      INTEGER NOT NULL REFERENCES training_sessions(id),
+  minute_ms       INTEGER NOT NULL,
+  status          INTEGER NOT NULL CHECK (status IN (0, 1)),
+  max_speed_dkmh  INTEGER,
+  mileage_hm      INTEGER,
+  lat_e6          INTEGER,
+  lon_e6          INTEGER,
+  gnss_speed_dkmh INTEGER,
+  sensor_speed_dkmh INTEGER,
+  heading_deg     INTEGER,
+  odometer_hm     INTEGER,
+  engine_rpm      INTEGER,
+  gnss_time_ms    INTEGER,
+  flags           TEXT NOT NULL DEFAULT '',
+  counted         INTEGER NOT NULL CHECK (counted IN (0, 1))
+);
+
+CREATE TABLE photos (
+  photo_no        TEXT PRIMARY KEY,
+  person_no       TEXT NOT NULL,
+  class_id        INTEGER NOT NULL,
+  event           INTEGER NOT NULL,
+  size_code       INTEGER NOT NULL,
+  taken_ms        INTEGER NOT NULL,
+  confidence      INTEGER,
+  lat_e6          INTEGER,
+  lon_e6          INTEGER,
+  jpeg            BLOB NOT NULL
+);
+
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  kind            TEXT NOT NULL,
+  idem_key        TEXT NOT NULL,
+  payload         BLOB NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('queued', 'in_flight', 'acked', 'refused')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  last_error      TEXT NOT NULL DEFAULT '',
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL,
+  UNIQUE (kind, idem_key)
+);
+
+CREATE TABLE platform_params (
+  name            TEXT PRIMARY KEY,
+  value           TEXT NOT NULL,
+  updated_ms      INTEGER NOT NULL
+);
+
+CREATE TABLE event_log (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms           INTEGER NOT NULL,
+  kind            TEXT NOT NULL,
+  detail          TEXT NOT NULL
+);
+)sql";
+
+// v2: the event log becomes append-only, enrolment history is kept, and the queries the
+// forwarder runs every second get indexes.
+constexpr std::string_view kV2 = R"sql(
+CREATE TRIGGER event_log_no_update BEFORE UPDATE ON event_log
+BEGIN SELECT RAISE(ABORT, 'event_log is append-only'); END;
+CREATE TRIGGER event_log_no_delete BEFORE DELETE ON event_log
+BEGIN SELECT RAISE(ABORT, 'event_log is append-only'); END;
+
+CREATE TABLE face_templates (
+  id              INTEGER PRIMARY KEY,
+  person_id       INTEGER NOT NULL REFERENCES people(id),
+  template        BLOB NOT NULL,
+  photo           BLOB,
+  created_ms      INTEGER NOT NULL
+);
+INSERT INTO face_templates (person_id, template, photo, created_ms)
+  SELECT id, face_template, enrol_photo, updated_ms FROM people WHERE face_template IS NOT NULL;
+
+CREATE INDEX outbox_due ON outbox (state, next_attempt_ms);
+CREATE INDEX minutes_session ON minutes (session_id, minute_ms);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{{1, kV1}, {2, kV2}}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace tta::store::schema

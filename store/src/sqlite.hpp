@@ -1,0 +1,85 @@
+#pragma once
+// Thin RAII over the SQLCipher C API, private to the store. Every failing call becomes an
+// Error whose kind follows the SQLite result code.
+
+#define SQLITE_HAS_CODEC 1
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tta/core/result.hpp"
+
+namespace tta::store::sql {
+
+/// Map a SQLite result code and message to an Error.
+Error error_from(int rc, std::string_view message);
+
+class Db {
+ public:
+  Db() = default;
+  explicit Db(sqlite3* h) : h_(h) {}
+  Db(Db&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+  Db& operator=(Db&& o) noexcept {
+    if (this != &o) {
+      close();
+      h_ = std::exchange(o.h_, nullptr);
+    }
+    return *this;
+  }
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db() { close(); }
+
+  [[nodiscard]] sqlite3* get() const { return h_; }
+  void close();
+  /// Run SQL with no results (may hold several statements).
+  [[nodiscard]] Status exec(std::string_view sql);
+  /// The last error of this connection as an Error.
+  [[nodiscard]] Error last_error(int rc) const;
+
+ private:
+  sqlite3* h_ = nullptr;
+};
+
+class Stmt {
+ public:
+  static Result<Stmt> prepare(const Db& db, std::string_view sql);
+  Stmt(Stmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)), db_(o.db_) {}
+  Stmt& operator=(Stmt&&) = delete;
+  Stmt(const Stmt&) = delete;
+  ~Stmt() {
+    if (s_) sqlite3_finalize(s_);
+  }
+
+  Stmt& bind(int i, std::int64_t v);
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind(int i, std::span<const std::uint8_t> v);
+  Stmt& bind_null(int i);
+  template <typename T>
+  Stmt& bind(int i, const std::optional<T>& v) {
+    if (v) return bind(i, static_cast<std::int64_t>(*v));
+    return bind_null(i);
+  }
+
+  /// Step once: true when a row is ready, false when done.
+  [[nodiscard]] Result<bool> step();
+  /// Step to completion, expecting no rows.
+  [[nodiscard]] Status run();
+
+  [[nodiscard]] std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
+  [[nodiscard]] std::optional<std::int64_t> opt_i64(int col) const;
+  [[nodiscard]] std::string text(int col) const;
+  [[nodiscard]] std::vector<std::uint8_t> blob(int col) const;
+
+ private:
+  Stmt(sqlite3_stmt* s, sqlite3* db) : s_(s), db_(db) {}
+  sqlite3_stmt* s_ = nullptr;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace tta::store::sql

@@ -1,0 +1,823 @@
+#include "tta/store/store.hpp"
+
+#include <cstring>
+#include <fstream>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <sys/stat.h>
+
+#include "schema.hpp"
+#include "sqlite.hpp"
+#include "tta/core/hex.hpp"
+#include "tta/core/secure_file.hpp"
+
+namespace tta::store {
+namespace fs = std::filesystem;
+using sql::Db;
+using sql::Stmt;
+
+namespace {
+
+constexpr std::size_t kKeyBytes = 32;
+// Cipher parameters are set explicitly so the file stays readable by later SQLCipher
+// versions (4.x needs the same values, or cipher_compatibility = 3).
+constexpr int kCipherPageSize = 4096;
+constexpr std::string_view kCipherPragmas =
+    "PRAGMA cipher = 'aes-256-cbc';"
+    "PRAGMA kdf_iter = 64000;"
+    "PRAGMA fast_kdf_iter = 2;"
+    "PRAGMA cipher_page_size = 4096;"
+    "PRAGMA cipher_use_hmac = ON;";
+
+/// Wipes a secret on scope exit.
+struct Secret {
+  std::vector<std::uint8_t> bytes;
+  std::string text;
+  ~Secret() {
+    if (!bytes.empty()) OPENSSL_cleanse(bytes.data(), bytes.size());
+    if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+  }
+};
+
+// A short fingerprint of the key, kept beside the database, so that a failed open can tell
+// "wrong key" from "damaged file". It is a hash of the key, useless to an attacker.
+fs::path keyid_path(const fs::path& db) { return fs::path(db.string() + ".keyid"); }
+
+std::string key_fingerprint(const std::vector<std::uint8_t>& key) {
+  static constexpr std::string_view kDomain = "tta-store-key-id-v1";
+  std::vector<std::uint8_t> buf(kDomain.begin(), kDomain.end());
+  buf.insert(buf.end(), key.begin(), key.end());
+  std::uint8_t digest[SHA256_DIGEST_LENGTH];
+  SHA256(buf.data(), buf.size(), digest);
+  OPENSSL_cleanse(buf.data(), buf.size());
+  return to_hex(std::span<const std::uint8_t>(digest, 8));
+}
+
+std::optional<std::string> read_keyid(const fs::path& db) {
+  std::ifstream in(keyid_path(db));
+  std::string s;
+  if (in >> s) return s;
+  return std::nullopt;
+}
+
+Status write_keyid(const fs::path& db, const std::vector<std::uint8_t>& key) {
+  const std::string fp = key_fingerprint(key) + "\n";
+  auto st = write_secret_file(keyid_path(db), std::vector<std::uint8_t>(fp.begin(), fp.end()));
+  if (!st && st.error().code == Errc::already_exists) return ok();
+  return st;
+}
+
+Result<std::vector<std::uint8_t>> load_key(const fs::path& key_file) {
+  auto key = read_secret_file(key_file);
+  if (!key) return fail(key.error());
+  if (key->size() != kKeyBytes) {
+    const auto n = key->size();
+    OPENSSL_cleanse(key->data(), key->size());
+    return fail(Errc::permission, key_file.string() + " must hold exactly 32 bytes, it holds " +
+                                      std::to_string(n) + "; it is not a tta key file");
+  }
+  return key;
+}
+
+const char* role_name(Role r) { return r == Role::coach ? "coach" : "student"; }
+Role role_from(std::string_view s) { return s == "coach" ? Role::coach : Role::student; }
+
+OutboxState state_from(std::string_view s) {
+  if (s == "in_flight") return OutboxState::in_flight;
+  if (s == "acked") return OutboxState::acked;
+  if (s == "refused") return OutboxState::refused;
+  return OutboxState::queued;
+}
+
+template <typename T>
+std::optional<T> narrow(std::optional<std::int64_t> v) {
+  if (!v) return std::nullopt;
+  return static_cast<T>(*v);
+}
+
+}  // namespace
+
+struct Store::Impl {
+  Db db;
+  fs::path path;
+
+  /// Run `body` inside BEGIN IMMEDIATE … COMMIT; roll back on any failure.
+  template <typename F>
+  Status transaction(F&& body) {
+    if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st;
+    Status st = body();
+    if (st) st = db.exec("COMMIT");
+    if (!st) {
+      // A failed COMMIT (disk full) may already have rolled back; ROLLBACK is then a no-op.
+      if (sqlite3_get_autocommit(db.get()) == 0) (void)db.exec("ROLLBACK");
+      return st;
+    }
+    return ok();
+  }
+
+  Result<std::int64_t> scalar(std::string_view q) {
+    auto s = Stmt::prepare(db, q);
+    if (!s) return fail(s.error());
+    auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) return fail(Errc::internal, "no row for: " + std::string(q));
+    return s->i64(0);
+  }
+
+  Status insert_outbox(const OutboxEntry& e, std::int64_t now_ms) {
+    auto s = Stmt::prepare(db,
+                           "INSERT INTO outbox (kind, idem_key, payload, state, attempts, "
+                           "next_attempt_ms, last_error, created_ms, updated_ms) "
+                           "VALUES (?, ?, ?, 'queued', 0, ?, '', ?, ?)");
+    if (!s) return fail(s.error());
+    s->bind(1, e.kind).bind(2, e.key).bind(3, std::span<const std::uint8_t>(e.payload));
+    s->bind(4, e.next_attempt_ms).bind(5, now_ms).bind(6, now_ms);
+    if (auto st = s->run(); !st) {
+      if (st.error().code == Errc::already_exists) {
+        return fail(Errc::already_exists,
+                    "outbox already holds " + e.kind + " with key " + e.key);
+      }
+      return st;
+    }
+    return ok();
+  }
+
+  Status set_state(std::int64_t id, std::string_view sql_set, std::int64_t now_ms,
+                   std::int64_t a, std::string_view text) {
+    auto s = Stmt::prepare(db, std::string("UPDATE outbox SET ") + std::string(sql_set) +
+                                   ", updated_ms = ?3 WHERE id = ?4");
+    if (!s) return fail(s.error());
+    s->bind(1, a).bind(2, text).bind(3, now_ms).bind(4, id);
+    if (auto st = s->run(); !st) return st;
+    if (sqlite3_changes(db.get()) != 1) {
+      return fail(Errc::not_found, "no outbox entry " + std::to_string(id));
+    }
+    return ok();
+  }
+
+  static OutboxEntry read_outbox(const Stmt& s) {
+    OutboxEntry e;
+    e.id = s.i64(0);
+    e.kind = s.text(1);
+    e.key = s.text(2);
+    e.payload = s.blob(3);
+    e.state = state_from(s.text(4));
+    e.attempts = static_cast<std::int32_t>(s.i64(5));
+    e.next_attempt_ms = s.i64(6);
+    e.last_error = s.text(7);
+    e.created_ms = s.i64(8);
+    return e;
+  }
+};
+
+int current_schema_version() { return schema::migrations().back().version; }
+
+namespace {
+
+/// Open a connection on an existing or new file, key it, and prove the key works.
+Result<Db> open_keyed(const fs::path& path, const std::vector<std::uint8_t>* key, bool create) {
+  const bool existed = fs::exists(path);
+  if (existed) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec) return fail(Errc::io, path.string() + ": " + ec.message());
+    if (size == 0) {
+      return fail(Errc::corrupt, path.string() +
+                                     " is empty (0 bytes): not a tta database. It was left as "
+                                     "it is; move it away to start a new one.");
+    }
+    if (size % kCipherPageSize != 0) {
+      return fail(Errc::corrupt, path.string() + " is truncated or damaged: " +
+                                     std::to_string(size) + " bytes is not a whole number of " +
+                                     std::to_string(kCipherPageSize) +
+                                     "-byte pages. It was left as it is.");
+    }
+  } else if (!create) {
+    return fail(Errc::not_found,
+                path.string() + " does not exist; run `tta-agent init --config FILE` first");
+  }
+  sqlite3* h = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
+                    SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &h, flags, nullptr);
+  Db db(h);
+  if (rc != SQLITE_OK) {
+    return fail(sql::error_from(rc, h ? sqlite3_errmsg(h) : "cannot open").context(path.string()));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  if (key != nullptr) {
+    Secret raw;
+    raw.text = "x'" + to_hex(*key) + "'";
+    if (sqlite3_key(db.get(), raw.text.data(), static_cast<int>(raw.text.size())) != SQLITE_OK) {
+      return fail(Errc::internal, "sqlite3_key failed: is this SQLCipher?");
+    }
+    if (auto st = db.exec(kCipherPragmas); !st) return fail(st.error().context("cipher settings"));
+  }
+  // The first read proves the key: SQLCipher authenticates page 1 with its HMAC.
+  if (auto st = db.exec("SELECT count(*) FROM sqlite_master"); !st) {
+    if (st.error().code != Errc::wrong_key) return fail(st.error().context(path.string()));
+    if (key != nullptr) {
+      const auto known = read_keyid(path);
+      if (known && *known == key_fingerprint(*key)) {
+        return fail(Errc::corrupt, path.string() +
+                                       " is damaged: its first page fails authentication with "
+                                       "the right key. It was left as it is.");
+      }
+    }
+    return fail(Errc::wrong_key,
+                "the key does not match " + path.string() +
+                    " (the file was not changed); use the key file it was created with");
+  }
+  return db;
+}
+
+Status migrate(Db& db, int target) {
+  auto s = Stmt::prepare(db, "PRAGMA user_version");
+  if (!s) return fail(s.error());
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  const int have = static_cast<int>(s->i64(0));
+  const int newest = current_schema_version();
+  if (have > newest) {
+    return fail(Errc::incompatible, "schema version " + std::to_string(have) +
+                                        " is newer than this tta understands (" +
+                                        std::to_string(newest) +
+                                        "); upgrade tta. The file was not changed.");
+  }
+  for (const auto& m : schema::migrations()) {
+    if (m.version <= have || m.version > target) continue;
+    std::string sql = "BEGIN IMMEDIATE;";
+    sql += m.sql;
+    sql += "PRAGMA user_version = " + std::to_string(m.version) + ";COMMIT;";
+    if (auto st = db.exec(sql); !st) {
+      (void)db.exec("ROLLBACK");
+      return fail(st.error().context("migrating to schema " + std::to_string(m.version)));
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+
+Result<Store> Store::open(const config::StoreConfig& cfg, OpenOptions opts) {
+  const fs::path& path = cfg.database;
+  std::vector<std::uint8_t> key_bytes;
+  {
+    auto key = load_key(cfg.key_file);
+    if (!key && key.error().code == Errc::not_found && !opts.create) {
+      return fail(Errc::not_found, key.error().message +
+                                       "; run `tta-agent init --config FILE` to create it");
+    }
+    if (!key) return fail(key.error());
+    key_bytes = std::move(*key);
+  }
+  Secret guard;
+  guard.bytes = key_bytes;
+  OPENSSL_cleanse(key_bytes.data(), key_bytes.size());
+  const bool existed = fs::exists(path);
+  auto db = open_keyed(path, &guard.bytes, opts.create);
+  if (!db) return fail(db.error());
+  // Only now that the key is proven may anything be written.
+  if (auto st = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                         "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+      !st) {
+    return fail(st.error().context(path.string()));
+  }
+  if (auto st = migrate(*db, opts.migrate_to > 0 ? opts.migrate_to : current_schema_version());
+      !st) {
+    return fail(st.error().context(path.string()));
+  }
+  if (!existed || !read_keyid(path)) {
+    if (auto st = write_keyid(path, guard.bytes); !st) return fail(st.error());
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->db = std::move(*db);
+  impl->path = path;
+  return Store(std::move(impl));
+}
+
+Result<Store> Store::open_unencrypted_for_benchmark(const fs::path& database) {
+  auto db = open_keyed(database, nullptr, true);
+  if (!db) return fail(db.error());
+  if (auto st = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                         "PRAGMA foreign_keys = ON; PRAGMA page_size = 4096;");
+      !st) {
+    return fail(st.error());
+  }
+  if (auto st = migrate(*db, current_schema_version()); !st) return fail(st.error());
+  auto impl = std::make_unique<Impl>();
+  impl->db = std::move(*db);
+  impl->path = database;
+  return Store(std::move(impl));
+}
+
+Status init_store(const config::StoreConfig& cfg) {
+  if (!fs::exists(cfg.key_file)) {
+    if (fs::exists(cfg.database)) {
+      return fail(Errc::wrong_key, cfg.database.string() + " exists but its key file " +
+                                       cfg.key_file.string() +
+                                       " does not; refusing to make a new key for it");
+    }
+    std::error_code ec;
+    fs::create_directories(cfg.key_file.parent_path(), ec);
+    auto key = random_bytes(kKeyBytes);
+    if (!key) return fail(key.error());
+    Secret guard;
+    guard.bytes = std::move(*key);
+    if (auto st = write_secret_file(cfg.key_file, guard.bytes); !st) return st;
+  }
+  std::error_code ec;
+  fs::create_directories(cfg.database.parent_path(), ec);
+  auto store = Store::open(cfg, OpenOptions{.create = true, .migrate_to = 0});
+  if (!store) return fail(store.error());
+  return ok();
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() = default;
+
+Result<int> Store::schema_version() {
+  auto v = impl_->scalar("PRAGMA user_version");
+  if (!v) return fail(v.error());
+  return static_cast<int>(*v);
+}
+
+Result<std::string> Store::integrity_check() {
+  auto s = Stmt::prepare(impl_->db, "PRAGMA integrity_check");
+  if (!s) return fail(s.error());
+  std::string out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return fail(row.error().context("integrity check of " + impl_->path.string()));
+    if (!*row) break;
+    if (!out.empty()) out += "; ";
+    out += s->text(0);
+  }
+  return out;
+}
+
+Result<std::string> Store::cipher_summary() {
+  auto s = Stmt::prepare(impl_->db, "PRAGMA cipher_version");
+  if (!s) return fail(s.error());
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  const std::string version = *row ? s->text(0) : "unknown";
+  return "SQLCipher " + version + ", aes-256-cbc, HMAC-SHA1 per page, " +
+         std::to_string(kCipherPageSize) + "-byte pages, raw 256-bit key";
+}
+
+Result<std::int64_t> Store::add_person(const Person& p, std::int64_t now_ms) {
+  std::int64_t id = 0;
+  auto st = impl_->transaction([&]() -> Status {
+    auto s = Stmt::prepare(impl_->db,
+                           "INSERT INTO people (role, national_no, id_card, name, licence_class, "
+                           "face_template, enrol_photo, created_ms, updated_ms) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return fail(s.error());
+    s->bind(1, role_name(p.role)).bind(2, p.national_no).bind(3, p.id_card).bind(4, p.name);
+    s->bind(5, p.licence_class);
+    if (p.face_template.empty()) {
+      s->bind_null(6);
+    } else {
+      s->bind(6, std::span<const std::uint8_t>(p.face_template));
+    }
+    if (p.enrol_photo_jpeg.empty()) {
+      s->bind_null(7);
+    } else {
+      s->bind(7, std::span<const std::uint8_t>(p.enrol_photo_jpeg));
+    }
+    s->bind(8, now_ms).bind(9, now_ms);
+    if (auto r = s->run(); !r) {
+      if (r.error().code == Errc::already_exists) {
+        return fail(Errc::already_exists, "a person with national number " + p.national_no +
+                                              " is already enrolled");
+      }
+      return r;
+    }
+    id = sqlite3_last_insert_rowid(impl_->db.get());
+    if (!p.face_template.empty()) {
+      auto h = Stmt::prepare(impl_->db,
+                             "INSERT INTO face_templates (person_id, template, photo, created_ms) "
+                             "VALUES (?, ?, ?, ?)");
+      if (!h) return fail(h.error());
+      h->bind(1, id).bind(2, std::span<const std::uint8_t>(p.face_template));
+      h->bind(3, std::span<const std::uint8_t>(p.enrol_photo_jpeg)).bind(4, now_ms);
+      return h->run();
+    }
+    return ok();
+  });
+  if (!st) return fail(st.error());
+  return id;
+}
+
+namespace {
+constexpr std::string_view kPersonCols =
+    "SELECT id, role, national_no, id_card, name, licence_class, face_template, enrol_photo "
+    "FROM people";
+Person read_person(const Stmt& s) {
+  Person p;
+  p.id = s.i64(0);
+  p.role = role_from(s.text(1));
+  p.national_no = s.text(2);
+  p.id_card = s.text(3);
+  p.name = s.text(4);
+  p.licence_class = s.text(5);
+  p.face_template = s.blob(6);
+  p.enrol_photo_jpeg = s.blob(7);
+  return p;
+}
+}  // namespace
+
+Result<std::optional<Person>> Store::find_person(std::string_view national_no) {
+  auto s = Stmt::prepare(impl_->db, std::string(kPersonCols) + " WHERE national_no = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, national_no);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<Person>();
+  return std::optional<Person>(read_person(*s));
+}
+
+Result<std::vector<Person>> Store::people() {
+  auto s = Stmt::prepare(impl_->db, std::string(kPersonCols) + " ORDER BY role, national_no");
+  if (!s) return fail(s.error());
+  std::vector<Person> out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(read_person(*s));
+  }
+  return out;
+}
+
+Status Store::update_face(std::int64_t person_id, const std::vector<std::uint8_t>& templ,
+                          const std::vector<std::uint8_t>& photo_jpeg, std::int64_t now_ms) {
+  return impl_->transaction([&]() -> Status {
+    auto s = Stmt::prepare(impl_->db,
+                           "UPDATE people SET face_template = ?, enrol_photo = ?, updated_ms = ? "
+                           "WHERE id = ?");
+    if (!s) return fail(s.error());
+    s->bind(1, std::span<const std::uint8_t>(templ))
+        .bind(2, std::span<const std::uint8_t>(photo_jpeg))
+        .bind(3, now_ms)
+        .bind(4, person_id);
+    if (auto r = s->run(); !r) return r;
+    if (sqlite3_changes(impl_->db.get()) != 1) {
+      return fail(Errc::not_found, "no person with id " + std::to_string(person_id));
+    }
+    auto h = Stmt::prepare(impl_->db,
+                           "INSERT INTO face_templates (person_id, template, photo, created_ms) "
+                           "VALUES (?, ?, ?, ?)");
+    if (!h) return fail(h.error());
+    h->bind(1, person_id).bind(2, std::span<const std::uint8_t>(templ));
+    h->bind(3, std::span<const std::uint8_t>(photo_jpeg)).bind(4, now_ms);
+    return h->run();
+  });
+}
+
+Result<std::int64_t> Store::face_history_count(std::int64_t person_id) {
+  auto s = Stmt::prepare(impl_->db, "SELECT count(*) FROM face_templates WHERE person_id = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, person_id);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  return s->i64(0);
+}
+
+Result<std::int64_t> Store::begin_session(const TrainingSession& t) {
+  std::int64_t id = 0;
+  auto st = impl_->transaction([&]() -> Status {
+    auto s = Stmt::prepare(impl_->db,
+                           "INSERT INTO training_sessions (class_id, mode, student_no, coach_no, "
+                           "course_code, started_ms, ended_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return fail(s.error());
+    s->bind(1, static_cast<std::int64_t>(t.class_id)).bind(2, t.mode).bind(3, t.student_no);
+    if (t.coach_no.empty()) {
+      s->bind_null(4);
+    } else {
+      s->bind(4, t.coach_no);
+    }
+    s->bind(5, t.course_code).bind(6, t.started_ms).bind(7, t.ended_ms);
+    if (auto r = s->run(); !r) return r;
+    id = sqlite3_last_insert_rowid(impl_->db.get());
+    return ok();
+  });
+  if (!st) return fail(st.error());
+  return id;
+}
+
+Status Store::end_session(std::int64_t session_id, std::int64_t ended_ms) {
+  return impl_->transaction([&]() -> Status {
+    auto s = Stmt::prepare(impl_->db, "UPDATE training_sessions SET ended_ms = ? WHERE id = ?");
+    if (!s) return fail(s.error());
+    s->bind(1, ended_ms).bind(2, session_id);
+    if (auto r = s->run(); !r) return r;
+    if (sqlite3_changes(impl_->db.get()) != 1) {
+      return fail(Errc::not_found, "no training session " + std::to_string(session_id));
+    }
+    return ok();
+  });
+}
+
+Result<std::optional<TrainingSession>> Store::find_session(std::int64_t session_id) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT id, class_id, mode, student_no, coalesce(coach_no, ''), "
+                         "course_code, started_ms, ended_ms FROM training_sessions WHERE id = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, session_id);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<TrainingSession>();
+  TrainingSession t;
+  t.id = s->i64(0);
+  t.class_id = static_cast<std::uint32_t>(s->i64(1));
+  t.mode = s->text(2);
+  t.student_no = s->text(3);
+  t.coach_no = s->text(4);
+  t.course_code = s->text(5);
+  t.started_ms = s->i64(6);
+  t.ended_ms = s->opt_i64(7);
+  return std::optional<TrainingSession>(std::move(t));
+}
+
+Status Store::add_minute(const MinuteRecord& m, const OutboxEntry& out) {
+  return impl_->transaction([&]() -> Status {
+    auto s = Stmt::prepare(
+        impl_->db,
+        "INSERT INTO minutes (record_no, session_id, minute_ms, status, max_speed_dkmh, "
+        "mileage_hm, lat_e6, lon_e6, gnss_speed_dkmh, sensor_speed_dkmh, heading_deg, "
+        "odometer_hm, engine_rpm, gnss_time_ms, flags, counted) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return fail(s.error());
+    s->bind(1, m.record_no).bind(2, m.session_id).bind(3, m.minute_ms);
+    s->bind(4, static_cast<std::int64_t>(m.status)).bind(5, m.max_speed_dkmh);
+    s->bind(6, m.mileage_hm).bind(7, m.lat_e6).bind(8, m.lon_e6).bind(9, m.gnss_speed_dkmh);
+    s->bind(10, m.sensor_speed_dkmh).bind(11, m.heading_deg).bind(12, m.odometer_hm);
+    s->bind(13, m.engine_rpm).bind(14, m.gnss_time_ms).bind(15, m.flags);
+    s->bind(16, static_cast<std::int64_t>(m.counted ? 1 : 0));
+    if (auto r = s->run(); !r) {
+      if (r.error().code == Errc::already_exists) {
+        return fail(Errc::already_exists, "minute " + m.record_no + " is already stored");
+      }
+      return r;
+    }
+    return impl_->insert_outbox(out, m.minute_ms);
+  });
+}
+
+Result<std::optional<MinuteRecord>> Store::find_minute(std::string_view record_no) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT record_no, session_id, minute_ms, status, max_speed_dkmh, "
+                         "mileage_hm, lat_e6, lon_e6, gnss_speed_dkmh, sensor_speed_dkmh, "
+                         "heading_deg, odometer_hm, engine_rpm, gnss_time_ms, flags, counted "
+                         "FROM minutes WHERE record_no = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, record_no);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<MinuteRecord>();
+  MinuteRecord m;
+  m.record_no = s->text(0);
+  m.session_id = s->i64(1);
+  m.minute_ms = s->i64(2);
+  m.status = static_cast<std::uint8_t>(s->i64(3));
+  m.max_speed_dkmh = narrow<std::uint16_t>(s->opt_i64(4));
+  m.mileage_hm = narrow<std::uint16_t>(s->opt_i64(5));
+  m.lat_e6 = narrow<std::int32_t>(s->opt_i64(6));
+  m.lon_e6 = narrow<std::int32_t>(s->opt_i64(7));
+  m.gnss_speed_dkmh = narrow<std::uint16_t>(s->opt_i64(8));
+  m.sensor_speed_dkmh = narrow<std::uint16_t>(s->opt_i64(9));
+  m.heading_deg = narrow<std::uint16_t>(s->opt_i64(10));
+  m.odometer_hm = narrow<std::uint32_t>(s->opt_i64(11));
+  m.engine_rpm = narrow<std::uint16_t>(s->opt_i64(12));
+  m.gnss_time_ms = s->opt_i64(13);
+  m.flags = s->text(14);
+  m.counted = s->i64(15) != 0;
+  return std::optional<MinuteRecord>(std::move(m));
+}
+
+Result<std::vector<std::string>> Store::minute_record_numbers() {
+  auto s = Stmt::prepare(impl_->db, "SELECT record_no FROM minutes ORDER BY record_no");
+  if (!s) return fail(s.error());
+  std::vector<std::string> out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(s->text(0));
+  }
+  return out;
+}
+
+Status Store::add_photo(const Photo& p, const OutboxEntry& out) {
+  return impl_->transaction([&]() -> Status {
+    auto s = Stmt::prepare(impl_->db,
+                           "INSERT INTO photos (photo_no, person_no, class_id, event, size_code, "
+                           "taken_ms, confidence, lat_e6, lon_e6, jpeg) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return fail(s.error());
+    s->bind(1, p.photo_no).bind(2, p.person_no).bind(3, static_cast<std::int64_t>(p.class_id));
+    s->bind(4, static_cast<std::int64_t>(p.event)).bind(5, static_cast<std::int64_t>(p.size_code));
+    s->bind(6, p.taken_ms).bind(7, p.confidence).bind(8, p.lat_e6).bind(9, p.lon_e6);
+    s->bind(10, std::span<const std::uint8_t>(p.jpeg));
+    if (auto r = s->run(); !r) {
+      if (r.error().code == Errc::already_exists) {
+        return fail(Errc::already_exists, "photo " + p.photo_no + " is already stored");
+      }
+      return r;
+    }
+    return impl_->insert_outbox(out, p.taken_ms);
+  });
+}
+
+Result<std::optional<Photo>> Store::find_photo(std::string_view photo_no) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT photo_no, person_no, class_id, event, size_code, taken_ms, "
+                         "confidence, lat_e6, lon_e6, jpeg FROM photos WHERE photo_no = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, photo_no);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<Photo>();
+  Photo p;
+  p.photo_no = s->text(0);
+  p.person_no = s->text(1);
+  p.class_id = static_cast<std::uint32_t>(s->i64(2));
+  p.event = static_cast<std::uint8_t>(s->i64(3));
+  p.size_code = static_cast<std::uint8_t>(s->i64(4));
+  p.taken_ms = s->i64(5);
+  p.confidence = narrow<std::uint8_t>(s->opt_i64(6));
+  p.lat_e6 = narrow<std::int32_t>(s->opt_i64(7));
+  p.lon_e6 = narrow<std::int32_t>(s->opt_i64(8));
+  p.jpeg = s->blob(9);
+  return std::optional<Photo>(std::move(p));
+}
+
+Result<std::int64_t> Store::enqueue(const OutboxEntry& e, std::int64_t now_ms) {
+  std::int64_t id = 0;
+  auto st = impl_->transaction([&]() -> Status {
+    auto q = Stmt::prepare(impl_->db, "SELECT id, payload FROM outbox WHERE kind = ? AND idem_key = ?");
+    if (!q) return fail(q.error());
+    q->bind(1, e.kind).bind(2, e.key);
+    auto row = q->step();
+    if (!row) return fail(row.error());
+    if (*row) {
+      if (q->blob(1) != e.payload) {
+        return fail(Errc::already_exists, e.kind + " " + e.key +
+                                              " is already queued with different content");
+      }
+      id = q->i64(0);
+      return ok();
+    }
+    if (auto r = impl_->insert_outbox(e, now_ms); !r) return r;
+    id = sqlite3_last_insert_rowid(impl_->db.get());
+    return ok();
+  });
+  if (!st) return fail(st.error());
+  return id;
+}
+
+namespace {
+constexpr std::string_view kOutboxCols =
+    "SELECT id, kind, idem_key, payload, state, attempts, next_attempt_ms, last_error, "
+    "created_ms FROM outbox";
+}
+
+Result<std::vector<OutboxEntry>> Store::due(std::int64_t now_ms, int limit) {
+  auto s = Stmt::prepare(impl_->db,
+                         std::string(kOutboxCols) +
+                             " WHERE state IN ('queued', 'in_flight') AND next_attempt_ms <= ? "
+                             "ORDER BY next_attempt_ms, id LIMIT ?");
+  if (!s) return fail(s.error());
+  s->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<OutboxEntry> out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(Impl::read_outbox(*s));
+  }
+  return out;
+}
+
+Status Store::mark_in_flight(std::int64_t id, std::int64_t now_ms, std::int64_t lease_until_ms) {
+  return impl_->set_state(id, "state = 'in_flight', attempts = attempts + 1, next_attempt_ms = ?1",
+                          now_ms, lease_until_ms, "");
+}
+
+Status Store::mark_acked(std::int64_t id, std::int64_t now_ms) {
+  return impl_->set_state(id, "state = 'acked', last_error = ?2, next_attempt_ms = ?1", now_ms,
+                          now_ms, "");
+}
+
+Status Store::mark_retry(std::int64_t id, std::int64_t now_ms, std::int64_t next_attempt_ms,
+                         std::string_view error) {
+  return impl_->set_state(id, "state = 'queued', next_attempt_ms = ?1, last_error = ?2", now_ms,
+                          next_attempt_ms, error);
+}
+
+Status Store::mark_refused(std::int64_t id, std::int64_t now_ms, std::string_view reason) {
+  return impl_->set_state(id, "state = 'refused', next_attempt_ms = ?1, last_error = ?2", now_ms,
+                          now_ms, reason);
+}
+
+Status Store::requeue(std::int64_t id, std::int64_t now_ms) {
+  return impl_->set_state(id, "state = 'queued', next_attempt_ms = ?1, last_error = ?2 || last_error",
+                          now_ms, now_ms, "requeued by administrator; was: ");
+}
+
+Result<std::optional<OutboxEntry>> Store::outbox_entry(std::int64_t id) {
+  auto s = Stmt::prepare(impl_->db, std::string(kOutboxCols) + " WHERE id = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, id);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<OutboxEntry>();
+  return std::optional<OutboxEntry>(Impl::read_outbox(*s));
+}
+
+Result<std::vector<OutboxEntry>> Store::refused_entries() {
+  auto s = Stmt::prepare(impl_->db, std::string(kOutboxCols) + " WHERE state = 'refused' ORDER BY id");
+  if (!s) return fail(s.error());
+  std::vector<OutboxEntry> out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(Impl::read_outbox(*s));
+  }
+  return out;
+}
+
+Result<OutboxCounts> Store::outbox_counts() {
+  auto s = Stmt::prepare(impl_->db, "SELECT state, count(*) FROM outbox GROUP BY state");
+  if (!s) return fail(s.error());
+  OutboxCounts c;
+  while (true) {
+    auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    const auto n = s->i64(1);
+    switch (state_from(s->text(0))) {
+      case OutboxState::queued: c.queued = n; break;
+      case OutboxState::in_flight: c.in_flight = n; break;
+      case OutboxState::acked: c.acked = n; break;
+      case OutboxState::refused: c.refused = n; break;
+    }
+  }
+  return c;
+}
+
+Status Store::set_param(std::string_view name, std::string_view value, std::int64_t now_ms) {
+  return impl_->transaction([&]() -> Status {
+    auto s = Stmt::prepare(impl_->db,
+                           "INSERT OR REPLACE INTO platform_params (name, value, updated_ms) "
+                           "VALUES (?, ?, ?)");
+    if (!s) return fail(s.error());
+    s->bind(1, name).bind(2, value).bind(3, now_ms);
+    return s->run();
+  });
+}
+
+Result<std::optional<std::string>> Store::param(std::string_view name) {
+  auto s = Stmt::prepare(impl_->db, "SELECT value FROM platform_params WHERE name = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, name);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(s->text(0));
+}
+
+Status Store::log_event(std::string_view kind, std::string_view detail, std::int64_t at_ms) {
+  auto s = Stmt::prepare(impl_->db, "INSERT INTO event_log (at_ms, kind, detail) VALUES (?, ?, ?)");
+  if (!s) return fail(s.error());
+  s->bind(1, at_ms).bind(2, kind).bind(3, detail);
+  return s->run();
+}
+
+Result<std::vector<LoggedEvent>> Store::events_since(std::int64_t seq, int limit) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT seq, at_ms, kind, detail FROM event_log WHERE seq > ? "
+                         "ORDER BY seq LIMIT ?");
+  if (!s) return fail(s.error());
+  s->bind(1, seq).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<LoggedEvent> out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(LoggedEvent{s->i64(0), s->i64(1), s->text(2), s->text(3)});
+  }
+  return out;
+}
+
+Status Store::limit_pages_for_test(std::int64_t pages) {
+  return impl_->db.exec("PRAGMA max_page_count = " + std::to_string(pages));
+}
+
+}  // namespace tta::store
