@@ -27,6 +27,21 @@ bool has_scheme(std::string_view uri, std::initializer_list<std::string_view> sc
   return false;
 }
 
+/// For file-backed URIs (replay://, dir://, file://) resolve a relative path against the
+/// config file's directory, as for every other path in the file.
+std::string resolve_uri(const Section& s, const std::string& uri) {
+  for (std::string_view scheme : {"replay://", "dir://", "file://"}) {
+    if (!uri.starts_with(scheme)) continue;
+    std::string rest = uri.substr(scheme.size());
+    const auto q = rest.find('?');
+    const std::string query = q == std::string::npos ? "" : rest.substr(q);
+    const std::string path = rest.substr(0, q);
+    if (path.empty() || path.front() == '/') return uri;
+    return std::string(scheme) + s.resolve(path).string() + query;
+  }
+  return uri;
+}
+
 bool valid_hhmm(std::string_view s) {
   if (s.size() != 5 || s[2] != ':' || !all_digits(s.substr(0, 2)) || !all_digits(s.substr(3))) {
     return false;
@@ -112,6 +127,7 @@ void read_gps(Section s, GpsConfig& g) {
   if (!g.source.empty() && !has_scheme(g.source, {"serial://", "gpsd://", "replay://"})) {
     s.error("source", "must start with serial://, gpsd:// or replay://");
   }
+  g.source = resolve_uri(s, g.source);
   for (Section f : s.tables("fence")) {
     Fence fence;
     read_fence(std::move(f), fence);
@@ -126,6 +142,7 @@ void read_face(Section s, FaceConfig& f) {
       !has_scheme(f.camera, {"v4l2://", "rtsp://", "rtsps://", "file://", "dir://"})) {
     s.error("camera", "must start with v4l2://, rtsp://, rtsps://, file:// or dir://");
   }
+  f.camera = resolve_uri(s, f.camera);
   s.path("models_dir", f.models_dir, true);
   s.real("match_threshold", f.match_threshold, -1.0, 1.0);
   s.finish();

@@ -351,7 +351,13 @@ Result<std::string> Store::integrity_check() {
   std::string out;
   while (true) {
     auto row = s->step();
-    if (!row) return fail(row.error().context("integrity check of " + impl_->path.string()));
+    if (!row) {
+      // SQLCipher reports a page whose HMAC fails as a generic error: during an integrity
+      // check any failure to read a page means the file is damaged.
+      return fail(Errc::corrupt, "integrity check of " + impl_->path.string() +
+                                     " could not read every page (" + row.error().message +
+                                     "): the file is damaged. It was left as it is.");
+    }
     if (!*row) break;
     if (!out.empty()) out += "; ";
     out += s->text(0);

@@ -1,0 +1,139 @@
+// The administrator's commands as a user runs them: check-config, init, db-check and run,
+// with their exit codes and messages.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support/process.hpp"
+#include "tta/core/secure_file.hpp"
+
+namespace tta {
+namespace {
+
+namespace fs = std::filesystem;
+using tta::testing::run_process;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("tta-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    // The committed demo config, with the store moved into this test's directory.
+    std::string text = slurp(fs::path(TTA_SOURCE_DIR) / "config/demo.toml");
+    auto swap = [&](const std::string& from, const std::string& to) {
+      const auto at = text.find(from);
+      ASSERT_NE(at, std::string::npos) << from;
+      text.replace(at, from.size(), to);
+    };
+    swap("\"../demo-run/tta.db\"", "\"tta.db\"");
+    swap("\"../demo-run/store.key\"", "\"store.key\"");
+    config_ = dir_ / "agent.toml";
+    std::ofstream(config_) << text;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  tta::testing::ProcessResult agent(std::vector<std::string> args) {
+    args.insert(args.begin(), TTA_AGENT_BIN);
+    return run_process(args);
+  }
+
+  fs::path dir_;
+  fs::path config_;
+};
+
+TEST_F(Cli, CheckConfigValidPrintsOneSummaryLine) {
+  auto r = agent({"check-config", "--config", config_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_NE(r.out.find("ok"), std::string::npos);
+}
+
+TEST_F(Cli, CheckConfigPrintsEveryProblemAsFileLineColumn) {
+  std::ofstream(dir_ / "bad.toml") << "[terminal]\nphone = \"x\"\nfoo = 1\n";
+  auto r = agent({"check-config", "--config", (dir_ / "bad.toml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  const std::string file = (dir_ / "bad.toml").string();
+  EXPECT_NE(r.err.find(file + ":2:9: terminal.phone: must be 1 to 16 digits"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(file + ":3:1: terminal.foo: unknown key"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("store.database: required key is missing"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, RunRefusesAnInvalidConfig) {
+  std::ofstream(dir_ / "bad.toml") << "[terminal]\n";
+  auto r = agent({"run", "--config", (dir_ / "bad.toml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("refusing to start"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, InitThenDbCheck) {
+  auto init = agent({"init", "--config", config_});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "store.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(agent({"init", "--config", config_}).exit_code, 0) << "init is idempotent";
+  auto check = agent({"db-check", "--config", config_, "--json"});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_NE(check.out.find("\"integrity\":\"ok\""), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("\"schema_version\":2"), std::string::npos) << check.out;
+  auto run = agent({"run", "--config", config_});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+}
+
+TEST_F(Cli, WrongKeyExitsThreeAndLeavesTheFileAlone) {
+  ASSERT_EQ(agent({"init", "--config", config_}).exit_code, 0);
+  const std::string before = slurp(dir_ / "tta.db");
+  fs::remove(dir_ / "store.key");
+  ASSERT_TRUE(write_secret_file(dir_ / "store.key", *random_bytes(32)));
+  auto r = agent({"db-check", "--config", config_});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("key does not match"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find((dir_ / "tta.db").string()), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(dir_ / "tta.db"), before);
+  EXPECT_EQ(agent({"run", "--config", config_}).exit_code, 3);
+  EXPECT_EQ(slurp(dir_ / "tta.db"), before);
+}
+
+TEST_F(Cli, InsecureKeyFileExitsSevenWithFix) {
+  ASSERT_EQ(agent({"init", "--config", config_}).exit_code, 0);
+  ASSERT_EQ(::chmod((dir_ / "store.key").c_str(), 0644), 0);
+  auto r = agent({"db-check", "--config", config_});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.err.find("chmod 600"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, TruncatedDatabaseExitsSix) {
+  ASSERT_EQ(agent({"init", "--config", config_}).exit_code, 0);
+  fs::resize_file(dir_ / "tta.db", fs::file_size(dir_ / "tta.db") - 100);
+  auto r = agent({"db-check", "--config", config_});
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, DbCheckBeforeInitSaysWhatToDo) {
+  auto r = agent({"db-check", "--config", config_});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("tta-agent init"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "tta.db"));
+}
+
+TEST_F(Cli, UnknownCommandIsAUsageError) {
+  EXPECT_EQ(agent({"frobnicate"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace tta

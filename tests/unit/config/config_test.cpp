@@ -1,0 +1,177 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "tta/config/config.hpp"
+
+namespace tta::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A minimal valid file; tests append or replace lines to break it.
+const std::string kValid = R"toml(
+[terminal]
+phone = "13800138000"
+province_id = 32
+city_id = 100
+maker_id = "TTA01"
+model = "TTA-T1"
+serial = "0000001"
+imei = "860000000000001"
+plate = "苏A12345学"
+institution_code = "3201000000000001"
+
+[store]
+database = "data/tta.db"
+key_file = "/etc/tta/store.key"
+
+[gps]
+source = "replay://logs/route.nmea?rate=0"
+
+[face]
+camera = "dir:///var/lib/tta/camera"
+models_dir = "/usr/share/tta/models"
+
+[uplink.tcp]
+host = "127.0.0.1"
+port = 6000
+
+[agent]
+control_token_file = "/etc/tta/control.token"
+)toml";
+
+std::vector<Diagnostic> problems(const std::string& text) {
+  auto r = parse_config(text, "/etc/tta/agent.toml");
+  if (r) return {};
+  return r.error();
+}
+
+bool has(const std::vector<Diagnostic>& ds, std::string_view key, std::string_view msg_part) {
+  return std::any_of(ds.begin(), ds.end(), [&](const Diagnostic& d) {
+    return d.key_path == key && d.message.find(msg_part) != std::string::npos;
+  });
+}
+
+std::string dump(const std::vector<Diagnostic>& ds) {
+  std::string out;
+  for (const auto& d : ds) out += d.to_string() + "\n";
+  return out;
+}
+
+TEST(Config, MinimalFileIsValidWithDefaults) {
+  auto r = parse_config(kValid, "/etc/tta/agent.toml");
+  ASSERT_TRUE(r) << dump(r.error());
+  EXPECT_EQ(r->terminal.mode, "vehicle");
+  EXPECT_EQ(r->uplink.tcp.port, 6000);
+  EXPECT_EQ(r->uplink.tcp.heartbeat_s, 30u);
+  EXPECT_EQ(r->training.daily_practical_max_min, 240u);
+  EXPECT_EQ(r->training.photo_interval_min, 15u);
+}
+
+TEST(Config, RelativePathsResolveAgainstTheFilesDirectory) {
+  auto r = parse_config(kValid, "/etc/tta/agent.toml");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->store.database, fs::path("/etc/tta/data/tta.db"));
+  EXPECT_EQ(r->store.key_file, fs::path("/etc/tta/store.key"));
+  EXPECT_EQ(r->gps.source, "replay:///etc/tta/logs/route.nmea?rate=0");
+  EXPECT_EQ(r->face.camera, "dir:///var/lib/tta/camera");
+}
+
+TEST(Config, CommittedExampleAndDemoAreValid) {
+  for (const char* name : {"config/agent.example.toml", "config/demo.toml"}) {
+    auto r = load_config(fs::path(TTA_SOURCE_DIR) / name);
+    ASSERT_TRUE(r) << name << "\n" << dump(r.error());
+  }
+}
+
+TEST(Config, UnknownKeyIsReportedWithItsPosition) {
+  std::string text = kValid;
+  text.replace(text.find("port = 6000"), 11, "prot = 6000");
+  auto ds = problems(text);
+  ASSERT_TRUE(has(ds, "uplink.tcp.prot", "unknown key")) << dump(ds);
+  ASSERT_TRUE(has(ds, "uplink.tcp.port", "required key is missing")) << dump(ds);
+  const auto it = std::find_if(ds.begin(), ds.end(),
+                               [](const Diagnostic& d) { return d.key_path == "uplink.tcp.prot"; });
+  EXPECT_EQ(it->line, 26u);
+  EXPECT_EQ(it->column, 1u);
+  EXPECT_EQ(it->to_string(), "/etc/tta/agent.toml:26:1: uplink.tcp.prot: unknown key");
+}
+
+TEST(Config, UnknownSectionIsReported) {
+  auto ds = problems(kValid + "\n[camera]\nfps = 30\n");
+  EXPECT_TRUE(has(ds, "camera", "unknown key")) << dump(ds);
+}
+
+TEST(Config, EveryProblemIsReportedAtOnce) {
+  std::string text = kValid;
+  text.replace(text.find("phone = \"13800138000\""), 21, "phone = \"12ab\"");
+  text.replace(text.find("port = 6000"), 11, "port = 70000");
+  text.replace(text.find("imei = \"860000000000001\""), 24, "imei = 86");
+  text += "\n[training]\nday_start = \"23:00\"\nday_end = \"22:00\"\nphoto_interval_min = 0\n";
+  auto ds = problems(text);
+  EXPECT_TRUE(has(ds, "terminal.phone", "1 to 16 digits")) << dump(ds);
+  EXPECT_TRUE(has(ds, "uplink.tcp.port", "between 1 and 65535")) << dump(ds);
+  EXPECT_TRUE(has(ds, "terminal.imei", "must be a string")) << dump(ds);
+  EXPECT_TRUE(has(ds, "training.day_end", "later than day_start")) << dump(ds);
+  EXPECT_TRUE(has(ds, "training.photo_interval_min", "between 1 and 255")) << dump(ds);
+  EXPECT_EQ(ds.size(), 5u) << dump(ds);
+}
+
+TEST(Config, MissingSectionsReportRequiredKeys) {
+  auto ds = problems("[terminal]\nmode = \"bus\"\n");
+  EXPECT_TRUE(has(ds, "terminal.mode", "\"vehicle\" or \"classroom\"")) << dump(ds);
+  EXPECT_TRUE(has(ds, "store.database", "required")) << dump(ds);
+  EXPECT_TRUE(has(ds, "agent.control_token_file", "required")) << dump(ds);
+}
+
+TEST(Config, FenceValidation) {
+  auto ds = problems(kValid +
+                     "\n[[gps.fence]]\nname = \"yard\"\npoints = [[32.0, 118.0], [95.0, 118.1]]\n"
+                     "[[gps.fence]]\npoints = \"nope\"\n");
+  EXPECT_TRUE(has(ds, "gps.fence[0].points[1]", "latitude")) << dump(ds);
+  EXPECT_TRUE(has(ds, "gps.fence[0].points", "at least 3")) << dump(ds);
+  EXPECT_TRUE(has(ds, "gps.fence[1].name", "required")) << dump(ds);
+  EXPECT_TRUE(has(ds, "gps.fence[1].points", "pairs")) << dump(ds);
+}
+
+TEST(Config, GoodFenceParses) {
+  auto r = parse_config(kValid + "\n[[gps.fence]]\nname = \"yard\"\n"
+                                 "points = [[32.0, 118.0], [32.0, 118.1], [32.1, 118.1]]\n",
+                        "/a.toml");
+  ASSERT_TRUE(r) << dump(r.error());
+  ASSERT_EQ(r->gps.fences.size(), 1u);
+  EXPECT_EQ(r->gps.fences[0].points.size(), 3u);
+  EXPECT_DOUBLE_EQ(r->gps.fences[0].points[2].lat_deg, 32.1);
+}
+
+TEST(Config, HttpsOnlyAndCertPairs) {
+  auto ds = problems(kValid + "\n[uplink.http]\nbase_url = \"http://x\"\nclient_cert = \"c.pem\"\n");
+  EXPECT_TRUE(has(ds, "uplink.http.base_url", "https://")) << dump(ds);
+  EXPECT_TRUE(has(ds, "uplink.http.client_key", "go together")) << dump(ds);
+}
+
+TEST(Config, SyntaxErrorHasPosition) {
+  auto ds = problems("[terminal]\nphone = \"123\nx = 1\n");
+  ASSERT_EQ(ds.size(), 1u);
+  EXPECT_EQ(ds[0].key_path, "(syntax)");
+  EXPECT_EQ(ds[0].line, 2u);
+}
+
+TEST(Config, MissingFileIsAProblemNotACrash) {
+  auto r = load_config("/nonexistent/tta.toml");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error()[0].message.find("cannot open"), std::string::npos);
+}
+
+TEST(Config, SummaryNamesTheEssentials) {
+  auto r = parse_config(kValid, "/etc/tta/agent.toml");
+  ASSERT_TRUE(r);
+  const std::string s = summary(*r);
+  EXPECT_NE(s.find("13800138000"), std::string::npos);
+  EXPECT_NE(s.find("127.0.0.1:6000"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tta::config

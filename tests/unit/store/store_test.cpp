@@ -1,0 +1,294 @@
+// The store's API: people, sessions, minutes with their outbox entries, photos, outbox
+// state machine, parameters, the append-only event log, and encryption at rest.
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "store_fixture.hpp"
+#include "tta/core/secure_file.hpp"
+
+namespace tta::store::testing {
+namespace {
+
+TEST_F(StoreTest, InitCreatesKeyWith0600AndIsIdempotent) {
+  ASSERT_TRUE(init_store(cfg_));
+  struct stat st {};
+  ASSERT_EQ(::stat(cfg_.key_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 32);
+  const auto key_before = read_bytes(cfg_.key_file);
+  {
+    auto s = Store::open(cfg_);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->add_person({.role = Role::coach, .national_no = "3201000000000201",
+                               .id_card = "320106199003071234", .name = "王教练",
+                               .licence_class = "C1"},
+                              1));
+  }
+  ASSERT_TRUE(init_store(cfg_));  // again: nothing changes
+  EXPECT_EQ(read_bytes(cfg_.key_file), key_before);
+  auto s = Store::open(cfg_);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->people()->size(), 1u);
+  EXPECT_EQ(*s->schema_version(), current_schema_version());
+  EXPECT_EQ(*s->integrity_check(), "ok");
+}
+
+TEST_F(StoreTest, OpenWithoutInitSaysHowToInit) {
+  auto s = Store::open(cfg_);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::not_found);
+  EXPECT_NE(s.error().message.find("tta-agent init"), std::string::npos) << s.error().message;
+  EXPECT_FALSE(fs::exists(cfg_.database));
+}
+
+TEST_F(StoreTest, RefusesKeyFileReadableByOthers) {
+  ASSERT_TRUE(init_store(cfg_));
+  ASSERT_EQ(::chmod(cfg_.key_file.c_str(), 0644), 0);
+  auto s = Store::open(cfg_);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::permission);
+  EXPECT_NE(s.error().message.find("chmod 600"), std::string::npos) << s.error().message;
+}
+
+TEST_F(StoreTest, RefusesKeyFileOfWrongLength) {
+  ASSERT_TRUE(init_store(cfg_));
+  fs::remove(cfg_.key_file);
+  ASSERT_TRUE(write_secret_file(cfg_.key_file, std::vector<std::uint8_t>(16, 7)));
+  auto s = Store::open(cfg_);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Errc::permission);
+  EXPECT_NE(s.error().message.find("32 bytes"), std::string::npos) << s.error().message;
+}
+
+TEST_F(StoreTest, InitRefusesToMakeANewKeyForAnExistingDatabase) {
+  ASSERT_TRUE(init_store(cfg_));
+  fs::remove(cfg_.key_file);
+  const auto before = read_bytes(cfg_.database);
+  auto st = init_store(cfg_);
+  ASSERT_FALSE(st);
+  EXPECT_FALSE(fs::exists(cfg_.key_file));
+  EXPECT_EQ(read_bytes(cfg_.database), before);
+}
+
+TEST_F(StoreTest, PeopleRoundTripAndUniqueNumbers) {
+  Store s = open_store();
+  Person p{.role = Role::student, .national_no = "3201000000000101",
+           .id_card = "320106199003071234", .name = "李学员", .licence_class = "C1",
+           .face_template = {1, 2, 3}, .enrol_photo_jpeg = {0xFF, 0xD8, 0xFF}};
+  auto id = s.add_person(p, 1000);
+  ASSERT_TRUE(id) << id.error().message;
+  auto dup = s.add_person(p, 1000);
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, Errc::already_exists);
+  auto found = s.find_person("3201000000000101");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->name, "李学员");
+  EXPECT_EQ((*found)->face_template, (std::vector<std::uint8_t>{1, 2, 3}));
+  EXPECT_EQ((*found)->role, Role::student);
+  EXPECT_FALSE(*s.find_person("0000000000000000"));
+}
+
+TEST_F(StoreTest, ReEnrolmentKeepsHistory) {
+  Store s = open_store();
+  auto id = s.add_person({.role = Role::student, .national_no = "3201000000000101",
+                          .id_card = "320106199003071234", .name = "李", .licence_class = "C1",
+                          .face_template = {1}},
+                         1);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(s.update_face(*id, {2}, {0xFF, 0xD8}, 2));
+  EXPECT_EQ(*s.face_history_count(*id), 2);
+  EXPECT_EQ((*s.find_person("3201000000000101"))->face_template, std::vector<std::uint8_t>{2});
+  EXPECT_FALSE(s.update_face(9999, {3}, {}, 3));
+}
+
+TEST_F(StoreTest, MinuteAndOutboxEntryAreStoredTogether) {
+  Store s = open_store();
+  auto sid = s.begin_session(make_session(7));
+  ASSERT_TRUE(sid);
+  const MinuteRecord m = make_minute(*sid, 1);
+  ASSERT_TRUE(s.add_minute(m, outbox_for(m)));
+  auto back = s.find_minute(m.record_no);
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ(**back, m);
+  EXPECT_FALSE((*back)->sensor_speed_dkmh.has_value()) << "missing must stay missing";
+  auto due = s.due(m.minute_ms, 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].key, m.record_no);
+  // The same record again fails and leaves one outbox entry.
+  auto again = s.add_minute(m, outbox_for(m));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::already_exists);
+  EXPECT_EQ(s.outbox_counts()->queued, 1);
+}
+
+TEST_F(StoreTest, MinuteNeedsAnExistingSession) {
+  Store s = open_store();
+  const MinuteRecord m = make_minute(42, 1);
+  EXPECT_FALSE(s.add_minute(m, outbox_for(m)));
+  EXPECT_EQ(s.outbox_counts()->queued, 0);
+}
+
+TEST_F(StoreTest, SessionEnds) {
+  Store s = open_store();
+  auto sid = s.begin_session(make_session(9));
+  ASSERT_TRUE(sid);
+  ASSERT_TRUE(s.end_session(*sid, 5000));
+  auto t = s.find_session(*sid);
+  ASSERT_TRUE(t && *t);
+  EXPECT_EQ((*t)->ended_ms, 5000);
+  EXPECT_EQ((*t)->class_id, 9u);
+  EXPECT_FALSE(s.end_session(777, 1));
+}
+
+TEST_F(StoreTest, OutboxLifecycle) {
+  Store s = open_store();
+  OutboxEntry e{.kind = "http.classrecord", .key = "class-7", .payload = {1, 2}};
+  e.next_attempt_ms = 100;
+  auto id = s.enqueue(e, 100);
+  ASSERT_TRUE(id);
+  // Same key, same content: the same entry. Same key, other content: refused.
+  EXPECT_EQ(*s.enqueue(e, 101), *id);
+  OutboxEntry other = e;
+  other.payload = {9};
+  auto clash = s.enqueue(other, 102);
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().code, Errc::already_exists);
+
+  EXPECT_TRUE(s.due(99, 10)->empty());
+  ASSERT_EQ(s.due(100, 10)->size(), 1u);
+  ASSERT_TRUE(s.mark_in_flight(*id, 100, 10'100));
+  EXPECT_TRUE(s.due(5000, 10)->empty()) << "leased entries are not due";
+  EXPECT_EQ(s.due(10'100, 10)->size(), 1u) << "an expired lease (crash mid-send) is due again";
+  ASSERT_TRUE(s.mark_retry(*id, 10'100, 20'000, "HTTP 503"));
+  auto entry = s.outbox_entry(*id);
+  ASSERT_TRUE(entry && *entry);
+  EXPECT_EQ((*entry)->attempts, 1);
+  EXPECT_EQ((*entry)->last_error, "HTTP 503");
+  EXPECT_EQ((*entry)->state, OutboxState::queued);
+  ASSERT_TRUE(s.mark_refused(*id, 20'000, "errorcode 3: student unknown"));
+  EXPECT_TRUE(s.due(1'000'000, 10)->empty()) << "refused entries are not retried";
+  auto refused = s.refused_entries();
+  ASSERT_EQ(refused->size(), 1u);
+  EXPECT_EQ((*refused)[0].last_error, "errorcode 3: student unknown");
+  ASSERT_TRUE(s.requeue(*id, 30'000));
+  EXPECT_EQ(s.due(30'000, 10)->size(), 1u);
+  ASSERT_TRUE(s.mark_acked(*id, 31'000));
+  auto c = s.outbox_counts();
+  EXPECT_EQ(c->acked, 1);
+  EXPECT_EQ(c->queued + c->in_flight + c->refused, 0);
+  EXPECT_FALSE(s.mark_acked(4242, 1));
+}
+
+TEST_F(StoreTest, DueIsOldestFirstAndLimited) {
+  Store s = open_store();
+  for (int i = 0; i < 5; ++i) {
+    OutboxEntry e{.kind = "k", .key = std::to_string(i), .payload = {1}};
+    e.next_attempt_ms = 100 - i;
+    ASSERT_TRUE(s.enqueue(e, 1));
+  }
+  auto due = s.due(1000, 3);
+  ASSERT_EQ(due->size(), 3u);
+  EXPECT_EQ((*due)[0].key, "4");
+  EXPECT_EQ((*due)[2].key, "2");
+}
+
+TEST_F(StoreTest, PhotosKeepJpegAndConfidence) {
+  Store s = open_store();
+  Photo p{.photo_no = "0000000001", .person_no = "3201000000000101", .class_id = 7, .event = 17,
+          .size_code = 1, .taken_ms = 5, .confidence = 93, .lat_e6 = 1, .lon_e6 = 2,
+          .jpeg = {0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10}};
+  OutboxEntry e{.kind = "tcp.0305", .key = p.photo_no, .payload = {1}};
+  ASSERT_TRUE(s.add_photo(p, e));
+  auto back = s.find_photo("0000000001");
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ((*back)->jpeg, p.jpeg);
+  EXPECT_EQ((*back)->confidence, 93);
+  EXPECT_EQ((*back)->event, 17);
+}
+
+TEST_F(StoreTest, PlatformParameters) {
+  Store s = open_store();
+  EXPECT_FALSE(*s.param("photo_interval_min"));
+  ASSERT_TRUE(s.set_param("photo_interval_min", "15", 1));
+  ASSERT_TRUE(s.set_param("photo_interval_min", "20", 2));
+  EXPECT_EQ(**s.param("photo_interval_min"), "20");
+}
+
+TEST_F(StoreTest, EventLogIsAppendOnly) {
+  Store s = open_store();
+  ASSERT_TRUE(s.log_event("login", "coach 3201000000000201", 10));
+  ASSERT_TRUE(s.log_event("logout", "coach 3201000000000201", 20));
+  auto ev = s.events_since(0, 10);
+  ASSERT_EQ(ev->size(), 2u);
+  EXPECT_EQ((*ev)[1].kind, "logout");
+  EXPECT_NE(raw_exec(cfg_, "UPDATE event_log SET detail = 'forged'"), 0);
+  EXPECT_NE(raw_exec(cfg_, "DELETE FROM event_log"), 0);
+  ev = s.events_since(0, 10);
+  ASSERT_EQ(ev->size(), 2u);
+  EXPECT_EQ((*ev)[0].detail, "coach 3201000000000201");
+}
+
+TEST_F(StoreTest, NothingReadableOnDisk) {
+  const std::string canary_name = "PLAINTEXT-CANARY-张三丰";
+  const std::string canary_card = "CANARY-ID-11010519491231002X";
+  {
+    Store s = open_store();
+    ASSERT_TRUE(s.add_person({.role = Role::student, .national_no = "3201000000009999",
+                              .id_card = canary_card, .name = canary_name,
+                              .licence_class = "C1"},
+                             1));
+    auto sid = s.begin_session(make_session(1));
+    ASSERT_TRUE(sid);
+    const MinuteRecord m = make_minute(*sid, 1);
+    ASSERT_TRUE(s.add_minute(m, outbox_for(m)));
+    ASSERT_TRUE(s.log_event("canary", canary_name, 1));
+    // Look at the WAL while the store is open, then at the main file after close.
+    for (const char* suffix : {"", "-wal"}) {
+      const auto bytes = read_bytes(cfg_.database.string() + suffix);
+      const std::string text(bytes.begin(), bytes.end());
+      EXPECT_EQ(text.find("CANARY"), std::string::npos) << suffix;
+      EXPECT_EQ(text.find("3201000000009999"), std::string::npos) << suffix;
+      EXPECT_EQ(text.find("CREATE TABLE"), std::string::npos) << suffix;
+      EXPECT_EQ(text.find("SQLite format 3"), std::string::npos) << suffix;
+    }
+  }
+  const auto bytes = read_bytes(cfg_.database);
+  ASSERT_GT(bytes.size(), 4096u);
+  const std::string text(bytes.begin(), bytes.end());
+  EXPECT_EQ(text.find("CANARY"), std::string::npos);
+  EXPECT_EQ(text.find("261127"), std::string::npos);
+  EXPECT_EQ(text.find("SQLite format 3"), std::string::npos);
+}
+
+TEST_F(StoreTest, DiskFullReachesTheCallerAndLeavesNoHalfRecord) {
+  Store s = open_store();
+  auto sid = s.begin_session(make_session(3));
+  ASSERT_TRUE(sid);
+  ASSERT_TRUE(s.limit_pages_for_test(12));
+  Error full;
+  int stored = 0;
+  for (int i = 0; i < 2000; ++i) {
+    MinuteRecord m = make_minute(*sid, i);
+    m.flags = std::string(600, 'x');  // fill pages quickly
+    OutboxEntry e = outbox_for(m);
+    e.payload.assign(900, 0x55);
+    auto st = s.add_minute(m, e);
+    if (!st) {
+      full = st.error();
+      // The failed minute is absent, and so is its outbox entry.
+      EXPECT_FALSE(*s.find_minute(m.record_no));
+      break;
+    }
+    ++stored;
+  }
+  ASSERT_EQ(full.code, Errc::disk_full) << full.message;
+  ASSERT_GT(stored, 0);
+  EXPECT_EQ(static_cast<int>(s.minute_record_numbers()->size()), stored);
+  EXPECT_EQ(s.outbox_counts()->queued, stored);
+  EXPECT_EQ(*s.integrity_check(), "ok");
+}
+
+}  // namespace
+}  // namespace tta::store::testing
