@@ -104,13 +104,13 @@ void read_fence(Section s, Fence& f) {
       const toml::node& p = *arr->get(i);
       const toml::array* pair = p.as_array();
       const std::string key = "points[" + std::to_string(i) + "]";
-      if (pair == nullptr || pair->size() != 2 || !pair->get(0)->is_number() ||
-          !pair->get(1)->is_number()) {
+      if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_number() ||
+          !(*pair)[1].is_number()) {
         s.error_at(p, key, "must be a [lat, lon] pair of numbers");
         continue;
       }
-      const double lat = *pair->get(0)->value<double>();
-      const double lon = *pair->get(1)->value<double>();
+      const double lat = *(*pair)[0].value<double>();
+      const double lon = *(*pair)[1].value<double>();
       if (!(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180)) {
         s.error_at(p, key, "latitude must be within ±90 and longitude within ±180 degrees");
         continue;
