@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   tta::agent::add_config_commands(app, exit_code);
   tta::agent::add_store_commands(app, exit_code);
   tta::agent::add_run_command(app, exit_code);
+  tta::agent::add_gnss_commands(app, exit_code);
+  tta::agent::add_decode_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -133,6 +133,13 @@ void read_gps(Section s, GpsConfig& g) {
     read_fence(std::move(f), fence);
     g.fences.push_back(std::move(fence));
   }
+  s.real("max_hdop", g.max_hdop, 0.5, 99.99);
+  s.integer("min_satellites", g.min_satellites, 0, 64);
+  s.real("stationary_speed_kmh", g.stationary_speed_kmh, 0.0, 20.0);
+  s.real("noise_m_per_hdop", g.noise_m_per_hdop, 0.0, 100.0);
+  s.real("max_vehicle_speed_kmh", g.max_vehicle_speed_kmh, 10.0, 1000.0);
+  s.integer("frozen_epochs", g.frozen_epochs, 2, 3600);
+  s.real("speed_mismatch_kmh", g.speed_mismatch_kmh, 1.0, 200.0);
   s.finish();
 }
 
@@ -145,6 +152,8 @@ void read_face(Section s, FaceConfig& f) {
   f.camera = resolve_uri(s, f.camera);
   s.path("models_dir", f.models_dir, true);
   s.real("match_threshold", f.match_threshold, -1.0, 1.0);
+  s.integer("min_face_px", f.min_face_px, 16, 1024);
+  s.real("liveness_threshold", f.liveness_threshold, 0.0, 1.0);
   s.finish();
 }
 

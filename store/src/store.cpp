@@ -711,7 +711,7 @@ Result<std::vector<OutboxEntry>> Store::due(std::int64_t now_ms, int limit) {
 }
 
 Status Store::mark_in_flight(std::int64_t id, std::int64_t now_ms, std::int64_t lease_until_ms) {
-  return impl_->set_state(id, "state = 'in_flight', attempts = attempts + 1, next_attempt_ms = ?1",
+  return impl_->set_state(id, "state = 'in_flight', next_attempt_ms = ?1",
                           now_ms, lease_until_ms, "");
 }
 
@@ -720,10 +720,25 @@ Status Store::mark_acked(std::int64_t id, std::int64_t now_ms) {
                           now_ms, "");
 }
 
+Status Store::mark_acked(std::span<const std::int64_t> ids, std::int64_t now_ms) {
+  return impl_->transaction([&]() -> Status {
+    for (const auto id : ids) {
+      if (auto st = impl_->set_state(id, "state = 'acked', last_error = ?2, next_attempt_ms = ?1",
+                                     now_ms, now_ms, "");
+          !st) {
+        return st;
+      }
+    }
+    return ok();
+  });
+}
+
 Status Store::mark_retry(std::int64_t id, std::int64_t now_ms, std::int64_t next_attempt_ms,
                          std::string_view error) {
-  return impl_->set_state(id, "state = 'queued', next_attempt_ms = ?1, last_error = ?2", now_ms,
-                          next_attempt_ms, error);
+  return impl_->set_state(id,
+                          "state = 'queued', attempts = attempts + 1, next_attempt_ms = ?1, "
+                          "last_error = ?2",
+                          now_ms, next_attempt_ms, error);
 }
 
 Status Store::mark_refused(std::int64_t id, std::int64_t now_ms, std::string_view reason) {

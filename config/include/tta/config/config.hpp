@@ -48,13 +48,22 @@ struct Fence {
 struct GpsConfig {
   std::string source;          ///< serial://…, gpsd://…, replay://…
   std::vector<Fence> fences;   ///< teaching areas; empty = no fence check
+  double max_hdop = 5.0;               ///< fixes with a higher HDOP add no mileage
+  std::uint32_t min_satellites = 4;    ///< fixes with fewer satellites add no mileage
+  double stationary_speed_kmh = 1.5;   ///< below this GNSS speed the vehicle is standing
+  double noise_m_per_hdop = 5.0;       ///< without a speed: drift radius per unit of HDOP, metres
+  double max_vehicle_speed_kmh = 200;  ///< faster implied movement is a position jump
+  std::uint32_t frozen_epochs = 10;    ///< identical moving fixes in a row flagged as frozen
+  double speed_mismatch_kmh = 15;      ///< GNSS vs vehicle-sensor speed difference flagged
 };
 
 /// Cameras and face matching.
 struct FaceConfig {
   std::string camera;                 ///< v4l2://…, rtsp://…, file://…, dir://…
   std::filesystem::path models_dir;   ///< where the set-up script put the ONNX models
-  double match_threshold = 0.5;       ///< cosine score at or above which two faces match
+  double match_threshold = 0.42;      ///< cosine score at or above which two faces match (face/EVAL.md)
+  std::uint32_t min_face_px = 48;     ///< smaller faces (box side, pixels) are refused as too small
+  double liveness_threshold = 0.5;    ///< liveness-model score a check needs to count as live
 };
 
 /// JT/T 808 training-protocol TCP session to the timing platform.

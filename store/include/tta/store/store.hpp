@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -174,6 +175,9 @@ class Store {
   [[nodiscard]] Status mark_in_flight(std::int64_t id, std::int64_t now_ms,
                                       std::int64_t lease_until_ms);
   [[nodiscard]] Status mark_acked(std::int64_t id, std::int64_t now_ms);
+  /// Mark several entries acked in one transaction (the forwarder batches acks).
+  [[nodiscard]] Status mark_acked(std::span<const std::int64_t> ids, std::int64_t now_ms);
+  /// Back to the queue after a failed attempt (counts the attempt).
   [[nodiscard]] Status mark_retry(std::int64_t id, std::int64_t now_ms,
                                   std::int64_t next_attempt_ms, std::string_view error);
   [[nodiscard]] Status mark_refused(std::int64_t id, std::int64_t now_ms, std::string_view reason);

@@ -1,0 +1,149 @@
+#include "forwarder.hpp"
+
+#include <cstdio>
+#include <random>
+
+#include <boost/asio/post.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace tta::agent {
+
+std::string tcp_kind(std::uint16_t ext_id) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "tcp.%04x", ext_id);
+  return buf;
+}
+
+namespace {
+std::optional<std::uint16_t> ext_id_of(const std::string& kind) {
+  if (kind.size() != 8 || !kind.starts_with("tcp.")) return std::nullopt;
+  unsigned v = 0;
+  if (std::sscanf(kind.c_str() + 4, "%4x", &v) != 1) return std::nullopt;
+  return static_cast<std::uint16_t>(v);
+}
+}  // namespace
+
+Forwarder::Forwarder(boost::asio::io_context& io, store::Store& store,
+                     uplink::TerminalSession& session, const Clock& clock,
+                     ForwarderOptions options, std::function<double()> random01)
+    : io_(io),
+      store_(store),
+      session_(session),
+      clock_(clock),
+      opt_(options),
+      random01_(std::move(random01)),
+      timer_(io) {
+  if (!random01_) {
+    random01_ = [rng = std::mt19937_64(std::random_device{}())]() mutable {
+      return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+    };
+  }
+}
+
+void Forwarder::start() {
+  running_ = true;
+  pump();
+}
+
+void Forwarder::stop() {
+  running_ = false;
+  timer_.cancel();
+  flush_acks();
+}
+
+void Forwarder::poke() {
+  if (!running_) return;
+  boost::asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+    if (alive.lock()) pump();
+  });
+}
+
+void Forwarder::arm() {
+  timer_.expires_after(opt_.pump_interval);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && running_) pump();
+  });
+}
+
+void Forwarder::pump() {
+  if (!running_ || pumping_) return;
+  pumping_ = true;
+  if (session_.online() && in_flight_.size() < opt_.window) {
+    const auto now = unix_millis(clock_.wall_now());
+    // Ask for more than the free window: entries already in flight here are skipped.
+    auto due = store_.due(now, static_cast<int>(opt_.window + in_flight_.size()));
+    if (!due) {
+      spdlog::error("forwarder: reading the outbox: {}", due.error().message);
+    } else {
+      for (const auto& e : *due) {
+        if (in_flight_.size() >= opt_.window) break;
+        if (in_flight_.contains(e.id)) continue;
+        send(e);
+      }
+    }
+  }
+  pumping_ = false;
+  arm();
+}
+
+void Forwarder::send(const store::OutboxEntry& e) {
+  const auto now = unix_millis(clock_.wall_now());
+  const auto ext_id = ext_id_of(e.kind);
+  if (!ext_id) {
+    // Not ours (HTTPS entries have their own sender).
+    return;
+  }
+  uplink::ExtendedMessage m;
+  m.ext_id = *ext_id;
+  m.data = e.payload;
+  // Re-sent (补传): sent before without an ack, or made while the platform was out of reach.
+  m.resent = e.attempts > 0 || now - e.created_ms > opt_.realtime_grace.count();
+  if (m.resent) ++stats_.resent_flagged;
+  in_flight_.insert(e.id);
+  ++stats_.sent;
+  session_.send_extended(std::move(m), [this, id = e.id, attempts = e.attempts + 1](
+                                           Result<uplink::Reply> r) { finish(id, attempts, r); });
+}
+
+void Forwarder::flush_acks() {
+  flush_posted_ = false;
+  if (acked_.empty()) return;
+  const auto now = unix_millis(clock_.wall_now());
+  if (auto st = store_.mark_acked(acked_, now); !st) {
+    // Not written: the entries stay due and are sent again; the platform deduplicates.
+    spdlog::error("forwarder: marking {} entries acked: {}", acked_.size(), st.error().message);
+  }
+  // Acked entries count as in flight until written, so a pump in between cannot resend them.
+  for (const auto id : acked_) in_flight_.erase(id);
+  acked_.clear();
+  poke();
+}
+
+void Forwarder::finish(std::int64_t id, std::int32_t attempts, const Result<uplink::Reply>& r) {
+  const auto now = unix_millis(clock_.wall_now());
+  if (r && r->ack_result == 0) {
+    ++stats_.acked;
+    acked_.push_back(id);
+    if (!flush_posted_) {
+      flush_posted_ = true;
+      boost::asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+        if (alive.lock()) flush_acks();
+      });
+    }
+  } else {
+    in_flight_.erase(id);
+    ++stats_.failed;
+    const std::string why = r ? "platform ack result " + std::to_string(r->ack_result)
+                              : r.error().message;
+    const auto delay =
+        uplink::TerminalSession::backoff(static_cast<std::size_t>(std::max(0, attempts - 1)),
+                                         opt_.retry_min, opt_.retry_max, random01_());
+    if (auto st = store_.mark_retry(id, now, now + delay.count(), why); !st) {
+      spdlog::error("forwarder: scheduling retry of {}: {}", id, st.error().message);
+    }
+  }
+  if (running_ && in_flight_.size() < opt_.window / 2) poke();
+}
+
+}  // namespace tta::agent

@@ -1,0 +1,88 @@
+#pragma once
+/// The forwarder: store → outbox → TCP session (osquery's buffered forwarder, for JT/T 808).
+/// Every training record, photo and login made on this terminal is written to the encrypted
+/// store first with an outbox entry; the forwarder sends due entries, marks them acked only
+/// when the platform acked them, and backs off (exponential, full jitter) on failure. Nothing
+/// is deleted, and an entry's identity is its natural key (record number, photo number),
+/// never the wrapping serial number.
+///
+/// What is in flight is known only in memory: after a crash every unacked entry is simply
+/// due again and goes out once more, marked re-sent; the platform deduplicates by its key.
+/// Acks that arrive in one turn of the event loop are written in one transaction.
+
+#include <utility>  // before Asio
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tta/core/clock.hpp"
+#include "tta/store/store.hpp"
+#include "tta/uplink/session.hpp"
+
+namespace tta::agent {
+
+/// The outbox kind of an extended message sent over TCP, e.g. "tcp.0203".
+std::string tcp_kind(std::uint16_t ext_id);
+
+struct ForwarderOptions {
+  std::size_t window = 64;                              ///< entries in flight at once
+  std::chrono::milliseconds pump_interval{1000};        ///< how often due entries are looked for
+  std::chrono::milliseconds retry_min{1000};            ///< backoff after a failure …
+  std::chrono::milliseconds retry_max{300'000};         ///< … doubling up to this
+  /// An entry first sent this long after it was made goes out as re-sent (补传, bit 0).
+  std::chrono::milliseconds realtime_grace{60'000};
+};
+
+struct ForwarderStats {
+  std::uint64_t sent = 0;
+  std::uint64_t acked = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t resent_flagged = 0;
+};
+
+class Forwarder {
+ public:
+  Forwarder(boost::asio::io_context& io, store::Store& store, uplink::TerminalSession& session,
+            const Clock& clock, ForwarderOptions options = {},
+            std::function<double()> random01 = {});
+
+  /// Start pumping; call `poke()` after adding entries to send them without waiting.
+  void start();
+  void stop();
+  void poke();
+
+  [[nodiscard]] const ForwarderStats& stats() const { return stats_; }
+  [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
+
+ private:
+  void pump();
+  void arm();
+  void send(const store::OutboxEntry& e);
+  void finish(std::int64_t id, std::int32_t attempts, const Result<uplink::Reply>& r);
+  void flush_acks();
+
+  boost::asio::io_context& io_;
+  store::Store& store_;
+  uplink::TerminalSession& session_;
+  const Clock& clock_;
+  ForwarderOptions opt_;
+  std::function<double()> random01_;
+  boost::asio::steady_timer timer_;
+  std::set<std::int64_t> in_flight_;
+  std::vector<std::int64_t> acked_;  // acked, not yet written
+  bool flush_posted_ = false;
+  ForwarderStats stats_;
+  bool running_ = false;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it
+  bool pumping_ = false;
+};
+
+}  // namespace tta::agent

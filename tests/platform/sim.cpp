@@ -1,0 +1,707 @@
+#include "sim.hpp"
+
+#include <deque>
+#include <iostream>
+#include <set>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "sim_db.hpp"
+#include "tta/core/clock.hpp"
+#include "tta/core/hex.hpp"
+#include "tta/uplink/extension.hpp"
+#include "tta/uplink/messages.hpp"
+#include "tta/uplink/signing.hpp"
+#include "tta/uplink/subpacket.hpp"
+
+namespace tta::sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using namespace tta::uplink;
+
+namespace {
+
+constexpr std::size_t kReplyChunkBytes = 1000;
+const std::string kPlatformPhone = "0";
+
+/// Phone numbers arrive left-padded with zeros (BCD[8]); keys drop the padding.
+std::string phone_key(const std::string& phone) {
+  const auto first = phone.find_first_not_of('0');
+  return first == std::string::npos ? "0" : phone.substr(first);
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Counters {
+  std::int64_t connections = 0;
+  std::int64_t registrations = 0;
+  std::int64_t authentications = 0;
+  std::int64_t auth_failures = 0;
+  std::int64_t heartbeats = 0;
+  std::int64_t positions = 0;
+  std::int64_t coach_logins = 0;
+  std::int64_t coach_logouts = 0;
+  std::int64_t student_logins = 0;
+  std::int64_t student_logouts = 0;
+  std::int64_t minutes_received = 0;
+  std::int64_t minutes_unique = 0;
+  std::int64_t duplicates = 0;
+  std::int64_t resent_minutes = 0;
+  std::int64_t minutes_refused = 0;
+  std::int64_t signature_failures = 0;
+  std::int64_t bad_frames = 0;
+  std::int64_t photos_received = 0;
+  std::int64_t photo_duplicates = 0;
+  std::int64_t resend_requests = 0;
+  std::int64_t commands_sent = 0;
+  std::int64_t dropped_by_fault = 0;
+  std::int64_t corrupted_by_fault = 0;
+};
+
+}  // namespace
+
+class Connection;
+
+struct PlatformSim::Impl {
+  asio::io_context& io;
+  SimOptions options;
+  tcp::acceptor acceptor;
+  tcp::acceptor admin;
+  SimDb db;
+  Counters counts;
+  std::uint32_t minute_frames = 0;  // for refuse_every, across connections
+  std::uint32_t frames_sent = 0;    // for corrupt_every
+  std::map<std::string, std::weak_ptr<Connection>> by_phone;
+  std::set<std::shared_ptr<Connection>> live;
+  nlohmann::json responses = nlohmann::json::array();
+  bool stopped = false;
+
+  Impl(asio::io_context& ctx, SimOptions opts, SimDb database)
+      : io(ctx), options(std::move(opts)), acceptor(ctx), admin(ctx), db(std::move(database)) {}
+
+  void accept();
+  nlohmann::json summary() const;
+};
+
+/// One terminal's TCP connection.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(PlatformSim::Impl& sim, tcp::socket socket)
+      : sim_(sim), socket_(std::move(socket)), delay_timer_(sim.io) {}
+
+  void start() { read(); }
+
+  void close() {
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+
+  /// Send an extended message down (0x8900) to this terminal.
+  void send_extended(std::uint16_t ext_id, std::uint16_t packet_no, const Bytes& data) {
+    ExtendedMessage m;
+    m.ext_id = ext_id;
+    m.packet_no = packet_no;
+    m.terminal_no = terminal_no_;
+    m.data = data;
+    auto body = m.encode();
+    if (!body) return;
+    PassThrough pt{kPassThroughTraining, *body};
+    auto pt_body = pt.encode();
+    if (pt_body) send(msgid::kDownlinkPassThrough, *pt_body);
+  }
+
+  std::uint16_t next_packet_no() { return ++packet_no_ == 0 ? ++packet_no_ : packet_no_; }
+
+ private:
+  void read() {
+    auto self = shared_from_this();
+    socket_.async_read_some(asio::buffer(buf_), [this, self](boost::system::error_code ec,
+                                                             std::size_t n) {
+      if (ec) {
+        finish();
+        return;
+      }
+      for (auto& r : splitter_.feed(std::span(buf_.data(), n))) {
+        if (!r.frame) {
+          ++sim_.counts.bad_frames;
+          std::cerr << "sim: bad frame: " << r.frame.error().message << '\n';
+          continue;
+        }
+        if (!on_frame(*r.frame)) {
+          finish();
+          return;
+        }
+      }
+      read();
+    });
+  }
+
+  void finish() {
+    close();
+    if (!phone_.empty()) {
+      auto it = sim_.by_phone.find(phone_key(phone_));
+      if (it != sim_.by_phone.end() && it->second.lock().get() == this) sim_.by_phone.erase(it);
+    }
+    sim_.live.erase(shared_from_this());
+  }
+
+  /// Returns false to drop the connection.
+  bool on_frame(const Frame& frame) {
+    ++frames_;
+    const auto& f = sim_.options.faults;
+    if (f.drop_every != 0 && frames_ % f.drop_every == 0) {
+      ++sim_.counts.dropped_by_fault;
+      return false;
+    }
+    if (f.silent_after != 0 && frames_ > f.silent_after) return true;
+    if (phone_.empty()) {
+      phone_ = frame.header.phone;
+      sim_.by_phone[phone_key(phone_)] = weak_from_this();
+    }
+    auto done = reassembler_.feed(frame, std::chrono::steady_clock::now());
+    if (!done) {
+      ++sim_.counts.bad_frames;
+      return true;
+    }
+    if (!*done) return true;
+    handle((*done)->frame, (*done)->first_serial);
+    return true;
+  }
+
+  void handle(const Frame& frame, std::uint16_t serial) {
+    const std::uint16_t id = frame.header.msg_id;
+    switch (id) {
+      case msgid::kRegister: on_register(frame, serial); break;
+      case msgid::kAuthenticate: on_authenticate(frame, serial); break;
+      case msgid::kHeartbeat:
+        ++sim_.counts.heartbeats;
+        ack(serial, id, 0);
+        break;
+      case msgid::kPosition:
+        ++sim_.counts.positions;
+        ack(serial, id, PositionReport::decode(frame.body) ? 0 : 2);
+        break;
+      case msgid::kDeregister: ack(serial, id, 0); break;
+      case msgid::kTerminalAck: record_response("general_ack", frame.body); break;
+      case msgid::kUplinkPassThrough: on_pass_through(frame, serial); break;
+      default: ack(serial, id, 3); break;
+    }
+  }
+
+  void on_register(const Frame& frame, std::uint16_t serial) {
+    auto reg = Register::decode(frame.body);
+    RegisterReply reply;
+    reply.reply_serial = serial;
+    if (!reg) {
+      ack(serial, msgid::kRegister, 2);
+      return;
+    }
+    // A 16-digit terminal number derived from the phone, stable across re-registration.
+    std::string digits = frame.header.phone;
+    while (digits.size() < 12) digits.insert(digits.begin(), '0');
+    terminal_no_ = "3201" + digits.substr(digits.size() - 12);
+    auto bundle = make_self_signed_pkcs12("tta-sim terminal " + terminal_no_,
+                                          sim_.options.certificate_password);
+    if (!bundle) {
+      reply.result = 4;
+    } else {
+      reply.result = 0;
+      reply.platform_no = "SIM01";
+      reply.institution_no = "3201000000000001";
+      reply.terminal_no = terminal_no_;
+      reply.certificate_password = sim_.options.certificate_password;
+      reply.certificate_base64 = bundle->pkcs12_base64;
+      (void)sim_.db.save_terminal({frame.header.phone, terminal_no_, bundle->certificate_der});
+      ++sim_.counts.registrations;
+    }
+    auto body = reply.encode();
+    if (body) send(msgid::kRegisterReply, *body);
+  }
+
+  bool load_terminal() {
+    if (cert_) return true;
+    auto row = sim_.db.terminal_by_phone(phone_);
+    if (!row || !*row) return false;
+    auto cert = Certificate::from_der((*row)->certificate_der);
+    if (!cert) return false;
+    terminal_no_ = (*row)->terminal_no;
+    cert_ = std::make_unique<Certificate>(std::move(*cert));
+    return true;
+  }
+
+  void on_authenticate(const Frame& frame, std::uint16_t serial) {
+    auto auth = Authenticate::decode(frame.body);
+    bool good = auth && load_terminal() && verify_authenticate(*cert_, terminal_no_, *auth);
+    if (good) {
+      ++sim_.counts.authentications;
+      authenticated_ = true;
+    } else {
+      ++sim_.counts.auth_failures;
+      ++sim_.counts.signature_failures;
+    }
+    ack(serial, msgid::kAuthenticate, good ? 0 : 1);
+  }
+
+  void on_pass_through(const Frame& frame, std::uint16_t serial) {
+    auto pt = PassThrough::decode(frame.body);
+    if (!pt || pt->type != kPassThroughTraining) {
+      ack(serial, frame.header.msg_id, pt ? 3 : 2);
+      return;
+    }
+    auto m = ExtendedMessage::decode(pt->content);
+    if (!m) {
+      std::cerr << "sim: bad extended message: " << m.error().message << '\n';
+      ack(serial, frame.header.msg_id, 2);
+      return;
+    }
+    if (!authenticated_) {
+      ack(serial, frame.header.msg_id, 1);
+      return;
+    }
+    if (m->signature_algorithm == 0 || !verify_extended(*m, *cert_)) {
+      ++sim_.counts.signature_failures;
+      ack(serial, frame.header.msg_id, 1);
+      return;
+    }
+    on_extended(*m, serial);
+  }
+
+  void on_extended(const ExtendedMessage& m, std::uint16_t serial) {
+    switch (m.ext_id) {
+      case extid::kCoachLogin: {
+        auto in = CoachLogin::decode(m.data);
+        if (!in) break;
+        ++sim_.counts.coach_logins;
+        reply_ext(m, CoachLoginReply{.result = 1, .coach_no = in->coach_no});
+        return;
+      }
+      case extid::kCoachLogout: {
+        auto in = CoachLogout::decode(m.data);
+        if (!in) break;
+        ++sim_.counts.coach_logouts;
+        reply_ext(m, CoachLogoutReply{.result = 1, .coach_no = in->coach_no});
+        return;
+      }
+      case extid::kStudentLogin: {
+        auto in = StudentLogin::decode(m.data);
+        if (!in) break;
+        ++sim_.counts.student_logins;
+        StudentLoginReply r;
+        r.result = 1;
+        r.student_no = in->student_no;
+        reply_ext(m, r);
+        return;
+      }
+      case extid::kStudentLogout: {
+        auto in = StudentLogout::decode(m.data);
+        if (!in) break;
+        ++sim_.counts.student_logouts;
+        reply_ext(m, StudentLogoutReply{.result = 1, .student_no = in->student_no});
+        return;
+      }
+      case extid::kTrainingRecord: on_minute(m, serial); return;
+      case extid::kPhotoUploadInit: {
+        auto in = PhotoUploadInit::decode(m.data);
+        if (!in) break;
+        photo_inits_[in->photo_no] = *in;
+        reply_ext(m, PhotoUploadInitReply{.reply = 0});
+        return;
+      }
+      case extid::kPhotoData: on_photo(m, serial); return;
+      default:
+        // Replies to platform commands (0x0501, 0x0502, 0x0503, 0x0205, 0x0301 …).
+        record_response(std::string(extended_message_name(m.ext_id)), m.data, m.ext_id);
+        ack(serial, msgid::kUplinkPassThrough, 0);
+        return;
+    }
+    ack(serial, msgid::kUplinkPassThrough, 2);
+  }
+
+  void on_minute(const ExtendedMessage& m, std::uint16_t serial) {
+    auto rec = TrainingRecord::decode(m.data);
+    if (!rec) {
+      ack(serial, msgid::kUplinkPassThrough, 2);
+      return;
+    }
+    ++sim_.counts.minutes_received;
+    if (m.resent) ++sim_.counts.resent_minutes;
+    const auto& f = sim_.options.faults;
+    if (f.refuse_every != 0 && ++sim_.minute_frames % f.refuse_every == 0) {
+      ++sim_.counts.minutes_refused;
+      ack(serial, msgid::kUplinkPassThrough, 1);
+      return;
+    }
+    MinuteRow row;
+    row.record_no = rec->record_no;
+    row.terminal_no = m.terminal_no;
+    row.student_no = rec->student_no;
+    row.coach_no = rec->coach_no;
+    row.class_id = rec->class_id;
+    row.time_of_day_s = rec->time_of_day_s;
+    row.course_code = rec->course_code;
+    row.status = rec->status;
+    row.max_speed_tenth_km_h = rec->max_speed_tenth_km_h;
+    row.mileage_tenth_km = rec->mileage_tenth_km;
+    row.resent = m.resent;
+    row.received_ms = now_ms();
+    row.gnss = encode_attached_gnss(rec->gnss);
+    auto fresh = sim_.db.add_minute(row);
+    if (!fresh) {
+      ack(serial, msgid::kUplinkPassThrough, 1);
+      return;
+    }
+    if (*fresh) {
+      ++sim_.counts.minutes_unique;
+    } else {
+      ++sim_.counts.duplicates;
+    }
+    // A duplicate is acknowledged too: the terminal must stop sending it.
+    ack(serial, msgid::kUplinkPassThrough, 0);
+  }
+
+  void on_photo(const ExtendedMessage& m, std::uint16_t serial) {
+    auto data = PhotoData::decode(m.data);
+    if (!data) {
+      ack(serial, msgid::kUplinkPassThrough, 2);
+      return;
+    }
+    PhotoRow row;
+    row.photo_no = data->photo_no;
+    row.terminal_no = m.terminal_no;
+    row.jpeg = data->jpeg;
+    if (auto it = photo_inits_.find(data->photo_no); it != photo_inits_.end()) {
+      row.person_no = it->second.person_no;
+      row.class_id = it->second.class_id;
+      row.event = it->second.event;
+      row.confidence = it->second.face_confidence;
+      photo_inits_.erase(it);
+    }
+    auto fresh = sim_.db.add_photo(row);
+    if (fresh && *fresh) {
+      ++sim_.counts.photos_received;
+    } else {
+      ++sim_.counts.photo_duplicates;
+    }
+    ack(serial, msgid::kUplinkPassThrough, fresh ? 0 : 1);
+  }
+
+  template <typename Reply>
+  void reply_ext(const ExtendedMessage& request, const Reply& reply) {
+    auto data = reply.encode();
+    if (!data) return;
+    const std::uint16_t packet_no = request.packet_no;  // replies echo the request's number
+    later([this, self = shared_from_this(), packet_no, data = std::move(*data)] {
+      send_extended(Reply::kExtId, packet_no, data);
+    });
+  }
+
+  void ack(std::uint16_t serial, std::uint16_t msg_id, std::uint8_t result) {
+    GeneralAck a{serial, msg_id, result};
+    auto body = a.encode();
+    if (!body) return;
+    later([this, self = shared_from_this(), body = std::move(*body)] {
+      send(msgid::kPlatformAck, body);
+    });
+  }
+
+  void record_response(const std::string& what, const Bytes& data, std::uint16_t ext_id = 0) {
+    sim_.responses.push_back({{"phone", phone_},
+                              {"what", what},
+                              {"ext_id", ext_id},
+                              {"data_hex", to_hex(data)},
+                              {"at_ms", now_ms()}});
+  }
+
+  /// Run `fn` now, or after the fault plan's ack delay (replies keep their order).
+  void later(std::function<void()> fn) {
+    const auto delay = sim_.options.faults.ack_delay;
+    if (delay.count() == 0) {
+      fn();
+      return;
+    }
+    delayed_.push_back({std::chrono::steady_clock::now() + delay, std::move(fn)});
+    if (delayed_.size() == 1) arm_delay();
+  }
+
+  void arm_delay() {
+    delay_timer_.expires_at(delayed_.front().first);
+    delay_timer_.async_wait([this, self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      while (!delayed_.empty() && delayed_.front().first <= std::chrono::steady_clock::now()) {
+        auto fn = std::move(delayed_.front().second);
+        delayed_.pop_front();
+        fn();
+      }
+      if (!delayed_.empty()) arm_delay();
+    });
+  }
+
+  void send(std::uint16_t msg_id, const Bytes& body) {
+    FrameHeader h;
+    h.msg_id = msg_id;
+    h.phone = phone_.empty() ? kPlatformPhone : phone_;
+    auto frames = split_message(h, body, kReplyChunkBytes, serial_);
+    if (!frames) return;
+    serial_ = static_cast<std::uint16_t>(serial_ + frames->size());
+    for (const auto& f : *frames) {
+      auto wire = encode_frame(f);
+      if (!wire) continue;
+      const auto& faults = sim_.options.faults;
+      if (faults.corrupt_every != 0 && ++sim_.frames_sent % faults.corrupt_every == 0) {
+        ++sim_.counts.corrupted_by_fault;
+        (*wire)[wire->size() - 2] ^= 0x01;  // flips the checksum (or its escape)
+        if ((*wire)[wire->size() - 2] == 0x7E) (*wire)[wire->size() - 2] = 0x00;
+      }
+      out_.push_back(std::move(*wire));
+    }
+    if (!writing_) write();
+  }
+
+  void write() {
+    if (out_.empty()) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(out_.front()),
+                      [this, self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec) {
+                          out_.clear();
+                          writing_ = false;
+                          return;
+                        }
+                        out_.pop_front();
+                        write();
+                      });
+  }
+
+  PlatformSim::Impl& sim_;
+  tcp::socket socket_;
+  asio::steady_timer delay_timer_;
+  std::array<std::uint8_t, 8192> buf_{};
+  FrameSplitter splitter_;
+  Reassembler reassembler_;
+  std::deque<Bytes> out_;
+  bool writing_ = false;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::function<void()>>> delayed_;
+  std::string phone_;
+  std::string terminal_no_;
+  std::unique_ptr<Certificate> cert_;
+  bool authenticated_ = false;
+  std::uint32_t frames_ = 0;
+  std::uint16_t serial_ = 0;
+  std::uint16_t packet_no_ = 0;
+  std::map<std::string, PhotoUploadInit> photo_inits_;
+};
+
+void PlatformSim::Impl::accept() {
+  acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec || stopped) return;
+    ++counts.connections;
+    socket.set_option(tcp::no_delay(true));
+    auto c = std::make_shared<Connection>(*this, std::move(socket));
+    live.insert(c);
+    c->start();
+    accept();
+  });
+}
+
+nlohmann::json PlatformSim::Impl::summary() const {
+  nlohmann::json photos = nlohmann::json::object();
+  if (auto by_event = const_cast<SimDb&>(db).photos_by_event()) {
+    for (const auto& [event, n] : *by_event) photos[std::to_string(event)] = n;
+  }
+  const Counters& c = counts;
+  return {{"connections", c.connections},
+          {"registrations", c.registrations},
+          {"authentications", c.authentications},
+          {"auth_failures", c.auth_failures},
+          {"heartbeats", c.heartbeats},
+          {"positions", c.positions},
+          {"logins", c.coach_logins + c.student_logins},
+          {"logouts", c.coach_logouts + c.student_logouts},
+          {"coach_logins", c.coach_logins},
+          {"coach_logouts", c.coach_logouts},
+          {"student_logins", c.student_logins},
+          {"student_logouts", c.student_logouts},
+          {"minutes_received", c.minutes_received},
+          {"minutes_unique", c.minutes_unique},
+          {"duplicates", c.duplicates},
+          {"resent_minutes", c.resent_minutes},
+          {"minutes_refused", c.minutes_refused},
+          {"signature_failures", c.signature_failures},
+          {"bad_frames", c.bad_frames},
+          {"photos_received", c.photos_received},
+          {"photo_duplicates", c.photo_duplicates},
+          {"photos_by_event", photos},
+          {"commands_sent", c.commands_sent},
+          {"dropped_by_fault", c.dropped_by_fault},
+          {"corrupted_by_fault", c.corrupted_by_fault}};
+}
+
+// ---- admin HTTP ---------------------------------------------------------------------------
+
+namespace {
+
+class AdminSession : public std::enable_shared_from_this<AdminSession> {
+ public:
+  AdminSession(PlatformSim& sim, PlatformSim::Impl& impl, tcp::socket s)
+      : sim_(sim), impl_(impl), stream_(std::move(s)) {}
+  void start() {
+    http::async_read(stream_, buf_, req_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (!ec) self->respond();
+                     });
+  }
+
+ private:
+  void respond() {
+    res_.version(req_.version());
+    res_.keep_alive(false);
+    res_.set(http::field::content_type, "application/json");
+    const std::string target(req_.target());
+    nlohmann::json body;
+    if (req_.method() == http::verb::get && target == "/sim/summary") {
+      body = impl_.summary();
+    } else if (req_.method() == http::verb::get && target == "/sim/minutes") {
+      nlohmann::json list = nlohmann::json::array();
+      if (auto rows = impl_.db.minutes()) {
+        for (const auto& m : *rows) {
+          list.push_back({{"record_no", m.record_no},
+                          {"student_no", m.student_no},
+                          {"coach_no", m.coach_no},
+                          {"class_id", m.class_id},
+                          {"status", m.status},
+                          {"max_speed_kmh", m.max_speed_tenth_km_h / 10.0},
+                          {"mileage_km", m.mileage_tenth_km / 10.0},
+                          {"resent", m.resent}});
+        }
+      }
+      body = list;
+    } else if (req_.method() == http::verb::get && target == "/sim/responses") {
+      body = sim_.responses();
+    } else if (req_.method() == http::verb::post && target == "/sim/command") {
+      // {"phone": "...", "ext_id": 34050 or "0x8502", "data_hex": "..."}
+      auto j = nlohmann::json::parse(req_.body(), nullptr, false);
+      if (j.is_discarded() || !j.contains("phone") || !j.contains("ext_id")) {
+        res_.result(http::status::bad_request);
+        body = {{"error", "expected {\"phone\", \"ext_id\", \"data_hex\"}"}};
+      } else {
+        std::uint16_t ext_id = 0;
+        if (j["ext_id"].is_string()) {
+          ext_id = static_cast<std::uint16_t>(std::stoul(j["ext_id"].get<std::string>(), nullptr, 0));
+        } else {
+          ext_id = j["ext_id"].get<std::uint16_t>();
+        }
+        auto data = from_hex(j.value("data_hex", ""));
+        Status st = data ? sim_.send_command(j["phone"].get<std::string>(), ext_id, *data)
+                         : Status(fail(data.error()));
+        if (!st) {
+          res_.result(st.error().code == Errc::not_found ? http::status::not_found
+                                                         : http::status::bad_request);
+          body = {{"error", st.error().message}};
+        } else {
+          body = {{"sent", true}};
+        }
+      }
+    } else {
+      res_.result(http::status::not_found);
+      body = {{"error", "unknown endpoint; try GET /sim/summary"}};
+    }
+    if (res_.result_int() == 0) res_.result(http::status::ok);
+    res_.body() = body.dump() + "\n";
+    res_.prepare_payload();
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+  PlatformSim& sim_;
+  PlatformSim::Impl& impl_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buf_;
+  http::request<http::string_body> req_;
+  http::response<http::string_body> res_;
+};
+
+}  // namespace
+
+// ---- PlatformSim --------------------------------------------------------------------------
+
+PlatformSim::PlatformSim(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PlatformSim::~PlatformSim() { stop(); }
+
+Result<std::unique_ptr<PlatformSim>> PlatformSim::create(asio::io_context& io,
+                                                         SimOptions options) {
+  std::error_code fec;
+  std::filesystem::create_directories(options.data_dir, fec);
+  auto db = SimDb::open(options.data_dir / "platform.db");
+  if (!db) return fail(db.error());
+  auto impl = std::make_unique<Impl>(io, options, std::move(*db));
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(options.listen_host, ec);
+  if (ec) return fail(Errc::invalid_argument, "bad listen address " + options.listen_host);
+  for (auto [acc, port] : {std::pair{&impl->acceptor, options.tcp_port},
+                           std::pair{&impl->admin, options.admin_port}}) {
+    tcp::endpoint ep(addr, port);
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return fail(Errc::unavailable,
+                  "cannot listen on " + options.listen_host + ":" + std::to_string(port) + ": " +
+                      ec.message());
+    }
+  }
+  auto sim = std::unique_ptr<PlatformSim>(new PlatformSim(std::move(impl)));
+  sim->impl_->accept();
+  // The admin acceptor needs the public object (send_command), so it is started here.
+  struct Admin {
+    static void accept(PlatformSim* s) {
+      s->impl_->admin.async_accept([s](boost::system::error_code e, tcp::socket sock) {
+        if (e || s->impl_->stopped) return;
+        std::make_shared<AdminSession>(*s, *s->impl_, std::move(sock))->start();
+        accept(s);
+      });
+    }
+  };
+  Admin::accept(sim.get());
+  return sim;
+}
+
+std::uint16_t PlatformSim::tcp_port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t PlatformSim::admin_port() const { return impl_->admin.local_endpoint().port(); }
+nlohmann::json PlatformSim::summary() const { return impl_->summary(); }
+nlohmann::json PlatformSim::responses() const { return impl_->responses; }
+
+Status PlatformSim::send_command(const std::string& phone, std::uint16_t ext_id,
+                                 const Bytes& data) {
+  auto it = impl_->by_phone.find(phone_key(phone));
+  auto conn = it == impl_->by_phone.end() ? nullptr : it->second.lock();
+  if (!conn) return fail(Errc::not_found, "terminal " + phone + " is not connected");
+  conn->send_extended(ext_id, conn->next_packet_no(), data);
+  ++impl_->counts.commands_sent;
+  return ok();
+}
+
+void PlatformSim::stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  boost::system::error_code ec;
+  impl_->acceptor.close(ec);
+  impl_->admin.close(ec);
+  for (const auto& c : std::set<std::shared_ptr<Connection>>(impl_->live)) c->close();
+}
+
+}  // namespace tta::sim

@@ -1,0 +1,198 @@
+#include "sim_db.hpp"
+
+#include <sqlite3.h>
+
+namespace tta::sim {
+namespace {
+
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  ~Stmt() { sqlite3_finalize(s); }
+};
+
+Error db_error(sqlite3* db, const char* what) {
+  return Error(Errc::io, std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+std::string col_text(sqlite3_stmt* s, int i) {
+  const auto* p = sqlite3_column_text(s, i);
+  return p ? reinterpret_cast<const char*>(p) : "";
+}
+std::vector<std::uint8_t> col_blob(sqlite3_stmt* s, int i) {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, i));
+  return p ? std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(s, i))
+           : std::vector<std::uint8_t>();
+}
+void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+void bind_blob(sqlite3_stmt* s, int i, const std::vector<std::uint8_t>& v) {
+  sqlite3_bind_blob(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+Result<SimDb> SimDb::open(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(file.c_str(), &db) != SQLITE_OK) {
+    Error e = db_error(db, "opening simulator database");
+    sqlite3_close(db);
+    return fail(e);
+  }
+  SimDb sim(db);
+  auto st = sim.exec(R"sql(
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+    CREATE TABLE IF NOT EXISTS terminals (phone TEXT PRIMARY KEY, terminal_no TEXT NOT NULL,
+      certificate BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS minutes (record_no TEXT PRIMARY KEY, terminal_no TEXT,
+      student_no TEXT, coach_no TEXT, class_id INTEGER, time_of_day_s INTEGER,
+      course_code TEXT, status INTEGER, max_speed INTEGER, mileage INTEGER, resent INTEGER,
+      received_ms INTEGER, gnss BLOB);
+    CREATE TABLE IF NOT EXISTS photos (photo_no TEXT PRIMARY KEY, terminal_no TEXT,
+      person_no TEXT, class_id INTEGER, event INTEGER, confidence INTEGER, jpeg BLOB);
+  )sql");
+  if (!st) return fail(st.error());
+  return sim;
+}
+
+SimDb::SimDb(SimDb&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+SimDb::~SimDb() {
+  if (db_) sqlite3_close(db_);
+}
+
+Status SimDb::exec(const std::string& sql) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+    Error e(Errc::io, msg ? msg : "sqlite error");
+    sqlite3_free(msg);
+    return fail(e);
+  }
+  return ok();
+}
+
+Status SimDb::save_terminal(const TerminalRow& t) {
+  Stmt st;
+  sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO terminals VALUES (?, ?, ?)", -1, &st.s, nullptr);
+  bind_text(st.s, 1, t.phone);
+  bind_text(st.s, 2, t.terminal_no);
+  bind_blob(st.s, 3, t.certificate_der);
+  if (sqlite3_step(st.s) != SQLITE_DONE) return fail(db_error(db_, "saving terminal"));
+  return ok();
+}
+
+Result<std::optional<TerminalRow>> SimDb::terminal_by_phone(const std::string& phone) {
+  Stmt st;
+  sqlite3_prepare_v2(db_, "SELECT phone, terminal_no, certificate FROM terminals WHERE phone = ?",
+                     -1, &st.s, nullptr);
+  bind_text(st.s, 1, phone);
+  const int rc = sqlite3_step(st.s);
+  if (rc == SQLITE_DONE) return std::optional<TerminalRow>();
+  if (rc != SQLITE_ROW) return fail(db_error(db_, "reading terminal"));
+  return std::optional<TerminalRow>(
+      TerminalRow{col_text(st.s, 0), col_text(st.s, 1), col_blob(st.s, 2)});
+}
+
+Result<bool> SimDb::add_minute(const MinuteRow& m) {
+  Stmt st;
+  sqlite3_prepare_v2(db_,
+                     "INSERT OR IGNORE INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     -1, &st.s, nullptr);
+  bind_text(st.s, 1, m.record_no);
+  bind_text(st.s, 2, m.terminal_no);
+  bind_text(st.s, 3, m.student_no);
+  bind_text(st.s, 4, m.coach_no);
+  sqlite3_bind_int64(st.s, 5, m.class_id);
+  sqlite3_bind_int64(st.s, 6, m.time_of_day_s);
+  bind_text(st.s, 7, m.course_code);
+  sqlite3_bind_int64(st.s, 8, m.status);
+  sqlite3_bind_int64(st.s, 9, m.max_speed_tenth_km_h);
+  sqlite3_bind_int64(st.s, 10, m.mileage_tenth_km);
+  sqlite3_bind_int64(st.s, 11, m.resent ? 1 : 0);
+  sqlite3_bind_int64(st.s, 12, m.received_ms);
+  bind_blob(st.s, 13, m.gnss);
+  if (sqlite3_step(st.s) != SQLITE_DONE) return fail(db_error(db_, "saving minute"));
+  return sqlite3_changes(db_) == 1;
+}
+
+Result<bool> SimDb::add_photo(const PhotoRow& p) {
+  Stmt st;
+  sqlite3_prepare_v2(db_, "INSERT OR IGNORE INTO photos VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st.s,
+                     nullptr);
+  bind_text(st.s, 1, p.photo_no);
+  bind_text(st.s, 2, p.terminal_no);
+  bind_text(st.s, 3, p.person_no);
+  sqlite3_bind_int64(st.s, 4, p.class_id);
+  sqlite3_bind_int64(st.s, 5, p.event);
+  sqlite3_bind_int64(st.s, 6, p.confidence);
+  bind_blob(st.s, 7, p.jpeg);
+  if (sqlite3_step(st.s) != SQLITE_DONE) return fail(db_error(db_, "saving photo"));
+  return sqlite3_changes(db_) == 1;
+}
+
+Result<std::vector<std::string>> SimDb::record_numbers() {
+  Stmt st;
+  sqlite3_prepare_v2(db_, "SELECT record_no FROM minutes ORDER BY record_no", -1, &st.s, nullptr);
+  std::vector<std::string> out;
+  while (sqlite3_step(st.s) == SQLITE_ROW) out.push_back(col_text(st.s, 0));
+  return out;
+}
+
+Result<std::vector<MinuteRow>> SimDb::minutes() {
+  Stmt st;
+  sqlite3_prepare_v2(db_,
+                     "SELECT record_no, terminal_no, student_no, coach_no, class_id, "
+                     "time_of_day_s, course_code, status, max_speed, mileage, resent, "
+                     "received_ms, gnss FROM minutes ORDER BY record_no",
+                     -1, &st.s, nullptr);
+  std::vector<MinuteRow> out;
+  while (sqlite3_step(st.s) == SQLITE_ROW) {
+    MinuteRow m;
+    m.record_no = col_text(st.s, 0);
+    m.terminal_no = col_text(st.s, 1);
+    m.student_no = col_text(st.s, 2);
+    m.coach_no = col_text(st.s, 3);
+    m.class_id = static_cast<std::uint32_t>(sqlite3_column_int64(st.s, 4));
+    m.time_of_day_s = static_cast<std::uint32_t>(sqlite3_column_int64(st.s, 5));
+    m.course_code = col_text(st.s, 6);
+    m.status = static_cast<std::uint8_t>(sqlite3_column_int64(st.s, 7));
+    m.max_speed_tenth_km_h = static_cast<std::uint16_t>(sqlite3_column_int64(st.s, 8));
+    m.mileage_tenth_km = static_cast<std::uint16_t>(sqlite3_column_int64(st.s, 9));
+    m.resent = sqlite3_column_int64(st.s, 10) != 0;
+    m.received_ms = sqlite3_column_int64(st.s, 11);
+    m.gnss = col_blob(st.s, 12);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<std::map<int, std::int64_t>> SimDb::photos_by_event() {
+  Stmt st;
+  sqlite3_prepare_v2(db_, "SELECT event, count(*) FROM photos GROUP BY event", -1, &st.s, nullptr);
+  std::map<int, std::int64_t> out;
+  while (sqlite3_step(st.s) == SQLITE_ROW) {
+    out[static_cast<int>(sqlite3_column_int64(st.s, 0))] = sqlite3_column_int64(st.s, 1);
+  }
+  return out;
+}
+
+Result<std::optional<PhotoRow>> SimDb::photo(const std::string& photo_no) {
+  Stmt st;
+  sqlite3_prepare_v2(db_,
+                     "SELECT photo_no, terminal_no, person_no, class_id, event, confidence, jpeg "
+                     "FROM photos WHERE photo_no = ?",
+                     -1, &st.s, nullptr);
+  bind_text(st.s, 1, photo_no);
+  if (sqlite3_step(st.s) != SQLITE_ROW) return std::optional<PhotoRow>();
+  PhotoRow p;
+  p.photo_no = col_text(st.s, 0);
+  p.terminal_no = col_text(st.s, 1);
+  p.person_no = col_text(st.s, 2);
+  p.class_id = static_cast<std::uint32_t>(sqlite3_column_int64(st.s, 3));
+  p.event = static_cast<std::uint8_t>(sqlite3_column_int64(st.s, 4));
+  p.confidence = static_cast<std::uint8_t>(sqlite3_column_int64(st.s, 5));
+  p.jpeg = col_blob(st.s, 6);
+  return std::optional<PhotoRow>(std::move(p));
+}
+
+}  // namespace tta::sim

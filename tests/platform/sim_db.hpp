@@ -1,0 +1,76 @@
+#pragma once
+// What the platform simulator received, in a plain SQLite file under --data-dir (it plays the
+// platform, so nothing here is encrypted). Deduplicates minutes by record number and photos
+// by photo number, as a real platform must.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tta/core/result.hpp"
+
+struct sqlite3;
+
+namespace tta::sim {
+
+struct TerminalRow {
+  std::string phone;
+  std::string terminal_no;
+  std::vector<std::uint8_t> certificate_der;
+};
+
+struct MinuteRow {
+  std::string record_no;
+  std::string terminal_no;
+  std::string student_no;
+  std::string coach_no;
+  std::uint32_t class_id = 0;
+  std::uint32_t time_of_day_s = 0;
+  std::string course_code;
+  std::uint8_t status = 0;
+  std::uint16_t max_speed_tenth_km_h = 0;
+  std::uint16_t mileage_tenth_km = 0;
+  bool resent = false;
+  std::int64_t received_ms = 0;
+  std::vector<std::uint8_t> gnss;  ///< the 38-byte attached block as received
+};
+
+struct PhotoRow {
+  std::string photo_no;
+  std::string terminal_no;
+  std::string person_no;
+  std::uint32_t class_id = 0;
+  std::uint8_t event = 0;
+  std::uint8_t confidence = 0;
+  std::vector<std::uint8_t> jpeg;
+};
+
+class SimDb {
+ public:
+  static Result<SimDb> open(const std::filesystem::path& file);
+  SimDb(SimDb&& o) noexcept;
+  SimDb& operator=(SimDb&&) = delete;
+  SimDb(const SimDb&) = delete;
+  ~SimDb();
+
+  Status save_terminal(const TerminalRow& t);
+  Result<std::optional<TerminalRow>> terminal_by_phone(const std::string& phone);
+  /// Insert a minute; false when its record number was already there (a duplicate).
+  Result<bool> add_minute(const MinuteRow& m);
+  /// Insert a photo; false when its photo number was already there.
+  Result<bool> add_photo(const PhotoRow& p);
+  Result<std::vector<std::string>> record_numbers();
+  Result<std::vector<MinuteRow>> minutes();
+  Result<std::map<int, std::int64_t>> photos_by_event();
+  Result<std::optional<PhotoRow>> photo(const std::string& photo_no);
+
+ private:
+  explicit SimDb(sqlite3* db) : db_(db) {}
+  Status exec(const std::string& sql);
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace tta::sim
