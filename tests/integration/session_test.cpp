@@ -103,7 +103,6 @@ class SessionTest : public ::testing::Test {
     fo.pump_interval = 50ms;
     fo.retry_min = 20ms;
     fo.retry_max = 200ms;
-    fo.lease = 5s;
     forwarder_ = std::make_unique<agent::Forwarder>(io_, *store_, *session_, clock_, fo);
     session_->start();
     forwarder_->start();
