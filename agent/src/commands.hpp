@@ -24,6 +24,8 @@ void add_config_commands(CLI::App& app, int& exit_code);
 void add_store_commands(CLI::App& app, int& exit_code);
 /// `run`
 void add_run_command(CLI::App& app, int& exit_code);
+/// `face-eval`, `face-verify`
+void add_face_commands(CLI::App& app, int& exit_code);
 /// `gnss-replay`
 void add_gnss_commands(CLI::App& app, int& exit_code);
 /// `decode HEX [--json]`: explain one protocol frame

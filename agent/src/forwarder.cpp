@@ -89,6 +89,12 @@ void Forwarder::pump() {
 
 void Forwarder::send(const store::OutboxEntry& e) {
   const auto now = unix_millis(clock_.wall_now());
+  // Re-sent (补传): sent before without an ack, or made while the platform was out of reach.
+  const bool resent = e.attempts > 0 || now - e.created_ms > opt_.realtime_grace.count();
+  if (e.kind == kPhotoKind) {
+    send_photo(e, resent);
+    return;
+  }
   const auto ext_id = ext_id_of(e.kind);
   if (!ext_id) {
     // Not ours (HTTPS entries have their own sender).
@@ -97,13 +103,74 @@ void Forwarder::send(const store::OutboxEntry& e) {
   uplink::ExtendedMessage m;
   m.ext_id = *ext_id;
   m.data = e.payload;
-  // Re-sent (补传): sent before without an ack, or made while the platform was out of reach.
-  m.resent = e.attempts > 0 || now - e.created_ms > opt_.realtime_grace.count();
+  m.resent = resent;
   if (m.resent) ++stats_.resent_flagged;
   in_flight_.insert(e.id);
   ++stats_.sent;
   session_.send_extended(std::move(m), [this, id = e.id, attempts = e.attempts + 1](
                                            Result<uplink::Reply> r) { finish(id, attempts, r); });
+}
+
+void Forwarder::send_photo(const store::OutboxEntry& e, bool resent) {
+  // 0x0305 announces the photo; 0x8305 answers 0 (go ahead) or 255 (refused: drop it);
+  // then 0x0306 carries the JPEG, split into sub-packets, and is acked by 0x8001.
+  auto photo = store_.find_photo(e.key);
+  auto init = uplink::PhotoUploadInit::decode(e.payload);
+  const auto now = unix_millis(clock_.wall_now());
+  if (!photo || !*photo || !init) {
+    const std::string why = !photo ? photo.error().message
+                            : !*photo ? "photo " + e.key + " is not in the store"
+                                      : init.error().message;
+    (void)store_.mark_refused(e.id, now, "cannot upload: " + why);
+    return;
+  }
+  uplink::PhotoData data{e.key, (*photo)->jpeg};
+  auto data_bytes = data.encode();
+  if (!data_bytes) {
+    (void)store_.mark_refused(e.id, now, "cannot upload: " + data_bytes.error().message);
+    return;
+  }
+  init->total_packets = session_.packets_for(data_bytes->size());
+  auto init_bytes = init->encode();
+  if (!init_bytes) {
+    (void)store_.mark_refused(e.id, now, "cannot upload: " + init_bytes.error().message);
+    return;
+  }
+  in_flight_.insert(e.id);
+  ++stats_.sent;
+  if (resent) ++stats_.resent_flagged;
+  uplink::ExtendedMessage announce;
+  announce.ext_id = uplink::extid::kPhotoUploadInit;
+  announce.resent = resent;
+  announce.data = std::move(*init_bytes);
+  const auto id = e.id;
+  const auto attempts = e.attempts + 1;
+  session_.send_extended(
+      std::move(announce), [this, id, attempts, resent, bytes = std::move(*data_bytes),
+                            alive = std::weak_ptr<int>(alive_)](Result<uplink::Reply> r) mutable {
+        if (!alive.lock()) return;
+        if (!r || !r->reply) {
+          // No 0x8305: a timeout, a lost connection or a refusal ack; try again later.
+          finish(id, attempts, r ? Result<uplink::Reply>(uplink::Reply{std::max<std::uint8_t>(r->ack_result, 1), std::nullopt}) : r);
+          return;
+        }
+        auto answer = uplink::PhotoUploadInitReply::decode(r->reply->data);
+        if (!answer || answer->reply != 0) {
+          in_flight_.erase(id);
+          (void)store_.mark_refused(id, unix_millis(clock_.wall_now()),
+                                    "the platform refused the photo (0x8305 reply " +
+                                        std::to_string(answer ? answer->reply : -1) + ")");
+          return;
+        }
+        uplink::ExtendedMessage body;
+        body.ext_id = uplink::extid::kPhotoData;
+        body.resent = resent;
+        body.data = std::move(bytes);
+        ++stats_.photos_sent;
+        session_.send_extended(std::move(body), [this, id, attempts, alive](Result<uplink::Reply> r2) {
+          if (alive.lock()) finish(id, attempts, r2);
+        });
+      });
 }
 
 void Forwarder::flush_acks() {

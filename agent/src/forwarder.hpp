@@ -31,6 +31,9 @@ namespace tta::agent {
 
 /// The outbox kind of an extended message sent over TCP, e.g. "tcp.0203".
 std::string tcp_kind(std::uint16_t ext_id);
+/// The outbox kind of an evidence photo: payload = the 0x0305 data, key = photo number; the
+/// JPEG itself is read from the store's photos when it is sent (0x0305, 0x8305, 0x0306).
+inline constexpr const char* kPhotoKind = "tcp.photo";
 
 struct ForwarderOptions {
   std::size_t window = 64;                              ///< entries in flight at once
@@ -46,6 +49,7 @@ struct ForwarderStats {
   std::uint64_t acked = 0;
   std::uint64_t failed = 0;
   std::uint64_t resent_flagged = 0;
+  std::uint64_t photos_sent = 0;
 };
 
 class Forwarder {
@@ -66,6 +70,7 @@ class Forwarder {
   void pump();
   void arm();
   void send(const store::OutboxEntry& e);
+  void send_photo(const store::OutboxEntry& e, bool resent);
   void finish(std::int64_t id, std::int32_t attempts, const Result<uplink::Reply>& r);
   void flush_acks();
 

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   tta::agent::add_config_commands(app, exit_code);
   tta::agent::add_store_commands(app, exit_code);
   tta::agent::add_run_command(app, exit_code);
+  tta::agent::add_face_commands(app, exit_code);
   tta::agent::add_gnss_commands(app, exit_code);
   tta::agent::add_decode_command(app, exit_code);
   try {

@@ -619,6 +619,19 @@ Result<std::vector<std::string>> Store::minute_record_numbers() {
   return out;
 }
 
+Result<std::int64_t> Store::counted_minutes(std::string_view student_no, std::string_view mode,
+                                            std::int64_t from_ms, std::int64_t to_ms) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT count(*) FROM minutes m JOIN training_sessions t "
+                         "ON m.session_id = t.id WHERE t.student_no = ? AND t.mode = ? "
+                         "AND m.counted = 1 AND m.minute_ms >= ? AND m.minute_ms < ?");
+  if (!s) return fail(s.error());
+  s->bind(1, student_no).bind(2, mode).bind(3, from_ms).bind(4, to_ms);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  return s->i64(0);
+}
+
 Status Store::add_photo(const Photo& p, const OutboxEntry& out) {
   return impl_->transaction([&]() -> Status {
     auto s = Stmt::prepare(impl_->db,

@@ -671,6 +671,13 @@ SessionStats TerminalSession::stats() const { return impl_->stats; }
 void TerminalSession::send_extended(ExtendedMessage m, Done done) {
   impl_->send_extended(std::move(m), std::move(done));
 }
+std::uint16_t TerminalSession::packets_for(std::size_t ext_data_bytes) const {
+  // 0x0900 body: type 0x13, 26-byte envelope, data, 256-byte signature (§2.1).
+  const std::size_t body = 1 + 26 + ext_data_bytes + kSignatureBytes;
+  const std::size_t chunk = impl_->opt.subpacket_bytes;
+  return static_cast<std::uint16_t>(body <= chunk ? 1 : (body + chunk - 1) / chunk);
+}
+
 void TerminalSession::send_position(const PositionReport& p, Done done) {
   impl_->send_position(p, std::move(done));
 }

@@ -159,6 +159,10 @@ class Store {
   [[nodiscard]] Status add_minute(const MinuteRecord& m, const OutboxEntry& out);
   [[nodiscard]] Result<std::optional<MinuteRecord>> find_minute(std::string_view record_no);
   [[nodiscard]] Result<std::vector<std::string>> minute_record_numbers();
+  /// Counted (valid) minutes of a student's sessions of one mode, made in [from_ms, to_ms).
+  [[nodiscard]] Result<std::int64_t> counted_minutes(std::string_view student_no,
+                                                     std::string_view mode, std::int64_t from_ms,
+                                                     std::int64_t to_ms);
 
   // Photos
   [[nodiscard]] Status add_photo(const Photo& p, const OutboxEntry& out);

@@ -128,6 +128,10 @@ class TerminalSession {
   /// Errc::unavailable. Offline: `done` fails at once, nothing is queued here.
   void send_extended(ExtendedMessage m, Done done);
 
+  /// How many frames (sub-packets) a signed extended message with `ext_data_bytes` of data
+  /// takes in 0x0900 — the "total packets" of a 0x0305 photo announcement.
+  [[nodiscard]] std::uint16_t packets_for(std::size_t ext_data_bytes) const;
+
   /// Send a 0x0200 position report; `done` gets its ack.
   void send_position(const PositionReport& p, Done done);
 

@@ -1,0 +1,482 @@
+#include "engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "forwarder.hpp"
+#include "tta/core/ids.hpp"
+#include "tta/core/time_util.hpp"
+#include "tta/uplink/extension.hpp"
+
+namespace tta::agent {
+
+namespace {
+
+using std::chrono::minutes;
+
+std::int64_t ms(WallTime t) { return unix_millis(t); }
+
+/// Minutes since local (GMT+8) midnight of a "HH:MM" string.
+int hhmm_minutes(const std::string& s) { return std::stoi(s.substr(0, 2)) * 60 + std::stoi(s.substr(3)); }
+
+/// Start of the local (GMT+8) day holding `t`, as Unix ms.
+std::int64_t local_day_start_ms(WallTime t) {
+  const CivilTime c = to_civil(t, kChinaUtcOffset);
+  auto start = from_civil({c.year, c.month, c.day, 0, 0, 0}, kChinaUtcOffset);
+  return start ? ms(*start) : ms(t);
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+std::string record_number(const std::string& terminal_no, WallTime minute_start) {
+  const CivilTime c = to_civil(minute_start, kChinaUtcOffset);
+  char tail[16];
+  std::snprintf(tail, sizeof tail, "%02d%02d%02d%04d", c.year % 100, c.month, c.day,
+                c.hour * 60 + c.minute);
+  return terminal_no + tail;
+}
+
+TrainingEngine::TrainingEngine(store::Store& store, const config::Config& cfg,
+                               std::string terminal_no)
+    : store_(store),
+      cfg_(cfg),
+      terminal_no_(std::move(terminal_no)),
+      odometer_(gps::odometer_config(cfg.gps)),
+      plausibility_(gps::plausibility_config(cfg.gps)),
+      fences_(cfg.gps.fences) {}
+
+void TrainingEngine::event(const std::string& kind, const std::string& detail, WallTime now) {
+  if (auto st = store_.log_event(kind, detail, ms(now)); !st) {
+    spdlog::error("event log: {}", st.error().message);
+  }
+  spdlog::info("{}: {}", kind, detail);
+}
+
+std::optional<VehicleSample> TrainingEngine::fresh_vehicle(WallTime at) const {
+  // A sample older than 5 s says nothing about now: the value is missing, not repeated.
+  if (vehicle_.at == WallTime{} || at - vehicle_.at > std::chrono::seconds(5) ||
+      vehicle_.at - at > std::chrono::seconds(5)) {
+    return std::nullopt;
+  }
+  return vehicle_;
+}
+
+uplink::PositionBlock TrainingEngine::position_block() const {
+  uplink::PositionBlock p;
+  if (!last_fix_) return p;  // everything missing
+  const gps::Fix& f = *last_fix_;
+  if (f.has_fix()) {
+    p.status_flags |= uplink::kStatusPositioned;
+    p.set_latitude_deg(f.lat_deg);
+    p.set_longitude_deg(f.lon_deg);
+    if (!std::isnan(f.speed_kmh)) {
+      p.gnss_speed_tenth_km_h = static_cast<std::uint16_t>(std::lround(f.speed_kmh * 10));
+    }
+    if (!std::isnan(f.course_deg)) {
+      p.direction_deg = static_cast<std::uint16_t>(std::lround(f.course_deg) % 360);
+    }
+  }
+  p.time = f.utc();
+  if (p.time) {
+    if (auto v = fresh_vehicle(*p.time)) {
+      if (v->ignition_on.value_or(false)) p.status_flags |= uplink::kStatusAccOn;
+      if (v->sensor_speed_kmh) {
+        p.vehicle_speed_tenth_km_h =
+            static_cast<std::uint16_t>(std::lround(*v->sensor_speed_kmh * 10));
+      }
+    }
+  }
+  return p;
+}
+
+Status TrainingEngine::check_person(const std::string& no, store::Role role,
+                                    const FaceEvidence& face) {
+  auto p = store_.find_person(no);
+  if (!p) return fail(p.error());
+  if (!*p) return fail(Errc::not_found, no + " is not enrolled on this terminal");
+  if ((*p)->role != role) {
+    return fail(Errc::refused, no + " is enrolled as a " +
+                                   ((*p)->role == store::Role::coach ? "coach" : "student"));
+  }
+  if (!face.performed) {
+    return fail(Errc::refused, "no face check could be made (" + face.outcome + ")");
+  }
+  if (!face.matched) {
+    return fail(Errc::refused, "face does not match the enrolled photo (" + face.outcome +
+                                   ", confidence " + std::to_string(face.confidence) + ")");
+  }
+  return ok();
+}
+
+Status TrainingEngine::queue_ext(std::uint16_t ext_id, const std::string& key,
+                                 Result<std::vector<std::uint8_t>> data, WallTime now) {
+  if (!data) return fail(data.error());
+  store::OutboxEntry e{.kind = tcp_kind(ext_id), .key = key, .payload = std::move(*data)};
+  e.next_attempt_ms = ms(now);
+  auto id = store_.enqueue(e, ms(now));
+  if (!id) return fail(id.error());
+  if (on_outbox_) on_outbox_();
+  return ok();
+}
+
+Status TrainingEngine::add_photo(const std::string& person_no, std::uint32_t class_id,
+                                 std::uint8_t event_code, const FaceEvidence& face,
+                                 WallTime now) {
+  if (face.jpeg.empty()) return ok();  // nothing to store: the session rules will flag it
+  auto seq_text = store_.param("photo.seq");
+  if (!seq_text) return fail(seq_text.error());
+  const std::uint64_t seq = (*seq_text ? std::stoull(**seq_text) : 0) + 1;
+  if (auto st = store_.set_param("photo.seq", std::to_string(seq), ms(now)); !st) return st;
+  char no[16];
+  std::snprintf(no, sizeof no, "%010llu", static_cast<unsigned long long>(seq % 10'000'000'000ULL));
+
+  const uplink::PositionBlock pos = position_block();
+  store::Photo photo{.photo_no = no, .person_no = person_no, .class_id = class_id,
+                     .event = event_code, .size_code = face.size_code, .taken_ms = ms(now),
+                     .confidence = face.confidence, .lat_e6 = std::nullopt, .lon_e6 = std::nullopt,
+                     .jpeg = face.jpeg};
+  if (auto lat = pos.latitude_deg()) photo.lat_e6 = static_cast<std::int32_t>(std::lround(*lat * 1e6));
+  if (auto lon = pos.longitude_deg()) photo.lon_e6 = static_cast<std::int32_t>(std::lround(*lon * 1e6));
+
+  uplink::PhotoUploadInit init;
+  init.photo_no = no;
+  init.person_no = person_no;
+  init.upload_mode = 129;  // terminal-initiated
+  init.size_code = face.size_code;
+  init.event = event_code;
+  init.photo_size_bytes = static_cast<std::uint32_t>(face.jpeg.size());
+  init.class_id = class_id;
+  init.gnss.basic = pos;
+  init.face_confidence = face.confidence;
+  auto data = init.encode();
+  if (!data) return fail(data.error());
+  store::OutboxEntry e{.kind = kPhotoKind, .key = no, .payload = std::move(*data)};
+  e.next_attempt_ms = ms(now);
+  if (auto st = store_.add_photo(photo, e); !st) return st;
+  if (on_outbox_) on_outbox_();
+  return ok();
+}
+
+void TrainingEngine::set_ban(bool banned, std::string message, WallTime now) {
+  banned_ = banned;
+  ban_message_ = std::move(message);
+  event(banned ? "training.banned" : "training.allowed", ban_message_, now);
+  if (banned && student_) {
+    (void)end_student(FaceEvidence{.outcome = "training ban"}, now, "training ban");
+  }
+}
+
+Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEvidence& face,
+                                   WallTime now) {
+  if (terminal_no_.empty()) {
+    return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
+  }
+  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (coach_no_) return fail(Errc::refused, "coach " + *coach_no_ + " is already logged in");
+  if (auto st = check_person(coach_no, store::Role::coach, face); !st) {
+    event("coach.login_refused", coach_no + ": " + st.error().message, now);
+    return st;
+  }
+  auto person = store_.find_person(coach_no);
+  if (auto st = add_photo(coach_no, 0, 20, face, now); !st) return st;
+  uplink::CoachLogin m{.coach_no = coach_no, .id_card = (*person)->id_card,
+                       .licence_class = (*person)->licence_class, .gnss = position_block()};
+  if (auto st = queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
+      !st) {
+    return st;
+  }
+  coach_no_ = coach_no;
+  event("coach.login", coach_no, now);
+  return ok();
+}
+
+Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_no,
+                                                    const std::string& course_code,
+                                                    const FaceEvidence& face, WallTime now) {
+  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (!coach_no_) return fail(Errc::refused, "a student can log in only while a coach is logged in");
+  if (student_) return fail(Errc::refused, "student " + student_->student_no + " is training now");
+  if (auto cc = CourseCode::parse(course_code); !cc) return fail(cc.error());
+  if (auto st = check_person(student_no, store::Role::student, face); !st) {
+    event("student.login_refused", student_no + ": " + st.error().message, now);
+    return fail(st.error());
+  }
+  const std::int64_t day_start = local_day_start_ms(now);
+  auto today = store_.counted_minutes(student_no, "vehicle", day_start, day_start + 86'400'000);
+  if (!today) return fail(today.error());
+  if (*today >= cfg_.training.daily_practical_max_min) {
+    event("student.login_refused", student_no + ": daily cap reached", now);
+    return fail(Errc::refused, "the daily cap of " +
+                                   std::to_string(cfg_.training.daily_practical_max_min) +
+                                   " practical minutes is reached");
+  }
+  const auto class_id = static_cast<std::uint32_t>(unix_seconds(now));
+  auto sid = store_.begin_session(store::TrainingSession{
+      .class_id = class_id, .mode = "vehicle", .student_no = student_no,
+      .coach_no = *coach_no_, .course_code = course_code, .started_ms = ms(now)});
+  if (!sid) return fail(sid.error());
+  if (auto st = add_photo(student_no, class_id, 17, face, now); !st) return fail(st.error());
+  uplink::StudentLogin m{.student_no = student_no, .coach_no = *coach_no_,
+                         .course_code = course_code, .class_id = class_id,
+                         .gnss = position_block()};
+  if (auto st = queue_ext(m.kExtId, std::to_string(class_id), m.encode(), now); !st) {
+    return fail(st.error());
+  }
+  student_ = Student{.student_no = student_no, .course_code = course_code, .class_id = class_id,
+                     .session_id = *sid, .since = now, .last_photo = now, .last_recheck = now,
+                     .counted_today = *today, .day_start_ms = day_start};
+  event("student.login", student_no + " class " + std::to_string(class_id), now);
+  return class_id;
+}
+
+Status TrainingEngine::end_student(const FaceEvidence& face, WallTime now, const char* why) {
+  Student s = *student_;
+  student_.reset();
+  if (auto st = add_photo(s.student_no, s.class_id, 18, face, now); !st) return st;
+  uplink::StudentLogout m{.student_no = s.student_no, .logout_time = now, .minutes = s.minutes,
+                          .mileage_tenth_km = static_cast<std::uint16_t>(std::min<std::uint32_t>(s.mileage_hm, 0xFFFF)),
+                          .class_id = s.class_id, .gnss = position_block()};
+  if (auto st = queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !st) return st;
+  if (auto st = store_.end_session(s.session_id, ms(now)); !st) return st;
+  event("student.logout", s.student_no + " (" + why + "), " + std::to_string(s.minutes) +
+                              " minutes", now);
+  return ok();
+}
+
+Status TrainingEngine::student_logout(const FaceEvidence& face, WallTime now) {
+  if (!student_) return fail(Errc::refused, "no student is logged in");
+  if (auto st = check_person(student_->student_no, store::Role::student, face); !st) {
+    return st;
+  }
+  return end_student(face, now, "check-out");
+}
+
+Status TrainingEngine::coach_logout(const FaceEvidence& face, WallTime now) {
+  if (!coach_no_) return fail(Errc::refused, "no coach is logged in");
+  if (student_) return fail(Errc::refused, "the student must check out first");
+  if (auto st = check_person(*coach_no_, store::Role::coach, face); !st) return st;
+  const std::string coach = *coach_no_;
+  if (auto st = add_photo(coach, 0, 21, face, now); !st) return st;
+  uplink::CoachLogout m{.coach_no = coach, .gnss = position_block()};
+  if (auto st = queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
+      !st) {
+    return st;
+  }
+  coach_no_.reset();
+  event("coach.logout", coach, now);
+  return ok();
+}
+
+Status TrainingEngine::recheck(const FaceEvidence& face, WallTime now) {
+  if (!student_) return fail(Errc::refused, "no student is logged in");
+  student_->last_recheck = now;
+  const bool passed = face.performed && face.matched;
+  student_->recheck_failed = !passed;
+  event(passed ? "student.recheck_passed" : "student.recheck_failed",
+        student_->student_no + " (" + face.outcome + ")", now);
+  return add_photo(student_->student_no, student_->class_id, 19, face, now);
+}
+
+Status TrainingEngine::add_timed_photo(const FaceEvidence& face, WallTime now) {
+  if (!student_) return fail(Errc::refused, "no student is logged in");
+  student_->last_photo = now;
+  return add_photo(student_->student_no, student_->class_id, 19, face, now);
+}
+
+void TrainingEngine::on_vehicle(const VehicleSample& v) {
+  vehicle_ = v;
+  if (v.ignition_on) {
+    if (*v.ignition_on) {
+      ignition_off_since_.reset();
+    } else if (!ignition_off_since_) {
+      ignition_off_since_ = v.at;
+    }
+  }
+  if (v.sensor_speed_kmh) {
+    // A sample in a new minute closes the previous one, as a fix would.
+    if (auto done = minutes_.add_sensor_speed(v.at, *v.sensor_speed_kmh)) make_minute(*done);
+  }
+}
+
+void TrainingEngine::on_fix(const gps::Fix& fix, MonoTime received) {
+  const gps::OdometerStep step = odometer_.update(fix);
+  const gps::PlausibilityReport report = plausibility_.on_fix(fix, received);
+  if (report.has(gps::kSignalPositionJump)) minute_signals_.insert(flag::kPositionJump);
+  if (report.has(gps::kSignalFrozenFix)) minute_signals_.insert(flag::kFrozenFix);
+  if (report.has(gps::kSignalTimeBackwards)) minute_signals_.insert(flag::kTimeBackwards);
+  if (report.has(gps::kSignalSpeedMismatch)) minute_signals_.insert(flag::kSpeedMismatch);
+  if (step.good_fix()) (void)fences_.update(fix.lat_deg, fix.lon_deg);
+  last_fix_ = fix;
+  if (auto done = minutes_.add(fix, step)) make_minute(*done);
+  if (auto t = fix.utc()) check_timers(*t);
+}
+
+void TrainingEngine::check_timers(WallTime now) {
+  if (ignition_off_since_) {
+    const auto off = now - *ignition_off_since_;
+    if (student_ && off >= minutes(cfg_.training.ignition_off_stop_min)) {
+      (void)end_student(FaceEvidence{.outcome = "ignition off"}, now, "ignition off");
+    }
+    if (coach_no_ && !student_ && off >= minutes(cfg_.training.coach_auto_logout_min)) {
+      event("coach.logout", *coach_no_ + " (ignition off)", now);
+      uplink::CoachLogout m{.coach_no = *coach_no_, .gnss = position_block()};
+      (void)queue_ext(m.kExtId, *coach_no_ + "@" + std::to_string(ms(now)), m.encode(), now);
+      coach_no_.reset();
+    }
+  }
+  if (!student_) return;
+  if (now - student_->last_photo >= minutes(cfg_.training.photo_interval_min)) {
+    student_->last_photo = now;  // asked once per interval; a failed photo is flagged
+    if (on_photo_due_) on_photo_due_();
+  }
+  if (now - student_->last_recheck >= minutes(cfg_.training.recheck_interval_min)) {
+    student_->last_recheck = now;
+    if (on_recheck_due_) on_recheck_due_();
+  }
+}
+
+void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
+  std::set<std::string> signals = std::move(minute_signals_);
+  minute_signals_.clear();
+  // Only whole minutes that started after the student logged in count.
+  if (!student_ || m.minute_start < student_->since) return;
+  Student& s = *student_;
+  std::vector<std::string> flags;
+  const auto minute_end = m.minute_start + std::chrono::minutes(1);
+  auto vehicle = fresh_vehicle(minute_end);
+
+  if (!m.sample) {
+    flags.emplace_back(flag::kNoGnss);
+  } else if (!fences_.fences().empty() &&
+             !std::any_of(fences_.fences().begin(), fences_.fences().end(), [&](const auto& f) {
+               return gps::point_in_polygon(m.sample->lat_deg, m.sample->lon_deg, f.points);
+             })) {
+    flags.emplace_back(flag::kOutsideFence);
+  }
+  if (!vehicle || !vehicle->engine_rpm) {
+    flags.emplace_back(flag::kEngineSpeedMissing);
+  } else if (*vehicle->engine_rpm == 0) {
+    flags.emplace_back(flag::kEngineSpeedZero);
+  }
+  const bool still = m.mileage_01km == 0 || m.max_speed_01kmh == 0;
+  if (still && prev_minute_still_) flags.emplace_back(flag::kStationary);
+  prev_minute_still_ = still;
+  const CivilTime local = to_civil(m.minute_start, kChinaUtcOffset);
+  const int minute_of_day = local.hour * 60 + local.minute;
+  if (minute_of_day < hhmm_minutes(cfg_.training.day_start) ||
+      minute_of_day >= hhmm_minutes(cfg_.training.day_end)) {
+    flags.emplace_back(flag::kOutOfHours);
+  }
+  if (s.recheck_failed) flags.emplace_back(flag::kRecheckFailed);
+  if (m.minute_start - s.last_photo >= std::chrono::minutes(cfg_.training.photo_interval_min + 1)) {
+    flags.emplace_back(flag::kMissingPhoto);
+  }
+  for (const auto& sig : signals) flags.push_back(sig);
+  const bool valid = flags.empty();
+  if (valid && s.counted_today + s.counted >= cfg_.training.daily_practical_max_min) {
+    flags.emplace_back(flag::kOverDailyCap);
+  }
+  const bool counted = flags.empty();
+
+  uplink::TrainingRecord r;
+  r.record_no = record_number(terminal_no_, m.minute_start);
+  r.report_type = 1;
+  r.student_no = s.student_no;
+  r.coach_no = coach_no_.value_or("");
+  r.class_id = s.class_id;
+  r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60 + local.second);
+  r.course_code = s.course_code;
+  r.status = counted ? 0 : 1;
+  r.max_speed_tenth_km_h = m.max_speed_01kmh;
+  r.mileage_tenth_km = m.mileage_01km;
+  store::MinuteRecord rec{.record_no = r.record_no, .session_id = s.session_id,
+                          .minute_ms = ms(m.minute_start), .status = r.status};
+  if (m.sample) {
+    const gps::Fix& f = *m.sample;
+    r.gnss.basic.status_flags |= uplink::kStatusPositioned;
+    r.gnss.basic.set_latitude_deg(f.lat_deg);
+    r.gnss.basic.set_longitude_deg(f.lon_deg);
+    r.gnss.basic.time = f.utc();
+    rec.lat_e6 = static_cast<std::int32_t>(std::lround(f.lat_deg * 1e6));
+    rec.lon_e6 = static_cast<std::int32_t>(std::lround(f.lon_deg * 1e6));
+    if (r.gnss.basic.time) rec.gnss_time_ms = ms(*r.gnss.basic.time);
+    if (!std::isnan(f.speed_kmh)) {
+      const auto v = static_cast<std::uint16_t>(std::lround(f.speed_kmh * 10));
+      r.gnss.basic.gnss_speed_tenth_km_h = v;
+      rec.gnss_speed_dkmh = v;
+    }
+    if (!std::isnan(f.course_deg)) {
+      const auto c = static_cast<std::uint16_t>(std::lround(f.course_deg) % 360);
+      r.gnss.basic.direction_deg = c;
+      rec.heading_deg = c;
+    }
+  }
+  rec.max_speed_dkmh = m.max_speed_kmh ? std::optional<std::uint16_t>(m.max_speed_01kmh) : std::nullopt;
+  rec.mileage_hm = m.mileage_01km;
+  const auto odometer_hm = static_cast<std::uint32_t>(odometer_.total_m() / 100.0);
+  r.gnss.odometer_tenth_km = odometer_hm;
+  rec.odometer_hm = odometer_hm;
+  if (vehicle) {
+    if (vehicle->ignition_on.value_or(false)) r.gnss.basic.status_flags |= uplink::kStatusAccOn;
+    if (vehicle->engine_rpm) {
+      r.gnss.engine_speed_rpm = vehicle->engine_rpm;
+      rec.engine_rpm = vehicle->engine_rpm;
+    }
+    if (m.max_sensor_speed_kmh) {
+      const auto v = static_cast<std::uint16_t>(std::lround(*m.max_sensor_speed_kmh * 10));
+      r.gnss.basic.vehicle_speed_tenth_km_h = v;
+      rec.sensor_speed_dkmh = v;
+    }
+  }
+  rec.flags = join(flags);
+  rec.counted = counted;
+
+  auto data = r.encode();
+  if (!data) {
+    spdlog::error("minute {}: {}", r.record_no, data.error().message);
+    return;
+  }
+  store::OutboxEntry e{.kind = tcp_kind(r.kExtId), .key = r.record_no, .payload = std::move(*data)};
+  e.next_attempt_ms = ms(minute_end);
+  if (auto st = store_.add_minute(rec, e); !st) {
+    spdlog::error("minute {} not stored: {}", r.record_no, st.error().message);
+    return;
+  }
+  ++minutes_made_;
+  ++s.minutes;
+  s.mileage_hm += m.mileage_01km;
+  if (counted) {
+    ++minutes_counted_;
+    ++s.counted;
+  }
+  warnings_ = flags;
+  if (!flags.empty()) spdlog::warn("minute {} abnormal: {}", r.record_no, rec.flags);
+  if (on_outbox_) on_outbox_();
+}
+
+EngineStatus TrainingEngine::status() const {
+  EngineStatus st;
+  st.coach_no = coach_no_.value_or("");
+  if (student_) {
+    st.student_no = student_->student_no;
+    st.class_id = student_->class_id;
+    st.mileage_hm = student_->mileage_hm;
+  }
+  st.minutes_made = minutes_made_;
+  st.minutes_counted = minutes_counted_;
+  st.banned = banned_;
+  st.ban_message = ban_message_;
+  st.warnings = warnings_;
+  return st;
+}
+
+}  // namespace tta::agent

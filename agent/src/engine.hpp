@@ -1,0 +1,173 @@
+#pragma once
+/// The training engine: timed training sessions of a vehicle terminal (training-rules.md,
+/// terminal-protocol.md §2.5). It turns check-ins, GNSS fixes and vehicle signals into
+/// stored records — coach and student logins and logouts, one training-minute record per
+/// minute with the audit rules applied live, and evidence photos — each written to the
+/// encrypted store together with its outbox entry, from where the forwarder delivers it.
+///
+/// Time comes from the fixes (GNSS time), so a replayed route runs an hour of training in
+/// seconds and tests need no clock at all. The engine does no I/O of its own besides the
+/// store, and runs on the event-loop thread.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tta/config/config.hpp"
+#include "tta/core/clock.hpp"
+#include "tta/core/result.hpp"
+#include "tta/gps/geo.hpp"
+#include "tta/gps/odometer.hpp"
+#include "tta/gps/plausibility.hpp"
+#include "tta/store/store.hpp"
+#include "tta/uplink/position.hpp"
+
+namespace tta::agent {
+
+/// The result of one face check, made by the caller with the face module.
+struct FaceEvidence {
+  bool performed = false;   ///< false: no check was possible (no camera, no models)
+  bool matched = false;
+  std::uint8_t confidence = 0;       ///< 0-100, travels with the photo
+  std::vector<std::uint8_t> jpeg;    ///< the evidence photo (stamped), may be empty
+  std::uint8_t size_code = 1;
+  std::string outcome;               ///< e.g. "match", "no face", "spoof"
+};
+
+/// The latest vehicle signals (ignition, OBD, speed pulses). Missing stays missing.
+struct VehicleSample {
+  WallTime at{};
+  std::optional<bool> ignition_on;
+  std::optional<std::uint16_t> engine_rpm;
+  std::optional<double> sensor_speed_kmh;
+};
+
+/// Why a minute is abnormal (stored on the minute, comma-separated, in this spelling).
+namespace flag {
+inline constexpr const char* kOutsideFence = "outside_fence";
+inline constexpr const char* kNoGnss = "no_gnss";
+inline constexpr const char* kEngineSpeedMissing = "engine_speed_missing";
+inline constexpr const char* kEngineSpeedZero = "engine_speed_zero";
+inline constexpr const char* kStationary = "stationary";
+inline constexpr const char* kOutOfHours = "out_of_hours";
+inline constexpr const char* kOverDailyCap = "over_daily_cap";
+inline constexpr const char* kRecheckFailed = "recheck_failed";
+inline constexpr const char* kPositionJump = "gnss_jump";
+inline constexpr const char* kFrozenFix = "gnss_frozen";
+inline constexpr const char* kTimeBackwards = "time_backwards";
+inline constexpr const char* kSpeedMismatch = "speed_mismatch";
+inline constexpr const char* kMissingPhoto = "missing_photo";
+}  // namespace flag
+
+/// Live view for the control API and the demo report.
+struct EngineStatus {
+  std::string coach_no;
+  std::string student_no;
+  std::uint32_t class_id = 0;
+  std::uint32_t minutes_made = 0;
+  std::uint32_t minutes_counted = 0;
+  std::uint32_t mileage_hm = 0;
+  bool banned = false;
+  std::string ban_message;
+  std::vector<std::string> warnings;  ///< rule warnings of the last minute
+};
+
+class TrainingEngine {
+ public:
+  /// `terminal_no` is the 16-character number from registration (empty: logins are refused
+  /// until it is known).
+  TrainingEngine(store::Store& store, const config::Config& cfg, std::string terminal_no);
+
+  void set_terminal_no(std::string terminal_no) { terminal_no_ = std::move(terminal_no); }
+  /// Called after anything was queued in the outbox (the agent pokes the forwarder).
+  void on_outbox(std::function<void()> fn) { on_outbox_ = std::move(fn); }
+  /// Called when a timed photo (event 19) or an identity re-check is due; the agent takes the
+  /// picture and answers with add_timed_photo / recheck.
+  void on_photo_due(std::function<void()> fn) { on_photo_due_ = std::move(fn); }
+  void on_recheck_due(std::function<void()> fn) { on_recheck_due_ = std::move(fn); }
+
+  /// 禁训 from the platform (0x8502): refuses logins; ends a running session.
+  void set_ban(bool banned, std::string message, WallTime now);
+
+  [[nodiscard]] Status coach_login(const std::string& coach_no, const FaceEvidence& face,
+                                   WallTime now);
+  [[nodiscard]] Result<std::uint32_t> student_login(const std::string& student_no,
+                                                    const std::string& course_code,
+                                                    const FaceEvidence& face, WallTime now);
+  [[nodiscard]] Status student_logout(const FaceEvidence& face, WallTime now);
+  [[nodiscard]] Status coach_logout(const FaceEvidence& face, WallTime now);
+  /// The identity re-check result: a failure stops the clock until a passing check.
+  [[nodiscard]] Status recheck(const FaceEvidence& face, WallTime now);
+  /// A timed photo during training (event 19).
+  [[nodiscard]] Status add_timed_photo(const FaceEvidence& face, WallTime now);
+
+  /// Feed every GNSS fix; minutes are made as fix time crosses minute boundaries.
+  void on_fix(const gps::Fix& fix, MonoTime received);
+  void on_vehicle(const VehicleSample& v);
+
+  [[nodiscard]] EngineStatus status() const;
+  /// The last position block (for logins and photos); missing values stay missing.
+  [[nodiscard]] uplink::PositionBlock position_block() const;
+
+ private:
+  struct Student {
+    std::string student_no;
+    std::string course_code;
+    std::uint32_t class_id = 0;
+    std::int64_t session_id = 0;
+    WallTime since{};
+    WallTime last_photo{};
+    WallTime last_recheck{};
+    bool recheck_failed = false;
+    std::uint16_t minutes = 0;
+    std::uint32_t mileage_hm = 0;
+    std::int64_t counted_today = 0;  ///< counted minutes today before this session
+    std::int64_t counted = 0;        ///< counted minutes in this session
+    std::int64_t day_start_ms = 0;
+  };
+
+  Status check_person(const std::string& no, store::Role role, const FaceEvidence& face);
+  Status add_photo(const std::string& person_no, std::uint32_t class_id, std::uint8_t event,
+                   const FaceEvidence& face, WallTime now);
+  Status queue_ext(std::uint16_t ext_id, const std::string& key,
+                   Result<std::vector<std::uint8_t>> data, WallTime now);
+  void make_minute(const gps::MinuteRecord& m);
+  void check_timers(WallTime now);
+  Status end_student(const FaceEvidence& face, WallTime now, const char* why);
+  void event(const std::string& kind, const std::string& detail, WallTime now);
+  [[nodiscard]] std::optional<VehicleSample> fresh_vehicle(WallTime at) const;
+
+  store::Store& store_;
+  config::Config cfg_;
+  std::string terminal_no_;
+  std::function<void()> on_outbox_;
+  std::function<void()> on_photo_due_;
+  std::function<void()> on_recheck_due_;
+
+  gps::Odometer odometer_;
+  gps::MinuteAccumulator minutes_;
+  gps::PlausibilityMonitor plausibility_;
+  gps::FenceMonitor fences_;
+  std::optional<gps::Fix> last_fix_;
+  std::set<std::string> minute_signals_;  ///< anti-cheat signals seen in the open minute
+  VehicleSample vehicle_;
+  std::optional<WallTime> ignition_off_since_;
+
+  std::optional<std::string> coach_no_;
+  std::optional<Student> student_;
+  bool banned_ = false;
+  std::string ban_message_;
+  bool prev_minute_still_ = false;
+  std::uint32_t minutes_made_ = 0;
+  std::uint32_t minutes_counted_ = 0;
+  std::vector<std::string> warnings_;
+};
+
+/// Record number BYTE[26]: terminal no. + YYMMDD + minute of the day 0000-1439 (GMT+8),
+/// unique per terminal per minute (terminal-protocol.md §2.3).
+[[nodiscard]] std::string record_number(const std::string& terminal_no, WallTime minute_start);
+
+}  // namespace tta::agent

@@ -1,0 +1,335 @@
+// The training engine on a simulated route: logins and their refusals, one record per minute
+// with the audit rules applied live, photos, caps, bans and ignition — all on GNSS time.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "engine.hpp"
+#include "forwarder.hpp"
+#include "route_sim.hpp"
+#include "tta/core/time_util.hpp"
+#include "tta/uplink/extension.hpp"
+
+namespace tta::agent {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kCoach = "3201000000000201";
+constexpr const char* kStudent = "3201000000000101";
+constexpr const char* kCourse = "1212110000";
+constexpr const char* kTerminal = "3201138001380000";
+
+config::Config make_config(const std::string& training_extra = "") {
+  const std::string text = R"toml(
+[terminal]
+phone = "13800138000"
+province_id = 32
+city_id = 100
+maker_id = "TTA01"
+model = "T"
+serial = "0000001"
+imei = "860000000000001"
+plate = "A12345"
+institution_code = "3201000000000001"
+[store]
+database = "x.db"
+key_file = "x.key"
+[gps]
+source = "replay:///dev/null"
+[[gps.fence]]
+name = "yard"
+points = [[32.0400, 118.7800], [32.0400, 118.7900], [32.0480, 118.7900], [32.0480, 118.7800]]
+[face]
+camera = "dir:///tmp"
+models_dir = "/tmp"
+[uplink.tcp]
+host = "127.0.0.1"
+port = 1
+[training]
+)toml" + training_extra + R"toml(
+[agent]
+control_token_file = "t"
+)toml";
+  auto cfg = config::parse_config(text, "/test/agent.toml");
+  if (!cfg) {
+    for (const auto& d : cfg.error()) ADD_FAILURE() << d.to_string();
+    std::abort();
+  }
+  return *cfg;
+}
+
+FaceEvidence good_face() {
+  return FaceEvidence{.performed = true, .matched = true, .confidence = 96,
+                      .jpeg = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9}, .size_code = 1,
+                      .outcome = "match"};
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("tta-engine-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    config::StoreConfig sc{dir_ / "tta.db", dir_ / "store.key"};
+    ASSERT_TRUE(store::init_store(sc));
+    auto s = store::Store::open(sc);
+    ASSERT_TRUE(s);
+    store_.emplace(std::move(*s));
+    ASSERT_TRUE(store_->add_person({.role = store::Role::coach, .national_no = kCoach,
+                                    .id_card = "320106199003071234", .name = "王教练",
+                                    .licence_class = "C1"}, 0));
+    ASSERT_TRUE(store_->add_person({.role = store::Role::student, .national_no = kStudent,
+                                    .id_card = "11010519491231002X", .name = "李学员",
+                                    .licence_class = "C1"}, 0));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void make_engine(const std::string& training_extra = "") {
+    cfg_ = make_config(training_extra);
+    engine_ = std::make_unique<TrainingEngine>(*store_, cfg_, kTerminal);
+  }
+
+  /// 10:00 local (02:00 UTC) on 2026-11-27.
+  static WallTime morning() { return *from_civil({2026, 11, 27, 2, 0, 0}, 0s); }
+
+  /// Drive `seconds` of the simulated route from `start`, with engine signals as given.
+  void drive(WallTime start, int seconds, std::optional<std::uint16_t> rpm = 1500,
+             config::Fence area = {}, bool ignition = true, double speed_kmh = 30) {
+    RouteOptions opt;
+    opt.start = start;
+    opt.seconds = seconds;
+    opt.speed_kmh = speed_kmh;
+    opt.area = area.points.empty() ? cfg_.gps.fences[0] : area;
+    for (const auto& fix : simulate_route(opt)) {
+      const WallTime t = *fix.utc();
+      engine_->on_vehicle({.at = t, .ignition_on = ignition, .engine_rpm = rpm,
+                           .sensor_speed_kmh = fix.speed_kmh});
+      engine_->on_fix(fix, MonoTime{} + (t - start));
+    }
+  }
+
+  void login_both(WallTime at) {
+    ASSERT_TRUE(engine_->coach_login(kCoach, good_face(), at));
+    auto cls = engine_->student_login(kStudent, kCourse, good_face(), at + 10s);
+    ASSERT_TRUE(cls) << cls.error().message;
+  }
+
+  std::vector<store::MinuteRecord> minutes() {
+    std::vector<store::MinuteRecord> out;
+    const auto numbers = store_->minute_record_numbers();
+    for (const auto& no : *numbers) out.push_back(**store_->find_minute(no));
+    return out;
+  }
+
+  std::int64_t outbox_of(const std::string& kind) {
+    std::int64_t n = 0;
+    const auto due = store_->due(std::numeric_limits<std::int64_t>::max() / 2, 10000);
+    for (const auto& e : *due) {
+      n += e.kind == kind ? 1 : 0;
+    }
+    return n;
+  }
+
+  fs::path dir_;
+  std::optional<store::Store> store_;
+  config::Config cfg_;
+  std::unique_ptr<TrainingEngine> engine_;
+};
+
+TEST_F(EngineTest, RecordNumberIsTerminalDateAndMinuteOfDay) {
+  // 02:05 UTC = 10:05 GMT+8 = minute 605.
+  EXPECT_EQ(record_number(kTerminal, morning() + 5min), std::string(kTerminal) + "2611270605");
+}
+
+TEST_F(EngineTest, StudentNeedsACoach) {
+  make_engine();
+  auto r = engine_->student_login(kStudent, kCourse, good_face(), morning());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("coach"), std::string::npos);
+}
+
+TEST_F(EngineTest, LoginRefusals) {
+  make_engine();
+  FaceEvidence mismatch = good_face();
+  mismatch.matched = false;
+  mismatch.outcome = "different person";
+  EXPECT_FALSE(engine_->coach_login(kCoach, mismatch, morning()));
+  EXPECT_FALSE(engine_->coach_login(kStudent, good_face(), morning())) << "a student is no coach";
+  EXPECT_FALSE(engine_->coach_login("3201000000009999", good_face(), morning()));
+  EXPECT_FALSE(engine_->coach_login(kCoach, FaceEvidence{.outcome = "no camera"}, morning()));
+  ASSERT_TRUE(engine_->coach_login(kCoach, good_face(), morning()));
+  EXPECT_FALSE(engine_->student_login(kStudent, "9999999999", good_face(), morning()))
+      << "bad course code";
+  EXPECT_FALSE(engine_->student_login(kStudent, kCourse, mismatch, morning()));
+  TrainingEngine unregistered(*store_, cfg_, "");
+  EXPECT_EQ(unregistered.coach_login(kCoach, good_face(), morning()).error().code,
+            Errc::unavailable);
+}
+
+TEST_F(EngineTest, FullSessionMakesOneValidRecordPerMinuteAndEveryPhoto) {
+  make_engine();
+  const WallTime t0 = morning();
+  login_both(t0);
+  drive(t0 + 11s, 10 * 60);
+  ASSERT_TRUE(engine_->student_logout(good_face(), t0 + 10min + 20s));
+  ASSERT_TRUE(engine_->coach_logout(good_face(), t0 + 10min + 30s));
+
+  const auto ms = minutes();
+  // Whole minutes after the login at 10:00:10: 10:01 … 10:09 (10:10 is still open).
+  ASSERT_EQ(ms.size(), 9u);
+  for (const auto& m : ms) {
+    EXPECT_EQ(m.status, 0) << m.record_no << " " << m.flags;
+    EXPECT_TRUE(m.counted) << m.flags;
+    EXPECT_EQ(m.engine_rpm, 1500);
+    EXPECT_TRUE(m.lat_e6.has_value());
+    EXPECT_GT(*m.mileage_hm, 0) << "30 km/h is 5 × 0.1 km a minute";
+  }
+  EXPECT_EQ(outbox_of(tcp_kind(0x0203)), 9);
+  EXPECT_EQ(outbox_of(tcp_kind(0x0101)), 1);
+  EXPECT_EQ(outbox_of(tcp_kind(0x0201)), 1);
+  EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 1);
+  EXPECT_EQ(outbox_of(tcp_kind(0x0102)), 1);
+  EXPECT_EQ(outbox_of(kPhotoKind), 4) << "events 20, 17, 18, 21";
+  // The 0x0203 payload is the record the platform will read.
+  auto due = *store_->due(std::numeric_limits<std::int64_t>::max() / 2, 100);
+  for (const auto& e : due) {
+    if (e.kind != tcp_kind(0x0203)) continue;
+    auto r = uplink::TrainingRecord::decode(e.payload);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->record_no, e.key);
+    EXPECT_EQ(r->coach_no, kCoach);
+    EXPECT_EQ(r->course_code, kCourse);
+    EXPECT_EQ(r->gnss.engine_speed_rpm, 1500);
+  }
+  auto logout = std::find_if(due.begin(), due.end(),
+                             [](const auto& e) { return e.kind == tcp_kind(0x0202); });
+  auto lo = uplink::StudentLogout::decode(logout->payload);
+  ASSERT_TRUE(lo);
+  EXPECT_EQ(lo->minutes, 9);
+  EXPECT_EQ(engine_->status().minutes_counted, 9u);
+}
+
+TEST_F(EngineTest, MissingEngineSignalIsFlaggedNeverFilled) {
+  make_engine();
+  login_both(morning());
+  drive(morning() + 11s, 4 * 60, std::nullopt);
+  for (const auto& m : minutes()) {
+    EXPECT_EQ(m.status, 1);
+    EXPECT_FALSE(m.counted);
+    EXPECT_FALSE(m.engine_rpm.has_value()) << "missing, not zero";
+    EXPECT_NE(m.flags.find(flag::kEngineSpeedMissing), std::string::npos) << m.flags;
+  }
+  EXPECT_FALSE(minutes().empty());
+}
+
+TEST_F(EngineTest, ZeroEngineSpeedIsFlagged) {
+  make_engine();
+  login_both(morning());
+  drive(morning() + 11s, 3 * 60, std::uint16_t{0});
+  for (const auto& m : minutes()) EXPECT_NE(m.flags.find(flag::kEngineSpeedZero), std::string::npos);
+}
+
+TEST_F(EngineTest, OutsideTheTeachingAreaIsFlagged) {
+  make_engine();
+  login_both(morning());
+  config::Fence elsewhere{"elsewhere", {{32.10, 118.90}, {32.10, 118.91}, {32.11, 118.91}, {32.11, 118.90}}};
+  drive(morning() + 11s, 3 * 60, 1500, elsewhere);
+  ASSERT_FALSE(minutes().empty());
+  for (const auto& m : minutes()) EXPECT_NE(m.flags.find(flag::kOutsideFence), std::string::npos);
+}
+
+TEST_F(EngineTest, TwoStillMinutesInARowAreFlagged) {
+  make_engine();
+  login_both(morning());
+  drive(morning() + 11s, 4 * 60, 1500, {}, true, 0.0);
+  const auto ms = minutes();
+  ASSERT_GE(ms.size(), 3u);
+  EXPECT_EQ(ms[0].flags.find(flag::kStationary), std::string::npos) << "the first still minute";
+  EXPECT_NE(ms[1].flags.find(flag::kStationary), std::string::npos);
+  EXPECT_NE(ms[2].flags.find(flag::kStationary), std::string::npos);
+}
+
+TEST_F(EngineTest, OutOfHoursMinutesAreFlagged) {
+  make_engine("day_start = \"05:00\"\nday_end = \"10:03\"\n");
+  login_both(morning());
+  drive(morning() + 11s, 6 * 60);
+  int flagged = 0;
+  for (const auto& m : minutes()) flagged += m.flags.find(flag::kOutOfHours) != std::string::npos;
+  EXPECT_EQ(flagged, 3) << "10:03, 10:04, 10:05";
+}
+
+TEST_F(EngineTest, DailyCapStopsCountingAndRefusesTheNextLogin) {
+  make_engine("daily_practical_max_min = 3\n");
+  login_both(morning());
+  drive(morning() + 11s, 6 * 60);
+  int counted = 0, over = 0;
+  for (const auto& m : minutes()) {
+    counted += m.counted;
+    over += m.flags.find(flag::kOverDailyCap) != std::string::npos;
+  }
+  EXPECT_EQ(counted, 3);
+  EXPECT_EQ(over, 2) << "recorded, marked, never counted";
+  ASSERT_TRUE(engine_->student_logout(good_face(), morning() + 7min));
+  auto again = engine_->student_login(kStudent, kCourse, good_face(), morning() + 8min);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("daily cap"), std::string::npos);
+}
+
+TEST_F(EngineTest, TrainingBanRefusesLoginAndEndsTiming) {
+  make_engine();
+  login_both(morning());
+  drive(morning() + 11s, 3 * 60);
+  engine_->set_ban(true, "禁训", morning() + 3min + 20s);
+  EXPECT_TRUE(engine_->status().student_no.empty()) << "timing ended";
+  const auto before = minutes().size();
+  drive(morning() + 3min + 21s, 3 * 60);
+  EXPECT_EQ(minutes().size(), before);
+  auto r = engine_->student_login(kStudent, kCourse, good_face(), morning() + 7min);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("banned"), std::string::npos);
+}
+
+TEST_F(EngineTest, FailedRecheckStopsCountingUntilAPassingOne) {
+  make_engine();
+  login_both(morning());
+  drive(morning() + 11s, 2 * 60);
+  FaceEvidence other = good_face();
+  other.matched = false;
+  ASSERT_TRUE(engine_->recheck(other, morning() + 2min + 12s));
+  drive(morning() + 2min + 12s, 2 * 60);
+  ASSERT_TRUE(engine_->recheck(good_face(), morning() + 4min + 13s));
+  drive(morning() + 4min + 13s, 2 * 60);
+  int failed = 0;
+  for (const auto& m : minutes()) failed += m.flags.find(flag::kRecheckFailed) != std::string::npos;
+  EXPECT_EQ(failed, 2);
+  EXPECT_GE(minutes().size(), 5u);
+}
+
+TEST_F(EngineTest, IgnitionOffEndsTimingAfterTheConfiguredDelay) {
+  make_engine("ignition_off_stop_min = 2\n");
+  login_both(morning());
+  drive(morning() + 11s, 2 * 60);
+  drive(morning() + 2min + 11s, 3 * 60, 800, {}, false);
+  EXPECT_TRUE(engine_->status().student_no.empty());
+  EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 1);
+}
+
+TEST_F(EngineTest, TimedPhotoAndRecheckComeDue) {
+  make_engine("photo_interval_min = 5\nrecheck_interval_min = 7\n");
+  int photos = 0, rechecks = 0;
+  engine_->on_photo_due([&] { ++photos; });
+  engine_->on_recheck_due([&] { ++rechecks; });
+  login_both(morning());
+  drive(morning() + 11s, 16 * 60);
+  EXPECT_EQ(photos, 3);
+  EXPECT_EQ(rechecks, 2);
+}
+
+}  // namespace
+}  // namespace tta::agent
