@@ -24,6 +24,12 @@ void add_config_commands(CLI::App& app, int& exit_code);
 void add_store_commands(CLI::App& app, int& exit_code);
 /// `run`
 void add_run_command(CLI::App& app, int& exit_code);
+/// `enroll`, `people`
+void add_people_commands(CLI::App& app, int& exit_code);
+/// `simulate`: a whole training session on simulated GNSS time (the demo)
+void add_simulate_command(CLI::App& app, int& exit_code);
+/// `demo-faces`: cut single faces out of group photos for the demo
+void add_demo_faces_command(CLI::App& app, int& exit_code);
 /// `face-eval`, `face-verify`
 void add_face_commands(CLI::App& app, int& exit_code);
 /// `gnss-replay`

@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
   tta::agent::add_store_commands(app, exit_code);
   tta::agent::add_run_command(app, exit_code);
   tta::agent::add_face_commands(app, exit_code);
+  tta::agent::add_people_commands(app, exit_code);
+  tta::agent::add_simulate_command(app, exit_code);
+  tta::agent::add_demo_faces_command(app, exit_code);
   tta::agent::add_gnss_commands(app, exit_code);
   tta::agent::add_decode_command(app, exit_code);
   try {

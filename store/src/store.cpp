@@ -787,9 +787,15 @@ Result<std::vector<OutboxEntry>> Store::refused_entries() {
   return out;
 }
 
-Result<OutboxCounts> Store::outbox_counts() {
-  auto s = Stmt::prepare(impl_->db, "SELECT state, count(*) FROM outbox GROUP BY state");
+Result<OutboxCounts> Store::outbox_counts() { return outbox_counts(""); }
+
+Result<OutboxCounts> Store::outbox_counts(std::string_view kind) {
+  auto s = Stmt::prepare(impl_->db, kind.empty()
+                                        ? "SELECT state, count(*) FROM outbox GROUP BY state"
+                                        : "SELECT state, count(*) FROM outbox WHERE kind = ? "
+                                          "GROUP BY state");
   if (!s) return fail(s.error());
+  if (!kind.empty()) s->bind(1, kind);
   OutboxCounts c;
   while (true) {
     auto row = s->step();
@@ -804,6 +810,19 @@ Result<OutboxCounts> Store::outbox_counts() {
     }
   }
   return c;
+}
+
+Result<std::map<int, std::int64_t>> Store::photo_counts() {
+  auto s = Stmt::prepare(impl_->db, "SELECT event, count(*) FROM photos GROUP BY event");
+  if (!s) return fail(s.error());
+  std::map<int, std::int64_t> out;
+  while (true) {
+    auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out[static_cast<int>(s->i64(0))] = s->i64(1);
+  }
+  return out;
 }
 
 Status Store::set_param(std::string_view name, std::string_view value, std::int64_t now_ms) {

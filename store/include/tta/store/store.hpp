@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -190,6 +191,10 @@ class Store {
   [[nodiscard]] Result<std::optional<OutboxEntry>> outbox_entry(std::int64_t id);
   [[nodiscard]] Result<std::vector<OutboxEntry>> refused_entries();
   [[nodiscard]] Result<OutboxCounts> outbox_counts();
+  /// The same for one kind of entry (e.g. "tcp.0203").
+  [[nodiscard]] Result<OutboxCounts> outbox_counts(std::string_view kind);
+  /// Stored photos per event code.
+  [[nodiscard]] Result<std::map<int, std::int64_t>> photo_counts();
 
   // Platform parameters (0x8501) and other small settings
   [[nodiscard]] Status set_param(std::string_view name, std::string_view value,
