@@ -1,13 +1,14 @@
 #pragma once
 // Builds synthetic fixes for odometer, time and plausibility tests.
 #include <cmath>
+#include <limits>
 
 #include "tta/gps/fix.hpp"
 
 namespace tta::gps::test {
 
 /// A good 3D GPS fix at `t_ms` after 2026-01-01T08:00:00Z.
-inline Fix good_fix(std::int64_t t_ms, double lat, double lon, double speed_kmh = NAN,
+inline Fix good_fix(std::int64_t t_ms, double lat, double lon, double speed_kmh = std::numeric_limits<double>::quiet_NaN(),
                     double hdop = 0.9, std::uint8_t sats = 10) {
   Fix f;
   const std::int64_t tod = 8LL * 3600 * 1000 + t_ms;

@@ -17,6 +17,7 @@ using test::good_fix;
 using test::north_deg;
 
 constexpr double kLat = 30.0, kLon = 104.0;
+constexpr double kNoSpeed = std::numeric_limits<double>::quiet_NaN();
 
 TEST(gps_Odometer, StraightDriveCountsEveryMetre) {
   Odometer odo;
@@ -88,10 +89,10 @@ TEST(gps_Odometer, CreepingVehicleStillGetsItsDistance) {
 
 TEST(gps_Odometer, UnknownSpeedUsesDisplacementOnly) {
   Odometer odo;
-  odo.update(good_fix(0, kLat, kLon, NAN, 1.0));
-  EXPECT_EQ(odo.update(good_fix(1000, kLat + north_deg(3), kLon, NAN, 1.0)).result,
+  odo.update(good_fix(0, kLat, kLon, kNoSpeed, 1.0));
+  EXPECT_EQ(odo.update(good_fix(1000, kLat + north_deg(3), kLon, kNoSpeed, 1.0)).result,
             StepResult::stationary);
-  EXPECT_EQ(odo.update(good_fix(2000, kLat + north_deg(30), kLon, NAN, 1.0)).result,
+  EXPECT_EQ(odo.update(good_fix(2000, kLat + north_deg(30), kLon, kNoSpeed, 1.0)).result,
             StepResult::counted);
   EXPECT_NEAR(odo.total_m(), 30.0, 0.01);
 }
