@@ -296,7 +296,7 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
                                       std::to_string(r->ack_result) + ")"));
       }
     };
-    track(std::move(p), send_core(msgid::kRegister, *body));
+    track(std::move(p), send_core(msgid::kRegister, *body), opt.register_timeout);
   }
 
   void on_register_reply(const RegisterReply& r) {
@@ -471,9 +471,14 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
   }
 
   std::uint64_t track(Pending p, std::vector<std::uint16_t> serials) {
+    return track(std::move(p), std::move(serials), opt.ack_timeout);
+  }
+
+  std::uint64_t track(Pending p, std::vector<std::uint16_t> serials,
+                      std::chrono::milliseconds timeout) {
     const auto id = next_pending++;
     p.serials = std::move(serials);
-    p.timer = std::make_unique<asio::steady_timer>(io, opt.ack_timeout);
+    p.timer = std::make_unique<asio::steady_timer>(io, timeout);
     p.timer->async_wait([this, self = shared_from_this(), id](boost::system::error_code ec) {
       if (ec) return;
       auto it = pending.find(id);

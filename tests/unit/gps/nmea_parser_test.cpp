@@ -170,9 +170,14 @@ TEST(gps_Zda, DateZoneAndEmpty) {
 }
 
 TEST(gps_Txt, TextWithSpaces) {
-  const auto t = parse_as<Txt>("GPTXT,01,01,02,ROM CORE       5.00    Jan 09 2006 12:00:00");
-  EXPECT_EQ(t.type, 2);
-  EXPECT_EQ(t.text, "ROM CORE       5.00    Jan 09 2006 12:00:00");
+  // Txt::text views the line (no copy per sentence), so the line must outlive it.
+  const std::string line = nmea("GPTXT,01,01,02,ROM CORE       5.00    Jan 09 2006 12:00:00");
+  auto s = parse_line(line);
+  ASSERT_TRUE(s) << s.error().message;
+  const Txt* t = std::get_if<Txt>(&s->body);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->type, 2);
+  EXPECT_EQ(t->text, "ROM CORE       5.00    Jan 09 2006 12:00:00");
 }
 
 TEST(gps_Talkers, AllNamedTalkers) {

@@ -72,6 +72,8 @@ struct SessionOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds heartbeat{30'000};
   std::chrono::milliseconds ack_timeout{10'000};
+  /// Registration waits longer: the platform issues a certificate for it.
+  std::chrono::milliseconds register_timeout{30'000};
   std::chrono::milliseconds reconnect_min{1'000};
   std::chrono::milliseconds reconnect_max{300'000};
   std::size_t subpacket_bytes = 1000;
