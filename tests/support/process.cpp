@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <csignal>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -52,6 +54,49 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   ::waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return;
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out[1], 1);
+    const int devnull = ::open("/dev/null", O_RDWR);
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  ::close(out[1]);
+  out_ = out[0];
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  if (out_ >= 0) ::close(out_);
+}
+
+std::string BackgroundProcess::read_line(int timeout_ms) {
+  while (buffered_.find('\n') == std::string::npos) {
+    pollfd p{out_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) return "";
+    char buf[512];
+    const ssize_t n = ::read(out_, buf, sizeof buf);
+    if (n <= 0) return "";
+    buffered_.append(buf, static_cast<std::size_t>(n));
+  }
+  const auto nl = buffered_.find('\n');
+  std::string line = buffered_.substr(0, nl);
+  buffered_.erase(0, nl + 1);
+  return line;
 }
 
 }  // namespace tta::testing
