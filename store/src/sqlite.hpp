@@ -70,6 +70,16 @@ class Stmt {
   [[nodiscard]] Result<bool> step();
   /// Step to completion, expecting no rows.
   [[nodiscard]] Status run();
+  /// Step through every row, calling `fn(const Stmt&)` for each.
+  template <typename F>
+  [[nodiscard]] Status each(F&& fn) {
+    while (true) {
+      auto row = step();
+      if (!row) return fail(row.error());
+      if (!*row) return ok();
+      fn(static_cast<const Stmt&>(*this));
+    }
+  }
 
   [[nodiscard]] std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
   [[nodiscard]] std::optional<std::int64_t> opt_i64(int col) const;

@@ -42,7 +42,9 @@ struct Secret {
 
 // A short fingerprint of the key, kept beside the database, so that a failed open can tell
 // "wrong key" from "damaged file". It is a hash of the key, useless to an attacker.
-fs::path keyid_path(const fs::path& db) { return fs::path(db.string() + ".keyid"); }
+fs::path keyid_path(const fs::path& db) {
+  return fs::path(db.string() + ".keyid");
+}
 
 std::string key_fingerprint(const std::vector<std::uint8_t>& key) {
   static constexpr std::string_view kDomain = "tta-store-key-id-v1";
@@ -80,8 +82,12 @@ Result<std::vector<std::uint8_t>> load_key(const fs::path& key_file) {
   return key;
 }
 
-const char* role_name(Role r) { return r == Role::coach ? "coach" : "student"; }
-Role role_from(std::string_view s) { return s == "coach" ? Role::coach : Role::student; }
+const char* role_name(Role r) {
+  return r == Role::coach ? "coach" : "student";
+}
+Role role_from(std::string_view s) {
+  return s == "coach" ? Role::coach : Role::student;
+}
 
 OutboxState state_from(std::string_view s) {
   if (s == "in_flight") return OutboxState::in_flight;
@@ -135,16 +141,15 @@ struct Store::Impl {
     s->bind(4, e.next_attempt_ms).bind(5, now_ms).bind(6, now_ms);
     if (auto st = s->run(); !st) {
       if (st.error().code == Errc::already_exists) {
-        return fail(Errc::already_exists,
-                    "outbox already holds " + e.kind + " with key " + e.key);
+        return fail(Errc::already_exists, "outbox already holds " + e.kind + " with key " + e.key);
       }
       return st;
     }
     return ok();
   }
 
-  Status set_state(std::int64_t id, std::string_view sql_set, std::int64_t now_ms,
-                   std::int64_t a, std::string_view text) {
+  Status set_state(std::int64_t id, std::string_view sql_set, std::int64_t now_ms, std::int64_t a,
+                   std::string_view text) {
     auto s = Stmt::prepare(db, std::string("UPDATE outbox SET ") + std::string(sql_set) +
                                    ", updated_ms = ?3 WHERE id = ?4");
     if (!s) return fail(s.error());
@@ -171,7 +176,9 @@ struct Store::Impl {
   }
 };
 
-int current_schema_version() { return schema::migrations().back().version; }
+int current_schema_version() {
+  return schema::migrations().back().version;
+}
 
 namespace {
 
@@ -188,18 +195,17 @@ Result<Db> open_keyed(const fs::path& path, const std::vector<std::uint8_t>* key
                                      "it is; move it away to start a new one.");
     }
     if (size % kCipherPageSize != 0) {
-      return fail(Errc::corrupt, path.string() + " is truncated or damaged: " +
-                                     std::to_string(size) + " bytes is not a whole number of " +
-                                     std::to_string(kCipherPageSize) +
-                                     "-byte pages. It was left as it is.");
+      return fail(Errc::corrupt,
+                  path.string() + " is truncated or damaged: " + std::to_string(size) +
+                      " bytes is not a whole number of " + std::to_string(kCipherPageSize) +
+                      "-byte pages. It was left as it is.");
     }
   } else if (!create) {
     return fail(Errc::not_found,
                 path.string() + " does not exist; run `tta-agent init --config FILE` first");
   }
   sqlite3* h = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &h, flags, nullptr);
   Db db(h);
   if (rc != SQLITE_OK) {
@@ -240,10 +246,9 @@ Status migrate(Db& db, int target) {
   const int have = static_cast<int>(s->i64(0));
   const int newest = current_schema_version();
   if (have > newest) {
-    return fail(Errc::incompatible, "schema version " + std::to_string(have) +
-                                        " is newer than this tta understands (" +
-                                        std::to_string(newest) +
-                                        "); upgrade tta. The file was not changed.");
+    return fail(Errc::incompatible,
+                "schema version " + std::to_string(have) + " is newer than this tta understands (" +
+                    std::to_string(newest) + "); upgrade tta. The file was not changed.");
   }
   for (const auto& m : schema::migrations()) {
     if (m.version <= have || m.version > target) continue;
@@ -266,8 +271,8 @@ Result<Store> Store::open(const config::StoreConfig& cfg, OpenOptions opts) {
   {
     auto key = load_key(cfg.key_file);
     if (!key && key.error().code == Errc::not_found && !opts.create) {
-      return fail(Errc::not_found, key.error().message +
-                                       "; run `tta-agent init --config FILE` to create it");
+      return fail(Errc::not_found,
+                  key.error().message + "; run `tta-agent init --config FILE` to create it");
     }
     if (!key) return fail(key.error());
     key_bytes = std::move(*key);
@@ -398,8 +403,8 @@ Result<std::int64_t> Store::add_person(const Person& p, std::int64_t now_ms) {
     s->bind(8, now_ms).bind(9, now_ms);
     if (auto r = s->run(); !r) {
       if (r.error().code == Errc::already_exists) {
-        return fail(Errc::already_exists, "a person with national number " + p.national_no +
-                                              " is already enrolled");
+        return fail(Errc::already_exists,
+                    "a person with national number " + p.national_no + " is already enrolled");
       }
       return r;
     }
@@ -451,12 +456,8 @@ Result<std::vector<Person>> Store::people() {
   auto s = Stmt::prepare(impl_->db, std::string(kPersonCols) + " ORDER BY role, national_no");
   if (!s) return fail(s.error());
   std::vector<Person> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(read_person(*s));
-  }
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(read_person(r)); }); !st)
+    return fail(st.error());
   return out;
 }
 
@@ -610,12 +611,8 @@ Result<std::vector<std::string>> Store::minute_record_numbers() {
   auto s = Stmt::prepare(impl_->db, "SELECT record_no FROM minutes ORDER BY record_no");
   if (!s) return fail(s.error());
   std::vector<std::string> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(s->text(0));
-  }
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(r.text(0)); }); !st)
+    return fail(st.error());
   return out;
 }
 
@@ -679,15 +676,16 @@ Result<std::optional<Photo>> Store::find_photo(std::string_view photo_no) {
 Result<std::int64_t> Store::enqueue(const OutboxEntry& e, std::int64_t now_ms) {
   std::int64_t id = 0;
   auto st = impl_->transaction([&]() -> Status {
-    auto q = Stmt::prepare(impl_->db, "SELECT id, payload FROM outbox WHERE kind = ? AND idem_key = ?");
+    auto q =
+        Stmt::prepare(impl_->db, "SELECT id, payload FROM outbox WHERE kind = ? AND idem_key = ?");
     if (!q) return fail(q.error());
     q->bind(1, e.kind).bind(2, e.key);
     auto row = q->step();
     if (!row) return fail(row.error());
     if (*row) {
       if (q->blob(1) != e.payload) {
-        return fail(Errc::already_exists, e.kind + " " + e.key +
-                                              " is already queued with different content");
+        return fail(Errc::already_exists,
+                    e.kind + " " + e.key + " is already queued with different content");
       }
       id = q->i64(0);
       return ok();
@@ -714,18 +712,14 @@ Result<std::vector<OutboxEntry>> Store::due(std::int64_t now_ms, int limit) {
   if (!s) return fail(s.error());
   s->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
   std::vector<OutboxEntry> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(Impl::read_outbox(*s));
-  }
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
+    return fail(st.error());
   return out;
 }
 
 Status Store::mark_in_flight(std::int64_t id, std::int64_t now_ms, std::int64_t lease_until_ms) {
-  return impl_->set_state(id, "state = 'in_flight', next_attempt_ms = ?1",
-                          now_ms, lease_until_ms, "");
+  return impl_->set_state(id, "state = 'in_flight', next_attempt_ms = ?1", now_ms, lease_until_ms,
+                          "");
 }
 
 Status Store::mark_acked(std::int64_t id, std::int64_t now_ms) {
@@ -760,7 +754,8 @@ Status Store::mark_refused(std::int64_t id, std::int64_t now_ms, std::string_vie
 }
 
 Status Store::requeue(std::int64_t id, std::int64_t now_ms) {
-  return impl_->set_state(id, "state = 'queued', next_attempt_ms = ?1, last_error = ?2 || last_error",
+  return impl_->set_state(id,
+                          "state = 'queued', next_attempt_ms = ?1, last_error = ?2 || last_error",
                           now_ms, now_ms, "requeued by administrator; was: ");
 }
 
@@ -775,25 +770,24 @@ Result<std::optional<OutboxEntry>> Store::outbox_entry(std::int64_t id) {
 }
 
 Result<std::vector<OutboxEntry>> Store::refused_entries() {
-  auto s = Stmt::prepare(impl_->db, std::string(kOutboxCols) + " WHERE state = 'refused' ORDER BY id");
+  auto s =
+      Stmt::prepare(impl_->db, std::string(kOutboxCols) + " WHERE state = 'refused' ORDER BY id");
   if (!s) return fail(s.error());
   std::vector<OutboxEntry> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(Impl::read_outbox(*s));
-  }
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
+    return fail(st.error());
   return out;
 }
 
-Result<OutboxCounts> Store::outbox_counts() { return outbox_counts(""); }
+Result<OutboxCounts> Store::outbox_counts() {
+  return outbox_counts("");
+}
 
 Result<OutboxCounts> Store::outbox_counts(std::string_view kind) {
-  auto s = Stmt::prepare(impl_->db, kind.empty()
-                                        ? "SELECT state, count(*) FROM outbox GROUP BY state"
-                                        : "SELECT state, count(*) FROM outbox WHERE kind = ? "
-                                          "GROUP BY state");
+  auto s =
+      Stmt::prepare(impl_->db, kind.empty() ? "SELECT state, count(*) FROM outbox GROUP BY state"
+                                            : "SELECT state, count(*) FROM outbox WHERE kind = ? "
+                                              "GROUP BY state");
   if (!s) return fail(s.error());
   if (!kind.empty()) s->bind(1, kind);
   OutboxCounts c;
@@ -803,10 +797,18 @@ Result<OutboxCounts> Store::outbox_counts(std::string_view kind) {
     if (!*row) break;
     const auto n = s->i64(1);
     switch (state_from(s->text(0))) {
-      case OutboxState::queued: c.queued = n; break;
-      case OutboxState::in_flight: c.in_flight = n; break;
-      case OutboxState::acked: c.acked = n; break;
-      case OutboxState::refused: c.refused = n; break;
+      case OutboxState::queued:
+        c.queued = n;
+        break;
+      case OutboxState::in_flight:
+        c.in_flight = n;
+        break;
+      case OutboxState::acked:
+        c.acked = n;
+        break;
+      case OutboxState::refused:
+        c.refused = n;
+        break;
     }
   }
   return c;
@@ -816,12 +818,8 @@ Result<std::map<int, std::int64_t>> Store::photo_counts() {
   auto s = Stmt::prepare(impl_->db, "SELECT event, count(*) FROM photos GROUP BY event");
   if (!s) return fail(s.error());
   std::map<int, std::int64_t> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out[static_cast<int>(s->i64(0))] = s->i64(1);
-  }
+  if (auto st = s->each([&](const Stmt& r) { out[static_cast<int>(r.i64(0))] = r.i64(1); }); !st)
+    return fail(st.error());
   return out;
 }
 
@@ -860,12 +858,11 @@ Result<std::vector<LoggedEvent>> Store::events_since(std::int64_t seq, int limit
   if (!s) return fail(s.error());
   s->bind(1, seq).bind(2, static_cast<std::int64_t>(limit));
   std::vector<LoggedEvent> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(LoggedEvent{s->i64(0), s->i64(1), s->text(2), s->text(3)});
-  }
+  if (auto st = s->each([&](const Stmt& r) {
+        out.push_back(LoggedEvent{r.i64(0), r.i64(1), r.text(2), r.text(3)});
+      });
+      !st)
+    return fail(st.error());
   return out;
 }
 
