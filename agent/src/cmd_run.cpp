@@ -1,9 +1,11 @@
 #include <iostream>
 
+#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "daemon.hpp"
 #include "logging.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/store/store.hpp"
@@ -13,8 +15,10 @@ namespace tta::agent {
 void add_run_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("run", "Run the terminal agent");
   auto file = std::make_shared<std::string>();
+  auto check_only = std::make_shared<bool>(false);
   cmd->add_option("--config", *file, "TOML config file")->required();
-  cmd->callback([file, &exit_code] {
+  cmd->add_flag("--check-only", *check_only, "check config and store, then stop");
+  cmd->callback([file, check_only, &exit_code] {
     // The agent refuses to start on an invalid config: every problem is printed first.
     auto cfg = load_config_or_report(*file);
     if (!cfg) {
@@ -37,19 +41,27 @@ void add_run_command(CLI::App& app, int& exit_code) {
       exit_code = kExitStoreDamaged;
       return;
     }
-    auto version = st->schema_version();
-    auto counts = st->outbox_counts();
-    if (!version || !counts) {
-      spdlog::error("store: {}", (!version ? version.error() : counts.error()).message);
-      exit_code = kExitFailure;
-      return;
-    }
     SystemClock clock;
     (void)st->log_event("agent.start", "checked config and store", unix_millis(clock.wall_now()));
-    spdlog::info("store {}: schema {}, integrity ok, outbox {} queued / {} refused",
-                 cfg->store.database.string(), *version, counts->queued, counts->refused);
-    // The session engine (issue 7) starts here; until it exists, run stops after checking.
-    spdlog::info("initialised and checked; the training-session engine is not built yet");
+    if (*check_only) {
+      spdlog::info("config and store are good (--check-only)");
+      exit_code = kExitOk;
+      return;
+    }
+    boost::asio::io_context io;
+    Daemon daemon(io, *cfg, *st);
+    if (auto started = daemon.start(); !started) {
+      spdlog::error("{}", started.error().message);
+      exit_code = exit_code_for(started.error());
+      return;
+    }
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code&, int sig) {
+      spdlog::info("signal {}: stopping", sig);
+      daemon.stop();
+      io.stop();
+    });
+    io.run();
     exit_code = kExitOk;
   });
 }

@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "daemon.hpp"
 #include "tta/store/store.hpp"
 
 namespace tta::agent {
@@ -21,6 +22,11 @@ void add_store_commands(CLI::App& app, int& exit_code) {
       }
       if (auto st = store::init_store(cfg->store); !st) {
         std::cerr << "tta-agent init: " << st.error().message << '\n';
+        exit_code = exit_code_for(st.error());
+        return;
+      }
+      if (auto st = ensure_control_token(cfg->agent.control_token_file); !st) {
+        std::cerr << "tta-agent init: control-API token: " << st.error().message << '\n';
         exit_code = exit_code_for(st.error());
         return;
       }

@@ -40,6 +40,7 @@ class Cli : public ::testing::Test {
     };
     swap("\"../demo-run/tta.db\"", "\"tta.db\"");
     swap("\"../demo-run/store.key\"", "\"store.key\"");
+    swap("\"../demo-run/control.token\"", "\"control.token\"");
     config_ = dir_ / "agent.toml";
     std::ofstream(config_) << text;
   }
@@ -90,8 +91,11 @@ TEST_F(Cli, InitThenDbCheck) {
   ASSERT_EQ(check.exit_code, 0) << check.err;
   EXPECT_NE(check.out.find("\"integrity\":\"ok\""), std::string::npos) << check.out;
   EXPECT_NE(check.out.find("\"schema_version\":2"), std::string::npos) << check.out;
-  auto run = agent({"run", "--config", config_});
+  auto run = agent({"run", "--config", config_, "--check-only"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
+  struct stat token {};
+  ASSERT_EQ(::stat((dir_ / "control.token").c_str(), &token), 0) << "init makes the API token";
+  EXPECT_EQ(token.st_mode & 0777, 0600u);
 }
 
 TEST_F(Cli, WrongKeyExitsThreeAndLeavesTheFileAlone) {

@@ -1,0 +1,41 @@
+#pragma once
+/// `tta-agent run`: the terminal agent as a daemon. One Asio event loop owns the store, the
+/// platform session, the outbox forwarder, the GNSS source, the training engine and the
+/// control API; face checks (camera grabs and inference) run on one worker thread and post
+/// their results back to the loop, so a check never blocks timing.
+
+#include <utility>  // before Asio
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+
+#include "tta/config/config.hpp"
+#include "tta/core/result.hpp"
+#include "tta/store/store.hpp"
+
+namespace tta::agent {
+
+class Daemon {
+ public:
+  Daemon(boost::asio::io_context& io, const config::Config& cfg, store::Store& store);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  /// Start every component; fails on what cannot work at all (control token, GNSS URI).
+  [[nodiscard]] Status start();
+  void stop();
+  /// The control API's bound port (useful when the config says port 0).
+  [[nodiscard]] std::uint16_t control_port() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Create the control-API token file (0600, 32 random bytes as hex) when it is absent.
+[[nodiscard]] Status ensure_control_token(const std::filesystem::path& file);
+
+}  // namespace tta::agent
