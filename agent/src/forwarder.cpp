@@ -71,8 +71,9 @@ void Forwarder::pump() {
   pumping_ = true;
   if (session_.online() && in_flight_.size() < opt_.window) {
     const auto now = unix_millis(clock_.wall_now());
-    // Ask for more than the free window: entries already in flight here are skipped.
-    auto due = store_.due(now, static_cast<int>(opt_.window + in_flight_.size()));
+    // Ask for more than the free window: entries already in flight here are skipped. Only
+    // "tcp." kinds: the HTTPS sender's backlog must not fill this window.
+    auto due = store_.due(now, static_cast<int>(opt_.window + in_flight_.size()), "tcp.");
     if (!due) {
       spdlog::error("forwarder: reading the outbox: {}", due.error().message);
     } else {
@@ -97,7 +98,7 @@ void Forwarder::send(const store::OutboxEntry& e) {
   }
   const auto ext_id = ext_id_of(e.kind);
   if (!ext_id) {
-    // Not ours (HTTPS entries have their own sender).
+    (void)store_.mark_refused(e.id, now, "unknown outbox kind " + e.kind);
     return;
   }
   uplink::ExtendedMessage m;

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cerrno>
+#include <span>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -173,6 +175,69 @@ void read_tcp(Section s, TcpUplinkConfig& t) {
   s.finish();
 }
 
+/// The supervision platform's resources (platform-http.md); other names are typos.
+constexpr std::string_view kHttpResources[] = {"imageup",    "classrecord", "trainimginfo",
+                                               "stagetrainningtime", "graduation",
+                                               "stuinfoquery", "traininfo"};
+
+void read_http_resource(Section s, HttpResourceConfig& r) {
+  s.str("path", r.path);
+  if (r.path.find_first_of("?# ") != std::string::npos || r.path.starts_with("/")) {
+    s.error("path", "must be a relative URL path without '?', '#', spaces or a leading '/'");
+  }
+  s.str("version", r.version);
+  if (const toml::node* f = s.raw("fields"); f != nullptr) {
+    const toml::table* t = f->as_table();
+    if (t == nullptr) {
+      s.error_at(*f, "fields", "must be a table of canonical = \"wire name\" strings");
+    } else {
+      for (const auto& [k, v] : *t) {
+        if (auto str = v.value<std::string>(); str && v.is_string() && !str->empty()) {
+          r.fields[std::string(k.str())] = *str;
+        } else {
+          s.error_at(v, "fields." + std::string(k.str()), "must be a non-empty string");
+        }
+      }
+    }
+  }
+  s.finish();
+}
+
+/// [….resources.NAME] tables; `known` restricts the names (empty: any name).
+void read_http_resources(Section& parent, std::map<std::string, HttpResourceConfig>& out,
+                         std::span<const std::string_view> known) {
+  const toml::node* n = parent.raw("resources");
+  if (n == nullptr) return;
+  const toml::table* t = n->as_table();
+  if (t == nullptr) {
+    parent.error_at(*n, "resources", "must be a table of [resources.NAME] tables");
+    return;
+  }
+  Section res = parent.table("resources");
+  for (const auto& [k, v] : *t) {
+    const std::string name(k.str());
+    if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list;
+      for (auto kn : known) list += (list.empty() ? "" : ", ") + std::string(kn);
+      res.error(name, "unknown resource; known: " + list);
+      (void)res.raw(name);
+      continue;
+    }
+    read_http_resource(res.table(name), out[name]);
+  }
+  res.finish();
+}
+
+void read_http_target(Section s, HttpTargetConfig& t) {
+  s.str("base_url", t.base_url);
+  if (!t.base_url.empty() && !t.base_url.starts_with("https://")) {
+    s.error("base_url", "must be an https:// URL (TLS is not optional)");
+  }
+  s.str("api_version", t.api_version);
+  read_http_resources(s, t.resources, {});
+  s.finish();
+}
+
 void read_http(Section s, HttpUplinkConfig& h) {
   s.str("base_url", h.base_url);
   if (!h.base_url.empty() && !h.base_url.starts_with("https://")) {
@@ -189,6 +254,13 @@ void read_http(Section s, HttpUplinkConfig& h) {
   s.str("proxy", h.proxy);
   s.integer("connect_timeout_ms", h.connect_timeout_ms, 100, 120000);
   s.integer("total_timeout_ms", h.total_timeout_ms, 100, 600000);
+  s.boolean("reuse_connections", h.reuse_connections);
+  s.integer("workers", h.workers, 1, 8);
+  s.integer("retry_min_ms", h.retry_min_ms, 10, 3600000);
+  s.integer("retry_max_ms", h.retry_max_ms, 10, 86400000);
+  if (h.retry_max_ms < h.retry_min_ms) s.error("retry_max_ms", "must not be less than retry_min_ms");
+  read_http_resources(s, h.resources, kHttpResources);
+  read_http_target(s.table("continuing_education"), h.continuing_education);
   s.finish();
 }
 

@@ -717,6 +717,23 @@ Result<std::vector<OutboxEntry>> Store::due(std::int64_t now_ms, int limit) {
   return out;
 }
 
+Result<std::vector<OutboxEntry>> Store::due(std::int64_t now_ms, int limit,
+                                            std::string_view kind_prefix) {
+  auto s = Stmt::prepare(impl_->db,
+                         std::string(kOutboxCols) +
+                             " WHERE state IN ('queued', 'in_flight') AND next_attempt_ms <= ? "
+                             "AND substr(kind, 1, ?) = ? ORDER BY next_attempt_ms, id LIMIT ?");
+  if (!s) return fail(s.error());
+  s->bind(1, now_ms)
+      .bind(2, static_cast<std::int64_t>(kind_prefix.size()))
+      .bind(3, kind_prefix)
+      .bind(4, static_cast<std::int64_t>(limit));
+  std::vector<OutboxEntry> out;
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
+    return fail(st.error());
+  return out;
+}
+
 Status Store::mark_in_flight(std::int64_t id, std::int64_t now_ms, std::int64_t lease_until_ms) {
   return impl_->set_state(id, "state = 'in_flight', next_attempt_ms = ?1", now_ms, lease_until_ms,
                           "");

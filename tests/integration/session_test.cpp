@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -131,6 +132,26 @@ class SessionTest : public ::testing::Test {
     }
   }
 
+  /// The simulator with its terminal port on TLS (key and certificate in dir_), and session
+  /// options in tls_opt_ that trust `ca_file`.
+  void start_tls(const fs::path& ca_file) {
+    sim::SimOptions so;
+    so.data_dir = dir_ / "platform";
+    so.tls_cert_file = dir_ / "cert.pem";
+    so.tls_key_file = dir_ / "key.pem";
+    auto s = sim::PlatformSim::create(io_, so);
+    ASSERT_TRUE(s) << s.error().message;
+    sim_ = std::move(*s);
+    creds_ = std::make_unique<agent::StoreCredentials>(*store_, clock_);
+    tls_opt_.host = "localhost";
+    tls_opt_.port = sim_->tcp_port();
+    tls_opt_.phone = "13800138000";
+    tls_opt_.tls = true;
+    tls_opt_.ca_file = ca_file;
+    tls_opt_.reconnect_min = 20ms;
+    tls_opt_.reconnect_max = 100ms;
+  }
+
   /// Run the loop until `pred` holds or `limit` passes (real time: the peer is real).
   template <typename Pred>
   bool run_until(Pred pred, std::chrono::milliseconds limit = 30s) {
@@ -163,6 +184,7 @@ class SessionTest : public ::testing::Test {
   std::unique_ptr<uplink::TerminalSession> session_;
   std::unique_ptr<agent::Forwarder> forwarder_;
   std::set<std::string> expected_;
+  uplink::SessionOptions tls_opt_;
 };
 
 TEST_F(SessionTest, RegistersOnceAuthenticatesAndKeepsCredentialsEncrypted) {
@@ -291,6 +313,96 @@ TEST_F(SessionTest, UnreachablePlatformIsRetriedNotFatal) {
   EXPECT_FALSE(session.online());
   EXPECT_EQ(session.stats().connects, 0u);
   session.stop();
+}
+
+TEST_F(SessionTest, PhotoTravelsInSubPacketsAndALostPartIsSentAgainOn0x8003) {
+  start({.lose_subpacket_every = 1});
+  ASSERT_TRUE(run_until([&] { return session_->online(); }));
+  uplink::Bytes jpeg(64 * 1024);
+  for (std::size_t i = 0; i < jpeg.size(); ++i) jpeg[i] = static_cast<std::uint8_t>(i * 31 + 7);
+  uplink::PhotoUploadInit init;
+  init.photo_no = "0000000042";
+  init.person_no = "3201000000000101";
+  init.event = 17;
+  init.size_code = 2;
+  init.class_id = 7;
+  init.face_confidence = 93;
+  init.photo_size_bytes = static_cast<std::uint32_t>(jpeg.size());
+  init.total_packets = 66;
+  auto init_msg = uplink::make_extended(init, 0, "");
+  ASSERT_TRUE(init_msg);
+  std::optional<Result<uplink::Reply>> init_reply;
+  session_->send_extended(*init_msg, [&](Result<uplink::Reply> r) { init_reply = r; });
+  ASSERT_TRUE(run_until([&] { return init_reply.has_value(); }));
+  ASSERT_TRUE(*init_reply) << init_reply->error().message;
+  ASSERT_TRUE((*init_reply)->reply.has_value()) << "0x0305 is answered by 0x8305";
+  EXPECT_EQ((*init_reply)->reply->ext_id, uplink::extid::kPhotoUploadInitReply);
+
+  auto data_msg = uplink::make_extended(uplink::PhotoData{init.photo_no, jpeg}, 0, "");
+  ASSERT_TRUE(data_msg);
+  std::optional<Result<uplink::Reply>> data_reply;
+  session_->send_extended(*data_msg, [&](Result<uplink::Reply> r) { data_reply = r; });
+  ASSERT_TRUE(run_until([&] { return data_reply.has_value(); }));
+  ASSERT_TRUE(*data_reply) << data_reply->error().message;
+  EXPECT_EQ((*data_reply)->ack_result, 0);
+  EXPECT_EQ(summary("resend_requests"), 1);
+  EXPECT_EQ(session_->stats().resent_on_request, 1u);
+  EXPECT_EQ(sim_->summary()["photos_by_event"]["17"].get<int>(), 1);
+  EXPECT_EQ(summary("signature_failures"), 0);
+}
+
+TEST_F(SessionTest, PositionReportIsAcked) {
+  start();
+  ASSERT_TRUE(run_until([&] { return session_->online(); }));
+  uplink::PositionReport p;
+  p.basic.status_flags = uplink::kStatusAccOn | uplink::kStatusPositioned;
+  p.basic.set_latitude_deg(32.044);
+  p.basic.set_longitude_deg(118.785);
+  p.basic.gnss_speed_tenth_km_h = 300;
+  p.basic.vehicle_speed_tenth_km_h = 298;
+  p.basic.direction_deg = 90;
+  p.basic.time = clock_.wall_now();
+  p.engine_speed_rpm = 1800;
+  std::optional<Result<uplink::Reply>> reply;
+  session_->send_position(p, [&](Result<uplink::Reply> r) { reply = r; });
+  ASSERT_TRUE(run_until([&] { return reply.has_value(); }));
+  ASSERT_TRUE(*reply);
+  EXPECT_EQ((*reply)->ack_result, 0);
+  EXPECT_EQ(summary("positions"), 1);
+}
+
+/// A server certificate for localhost made with the openssl command line, or "" when the
+/// openssl binary is missing.
+std::string make_tls_cert(const fs::path& dir) {
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
+                          " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+                          (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() +
+                          " >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0 ? (dir / "cert.pem").string() : "";
+}
+
+TEST_F(SessionTest, TlsSessionVerifiesThePlatform) {
+  if (make_tls_cert(dir_).empty()) GTEST_SKIP() << "the openssl command line is not installed";
+  start_tls(dir_ / "cert.pem");
+  uplink::TerminalSession tls_session(io_, tls_opt_, clock_, *creds_, listener_);
+  tls_session.start();
+  ASSERT_TRUE(run_until([&] { return tls_session.online(); }, 10s));
+  EXPECT_EQ(summary("authentications"), 1);
+  tls_session.stop();
+}
+
+TEST_F(SessionTest, TlsSessionRefusesAnUntrustedPlatform) {
+  if (make_tls_cert(dir_).empty()) GTEST_SKIP() << "the openssl command line is not installed";
+  // Trust a different, unrelated certificate.
+  fs::create_directories(dir_ / "other");
+  ASSERT_FALSE(make_tls_cert(dir_ / "other").empty());
+  start_tls(dir_ / "other" / "cert.pem");
+  uplink::TerminalSession tls_session(io_, tls_opt_, clock_, *creds_, listener_);
+  tls_session.start();
+  ASSERT_TRUE(run_until([&] { return listener_.offline >= 2; }, 10s));
+  EXPECT_FALSE(tls_session.online());
+  EXPECT_EQ(summary("registrations"), 0) << "nothing is sent to an unverified peer";
+  tls_session.stop();
 }
 
 TEST(Backoff, FullJitterGrowsAndIsCapped) {

@@ -1,5 +1,7 @@
 // tta-platform-sim: a timing-platform simulator for tests and integrators.
 //   tta-platform-sim --tcp-port P --admin-port Q --data-dir DIR [fault options]
+//   [--https-port P [--http-client-cert PEM]... [HTTP fault options]]  the supervision platform's
+//   HTTPS interface; without --tls-cert/--tls-key its CA is written to DIR/https-ca.pem.
 // Port 0 picks a free port; the chosen ports are printed on the first line of stdout.
 #include <iostream>
 
@@ -25,8 +27,32 @@ int main(int argc, char** argv) {
                  "break the checksum of every Nth frame sent");
   app.add_option("--silent-after", opt.faults.silent_after,
                  "ignore everything after N frames on each connection");
+  app.add_option("--lose-subpacket-every", opt.faults.lose_subpacket_every,
+                 "lose part 2 of every Nth split message and ask for it again (0x8003)");
+  std::string tls_cert;
+  std::string tls_key;
+  app.add_option("--tls-cert", tls_cert, "PEM certificate chain: the terminal port speaks TLS");
+  app.add_option("--tls-key", tls_key, "PEM private key for --tls-cert");
+  std::uint32_t http_delay_ms = 0;
+  std::vector<std::string> http_client_certs;
+  app.add_option("--https-port", opt.https_port,
+                 "serve the supervision platform's HTTPS interface here (0 = any free)");
+  app.add_option("--http-client-cert", http_client_certs,
+                 "PEM certificate whose key may sign HTTPS requests (repeatable)");
+  app.add_option("--http-5xx-every", opt.faults.http_5xx_every,
+                 "answer every Nth HTTPS request with 503");
+  app.add_option("--http-delay-ms", http_delay_ms, "delay every HTTPS response");
+  app.add_option("--http-reset-every", opt.faults.http_reset_every,
+                 "store every Nth HTTPS upload, then reset the connection mid-body");
+  app.add_option("--http-refuse-every", opt.faults.http_refuse_every,
+                 "refuse every Nth HTTPS upload with errorcode 9");
   CLI11_PARSE(app, argc, argv);
+  opt.https = app.count("--https-port") > 0;
+  opt.faults.http_delay = std::chrono::milliseconds(http_delay_ms);
+  for (const auto& c : http_client_certs) opt.http_client_certs.emplace_back(c);
   opt.data_dir = data_dir;
+  opt.tls_cert_file = tls_cert;
+  opt.tls_key_file = tls_key;
   opt.faults.ack_delay = std::chrono::milliseconds(ack_delay_ms);
 
   boost::asio::io_context io;
@@ -36,7 +62,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "tta-platform-sim tcp_port=" << (*sim)->tcp_port()
-            << " admin_port=" << (*sim)->admin_port() << std::endl;
+            << " admin_port=" << (*sim)->admin_port();
+  if (opt.https) {
+    std::cout << " https_port=" << (*sim)->https_port()
+              << " https_ca=" << (*sim)->https_ca_file().string();
+  }
+  std::cout << std::endl;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
     (*sim)->stop();

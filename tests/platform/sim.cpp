@@ -4,10 +4,12 @@
 #include <iostream>
 #include <set>
 
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include "sim_db.hpp"
+#include "sim_https.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/hex.hpp"
 #include "tta/uplink/extension.hpp"
@@ -73,15 +75,18 @@ class Connection;
 struct PlatformSim::Impl {
   asio::io_context& io;
   SimOptions options;
+  std::unique_ptr<asio::ssl::context> tls;  // set when the terminal port speaks TLS
   tcp::acceptor acceptor;
   tcp::acceptor admin;
   SimDb db;
   Counters counts;
   std::uint32_t minute_frames = 0;  // for refuse_every, across connections
   std::uint32_t frames_sent = 0;    // for corrupt_every
+  std::uint32_t split_messages = 0;  // for lose_subpacket_every
   std::map<std::string, std::weak_ptr<Connection>> by_phone;
   std::set<std::shared_ptr<Connection>> live;
   nlohmann::json responses = nlohmann::json::array();
+  std::unique_ptr<HttpsServer> https;  // with options.https (sim_https.cpp)
   bool stopped = false;
 
   Impl(asio::io_context& ctx, SimOptions opts, SimDb database)
@@ -95,9 +100,25 @@ struct PlatformSim::Impl {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(PlatformSim::Impl& sim, tcp::socket socket)
-      : sim_(sim), socket_(std::move(socket)), delay_timer_(sim.io) {}
+      : sim_(sim), socket_(std::move(socket)), delay_timer_(sim.io) {
+    if (sim.tls) tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *sim.tls);
+  }
 
-  void start() { read(); }
+  void start() {
+    if (!tls_) {
+      read();
+      return;
+    }
+    tls_->async_handshake(asio::ssl::stream_base::server,
+                          [this, self = shared_from_this()](boost::system::error_code ec) {
+                            if (ec) {
+                              std::cerr << "sim: TLS handshake failed: " << ec.message() << '\n';
+                              finish();
+                              return;
+                            }
+                            read();
+                          });
+  }
 
   void close() {
     boost::system::error_code ec;
@@ -124,8 +145,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void read() {
     auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buf_), [this, self](boost::system::error_code ec,
-                                                             std::size_t n) {
+    auto on_read = [this, self](boost::system::error_code ec, std::size_t n) {
       if (ec) {
         finish();
         return;
@@ -142,7 +162,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
         }
       }
       read();
-    });
+    };
+    if (tls_) {
+      tls_->async_read_some(asio::buffer(buf_), on_read);
+    } else {
+      socket_.async_read_some(asio::buffer(buf_), on_read);
+    }
   }
 
   void finish() {
@@ -167,6 +192,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       phone_ = frame.header.phone;
       sim_.by_phone[phone_key(phone_)] = weak_from_this();
     }
+    if (lose_this_part(frame)) return true;
     auto done = reassembler_.feed(frame, std::chrono::steady_clock::now());
     if (!done) {
       ++sim_.counts.bad_frames;
@@ -174,6 +200,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (!*done) return true;
     handle((*done)->frame, (*done)->first_serial);
+    return true;
+  }
+
+  /// Fault plan: pretend part 2 of every Nth split message was lost, and ask for it again
+  /// (0x8003) — the terminal must still hold it.
+  bool lose_this_part(const Frame& frame) {
+    const auto n = sim_.options.faults.lose_subpacket_every;
+    if (n == 0 || !frame.header.subpacket || frame.header.subpacket->index != 2) return false;
+    if (lost_once_.contains(frame.header.serial)) return false;  // the re-sent copy
+    if (++sim_.split_messages % n != 0) return false;
+    lost_once_.insert(frame.header.serial);
+    ResendRequest req;
+    req.first_serial = static_cast<std::uint16_t>(frame.header.serial - 1);
+    req.serials = {frame.header.serial};
+    if (auto body = req.encode()) send(msgid::kResendRequest, *body);
+    ++sim_.counts.resend_requests;
     return true;
   }
 
@@ -472,20 +514,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     writing_ = true;
-    asio::async_write(socket_, asio::buffer(out_.front()),
-                      [this, self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                        if (ec) {
-                          out_.clear();
-                          writing_ = false;
-                          return;
-                        }
-                        out_.pop_front();
-                        write();
-                      });
+    auto on_written = [this, self = shared_from_this()](boost::system::error_code ec,
+                                                       std::size_t) {
+      if (ec) {
+        out_.clear();
+        writing_ = false;
+        return;
+      }
+      out_.pop_front();
+      write();
+    };
+    if (tls_) {
+      asio::async_write(*tls_, asio::buffer(out_.front()), on_written);
+    } else {
+      asio::async_write(socket_, asio::buffer(out_.front()), on_written);
+    }
   }
 
   PlatformSim::Impl& sim_;
   tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
   asio::steady_timer delay_timer_;
   std::array<std::uint8_t, 8192> buf_{};
   FrameSplitter splitter_;
@@ -501,6 +549,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint16_t serial_ = 0;
   std::uint16_t packet_no_ = 0;
   std::map<std::string, PhotoUploadInit> photo_inits_;
+  std::set<std::uint16_t> lost_once_;
 };
 
 void PlatformSim::Impl::accept() {
@@ -544,6 +593,7 @@ nlohmann::json PlatformSim::Impl::summary() const {
           {"photo_duplicates", c.photo_duplicates},
           {"photos_by_event", photos},
           {"commands_sent", c.commands_sent},
+          {"resend_requests", c.resend_requests},
           {"dropped_by_fault", c.dropped_by_fault},
           {"corrupted_by_fault", c.corrupted_by_fault}};
 }
@@ -571,7 +621,9 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     const std::string target(req_.target());
     nlohmann::json body;
     if (req_.method() == http::verb::get && target == "/sim/summary") {
-      body = impl_.summary();
+      body = sim_.summary();
+    } else if (req_.method() == http::verb::get && target == "/sim/http") {
+      body = sim_.http_uploads();
     } else if (req_.method() == http::verb::get && target == "/sim/minutes") {
       nlohmann::json list = nlohmann::json::array();
       if (auto rows = impl_.db.minutes()) {
@@ -649,6 +701,12 @@ Result<std::unique_ptr<PlatformSim>> PlatformSim::create(asio::io_context& io,
   if (!db) return fail(db.error());
   auto impl = std::make_unique<Impl>(io, options, std::move(*db));
   boost::system::error_code ec;
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    impl->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    impl->tls->use_certificate_chain_file(options.tls_cert_file.string(), ec);
+    if (!ec) impl->tls->use_private_key_file(options.tls_key_file.string(), asio::ssl::context::pem, ec);
+    if (ec) return fail(Errc::invalid_argument, "TLS certificate or key: " + ec.message());
+  }
   const auto addr = asio::ip::make_address(options.listen_host, ec);
   if (ec) return fail(Errc::invalid_argument, "bad listen address " + options.listen_host);
   for (auto [acc, port] : {std::pair{&impl->acceptor, options.tcp_port},
@@ -663,6 +721,11 @@ Result<std::unique_ptr<PlatformSim>> PlatformSim::create(asio::io_context& io,
                   "cannot listen on " + options.listen_host + ":" + std::to_string(port) + ": " +
                       ec.message());
     }
+  }
+  if (options.https) {
+    auto https = HttpsServer::create(io, options, impl->db, addr);
+    if (!https) return fail(https.error());
+    impl->https = std::move(*https);
   }
   auto sim = std::unique_ptr<PlatformSim>(new PlatformSim(std::move(impl)));
   sim->impl_->accept();
@@ -682,7 +745,20 @@ Result<std::unique_ptr<PlatformSim>> PlatformSim::create(asio::io_context& io,
 
 std::uint16_t PlatformSim::tcp_port() const { return impl_->acceptor.local_endpoint().port(); }
 std::uint16_t PlatformSim::admin_port() const { return impl_->admin.local_endpoint().port(); }
-nlohmann::json PlatformSim::summary() const { return impl_->summary(); }
+nlohmann::json PlatformSim::summary() const {
+  auto j = impl_->summary();
+  if (impl_->https) j.update(impl_->https->summary());
+  return j;
+}
+std::uint16_t PlatformSim::https_port() const {
+  return impl_->https ? impl_->https->port() : std::uint16_t{0};
+}
+std::filesystem::path PlatformSim::https_ca_file() const {
+  return impl_->https ? impl_->https->ca_file() : std::filesystem::path();
+}
+nlohmann::json PlatformSim::http_uploads() const {
+  return impl_->https ? impl_->https->uploads() : nlohmann::json::array();
+}
 nlohmann::json PlatformSim::responses() const { return impl_->responses; }
 
 Status PlatformSim::send_command(const std::string& phone, std::uint16_t ext_id,
@@ -701,6 +777,7 @@ void PlatformSim::stop() {
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
   impl_->admin.close(ec);
+  if (impl_->https) impl_->https->stop();
   for (const auto& c : std::set<std::shared_ptr<Connection>>(impl_->live)) c->close();
 }
 

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,13 @@ struct FaultPlan {
   std::uint32_t refuse_every = 0;   ///< answer every Nth 0x0203 with ack result 1, not stored
   std::uint32_t corrupt_every = 0;  ///< break the checksum of every Nth frame sent
   std::uint32_t silent_after = 0;   ///< on each connection, ignore everything after N frames
+  /// Lose part 2 of every Nth split message received and ask for it again with 0x8003.
+  std::uint32_t lose_subpacket_every = 0;
+  // HTTPS side (sim_https.cpp); request numbers count across connections.
+  std::uint32_t http_5xx_every = 0;     ///< answer every Nth HTTPS request with 503, not stored
+  std::chrono::milliseconds http_delay{0};  ///< delay every HTTPS response by this much
+  std::uint32_t http_reset_every = 0;   ///< store every Nth upload, then reset mid-response-body
+  std::uint32_t http_refuse_every = 0;  ///< answer every Nth with errorcode 9, not stored
 };
 
 struct SimOptions {
@@ -37,8 +45,18 @@ struct SimOptions {
   std::uint16_t tcp_port = 0;    ///< 0 = pick a free port
   std::uint16_t admin_port = 0;  ///< 0 = pick a free port
   std::filesystem::path data_dir;
+  /// With both set, the terminal port speaks TLS with this certificate chain and key (PEM).
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
   std::string certificate_password = "tta-sim-p12";
   FaultPlan faults;
+  /// The supervision platform's HTTPS interface (platform-http.md) on loopback. It serves
+  /// tls_cert_file/tls_key_file when set; otherwise a CA and a server certificate for
+  /// localhost/127.0.0.1 are made at start and the CA written to data_dir/https-ca.pem.
+  bool https = false;
+  std::uint16_t https_port = 0;  ///< 0 = pick a free port
+  /// Certificates (PEM) whose keys may sign HTTPS requests, besides registered terminals'.
+  std::vector<std::filesystem::path> http_client_certs;
 };
 
 class PlatformSim {
@@ -50,6 +68,12 @@ class PlatformSim {
 
   [[nodiscard]] std::uint16_t tcp_port() const;
   [[nodiscard]] std::uint16_t admin_port() const;
+  /// With options.https: the HTTPS port and the CA file clients must trust (empty when the
+  /// certificate was given).
+  [[nodiscard]] std::uint16_t https_port() const;
+  [[nodiscard]] std::filesystem::path https_ca_file() const;
+  /// HTTPS uploads stored, as served at GET /sim/http: resource, key, sha256, bytes.
+  [[nodiscard]] nlohmann::json http_uploads() const;
 
   /// Counts, as served at GET /sim/summary.
   [[nodiscard]] nlohmann::json summary() const;

@@ -51,6 +51,8 @@ Result<SimDb> SimDb::open(const std::filesystem::path& file) {
       received_ms INTEGER, gnss BLOB);
     CREATE TABLE IF NOT EXISTS photos (photo_no TEXT PRIMARY KEY, terminal_no TEXT,
       person_no TEXT, class_id INTEGER, event INTEGER, confidence INTEGER, jpeg BLOB);
+    CREATE TABLE IF NOT EXISTS http_uploads (resource TEXT NOT NULL, idem_key TEXT NOT NULL,
+      sha256 TEXT NOT NULL, content BLOB, received_ms INTEGER, PRIMARY KEY (resource, idem_key));
   )sql");
   if (!st) return fail(st.error());
   return sim;
@@ -193,6 +195,57 @@ Result<std::optional<PhotoRow>> SimDb::photo(const std::string& photo_no) {
   p.confidence = static_cast<std::uint8_t>(sqlite3_column_int64(st.s, 5));
   p.jpeg = col_blob(st.s, 6);
   return std::optional<PhotoRow>(std::move(p));
+}
+
+Result<SimDb::HttpAdd> SimDb::add_http(const HttpUploadRow& u) {
+  Stmt st;
+  sqlite3_prepare_v2(db_, "INSERT OR IGNORE INTO http_uploads VALUES (?, ?, ?, ?, ?)", -1, &st.s,
+                     nullptr);
+  bind_text(st.s, 1, u.resource);
+  bind_text(st.s, 2, u.key);
+  bind_text(st.s, 3, u.sha256);
+  bind_blob(st.s, 4, u.content);
+  sqlite3_bind_int64(st.s, 5, u.received_ms);
+  if (sqlite3_step(st.s) != SQLITE_DONE) return fail(db_error(db_, "saving HTTPS upload"));
+  if (sqlite3_changes(db_) == 1) return HttpAdd::fresh;
+  Stmt q;
+  sqlite3_prepare_v2(db_, "SELECT sha256 FROM http_uploads WHERE resource = ? AND idem_key = ?",
+                     -1, &q.s, nullptr);
+  bind_text(q.s, 1, u.resource);
+  bind_text(q.s, 2, u.key);
+  if (sqlite3_step(q.s) != SQLITE_ROW) return fail(db_error(db_, "reading HTTPS upload"));
+  return col_text(q.s, 0) == u.sha256 ? HttpAdd::duplicate : HttpAdd::conflict;
+}
+
+Result<std::vector<HttpUploadRow>> SimDb::http_uploads() {
+  Stmt st;
+  sqlite3_prepare_v2(db_,
+                     "SELECT resource, idem_key, sha256, content, received_ms FROM http_uploads "
+                     "ORDER BY resource, idem_key",
+                     -1, &st.s, nullptr);
+  std::vector<HttpUploadRow> out;
+  while (sqlite3_step(st.s) == SQLITE_ROW) {
+    out.push_back({col_text(st.s, 0), col_text(st.s, 1), col_text(st.s, 2), col_blob(st.s, 3),
+                   sqlite3_column_int64(st.s, 4)});
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::int64_t>> SimDb::http_by_resource() {
+  Stmt st;
+  sqlite3_prepare_v2(db_, "SELECT resource, count(*) FROM http_uploads GROUP BY resource", -1,
+                     &st.s, nullptr);
+  std::map<std::string, std::int64_t> out;
+  while (sqlite3_step(st.s) == SQLITE_ROW) out[col_text(st.s, 0)] = sqlite3_column_int64(st.s, 1);
+  return out;
+}
+
+Result<std::vector<std::vector<std::uint8_t>>> SimDb::terminal_certificates() {
+  Stmt st;
+  sqlite3_prepare_v2(db_, "SELECT certificate FROM terminals", -1, &st.s, nullptr);
+  std::vector<std::vector<std::uint8_t>> out;
+  while (sqlite3_step(st.s) == SQLITE_ROW) out.push_back(col_blob(st.s, 0));
+  return out;
 }
 
 }  // namespace tta::sim

@@ -48,6 +48,14 @@ struct PhotoRow {
   std::vector<std::uint8_t> jpeg;
 };
 
+struct HttpUploadRow {
+  std::string resource;  ///< "classrecord", "imageup", "ce.record" …
+  std::string key;       ///< natural key (record number, file hash, certificate number …)
+  std::string sha256;    ///< of the content (JSON body or file bytes), hex
+  std::vector<std::uint8_t> content;
+  std::int64_t received_ms = 0;
+};
+
 class SimDb {
  public:
   static Result<SimDb> open(const std::filesystem::path& file);
@@ -66,6 +74,14 @@ class SimDb {
   Result<std::vector<MinuteRow>> minutes();
   Result<std::map<int, std::int64_t>> photos_by_event();
   Result<std::optional<PhotoRow>> photo(const std::string& photo_no);
+
+  /// An HTTPS upload, deduplicated by (resource, key).
+  enum class HttpAdd { fresh, duplicate, conflict };
+  Result<HttpAdd> add_http(const HttpUploadRow& u);
+  Result<std::vector<HttpUploadRow>> http_uploads();
+  Result<std::map<std::string, std::int64_t>> http_by_resource();
+  /// Certificates of every registered terminal (to verify HTTPS signatures).
+  Result<std::vector<std::vector<std::uint8_t>>> terminal_certificates();
 
  private:
   explicit SimDb(sqlite3* db) : db_(db) {}

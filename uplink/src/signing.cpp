@@ -123,6 +123,17 @@ std::string Certificate::subject() const {
   return buf;
 }
 
+std::string Certificate::serial_hex() const {
+  if (!cert_) return {};
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_.get()), nullptr);
+  if (bn == nullptr) return {};
+  char* hex = BN_bn2hex(bn);  // upper case, no leading zeros ("0" for zero)
+  std::string out = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(bn);
+  return out;
+}
+
 Status Certificate::verify(std::span<const std::uint8_t> message,
                            std::span<const std::uint8_t> signature) const {
   const auto digest = sha256(message);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,23 @@ struct TcpUplinkConfig {
   std::uint32_t subpacket_bytes = 1000;    ///< body chunk size for split messages (512-1023)
 };
 
+/// One HTTPS resource's wire details; empty values keep the digest's defaults
+/// (shared/spec/platform-http.md), so a platform that renames something needs no rebuild.
+struct HttpResourceConfig {
+  std::string path;     ///< URL path after the base, e.g. "classrecord"; empty = default
+  std::string version;  ///< `v` query value; empty = the target's api_version
+  /// Field renames, canonical name → name on the wire (e.g. stunum = "stuNum").
+  std::map<std::string, std::string> fields;
+};
+
+/// A second HTTPS target with the same request machinery (continuing-education records go to
+/// the provincial qualification platform). Its resources are named freely in the config.
+struct HttpTargetConfig {
+  std::string base_url;  ///< https://… ; empty disables this target
+  std::string api_version = "1.0";
+  std::map<std::string, HttpResourceConfig> resources;  ///< [….resources.NAME]
+};
+
 /// HTTPS uplink to the supervision platform.
 struct HttpUplinkConfig {
   std::string base_url;                    ///< https://… ; empty disables the HTTPS uplink
@@ -89,6 +107,14 @@ struct HttpUplinkConfig {
   std::string proxy;
   std::uint32_t connect_timeout_ms = 5000;
   std::uint32_t total_timeout_ms = 30000;
+  bool reuse_connections = true;           ///< HTTP keep-alive (one connection per worker)
+  std::uint32_t workers = 2;               ///< threads running blocking transfers (1-8)
+  std::uint32_t retry_min_ms = 1000;       ///< backoff after a failed upload …
+  std::uint32_t retry_max_ms = 300000;     ///< … doubling up to this (full jitter)
+  /// Overrides per resource: imageup, classrecord, trainimginfo, stagetrainningtime,
+  /// graduation, stuinfoquery, traininfo.
+  std::map<std::string, HttpResourceConfig> resources;
+  HttpTargetConfig continuing_education;   ///< [uplink.http.continuing_education]
 };
 
 struct UplinkConfig {

@@ -177,6 +177,10 @@ class Store {
   /// Entries to send now: queued ones due, and in-flight ones whose lease ran out (a crash
   /// mid-send), oldest first.
   [[nodiscard]] Result<std::vector<OutboxEntry>> due(std::int64_t now_ms, int limit);
+  /// The same, only kinds starting with `kind_prefix` (e.g. "http."), so one sender's
+  /// backlog never hides another's entries.
+  [[nodiscard]] Result<std::vector<OutboxEntry>> due(std::int64_t now_ms, int limit,
+                                                     std::string_view kind_prefix);
   [[nodiscard]] Status mark_in_flight(std::int64_t id, std::int64_t now_ms,
                                       std::int64_t lease_until_ms);
   [[nodiscard]] Status mark_acked(std::int64_t id, std::int64_t now_ms);

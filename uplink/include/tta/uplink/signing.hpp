@@ -43,6 +43,9 @@ class Certificate {
   [[nodiscard]] Bytes der() const;
   /// Subject in one line, e.g. "CN=terminal 1234".
   [[nodiscard]] std::string subject() const;
+  /// Serial number as upper-case hex without leading zero bytes, e.g. "5A3F01" — the `user`
+  /// of a signed HTTPS request (platform-http.md). Empty when no certificate is loaded.
+  [[nodiscard]] std::string serial_hex() const;
 
   /// Verify a §2.2 signature over `message`: SHA-256(message) must equal the digest
   /// recovered from `signature` with PKCS#1 v1.5 type-1 padding and no DigestInfo.
