@@ -232,7 +232,8 @@ Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_n
     return fail(st.error());
   }
   student_ = Student{.student_no = student_no, .course_code = course_code, .class_id = class_id,
-                     .session_id = *sid, .since = now, .last_photo = now, .last_recheck = now,
+                     .session_id = *sid, .since = now, .last_photo = now, .last_photo_taken = now,
+                     .last_recheck = now,
                      .counted_today = *today, .day_start_ms = day_start};
   event("student.login", student_no + " class " + std::to_string(class_id), now);
   return class_id;
@@ -289,7 +290,10 @@ Status TrainingEngine::recheck(const FaceEvidence& face, WallTime now) {
 Status TrainingEngine::add_timed_photo(const FaceEvidence& face, WallTime now) {
   if (!student_) return fail(Errc::refused, "no student is logged in");
   student_->last_photo = now;
-  return add_photo(student_->student_no, student_->class_id, 19, face, now);
+  if (face.jpeg.empty()) return fail(Errc::unavailable, "no photo could be taken: " + face.outcome);
+  if (auto st = add_photo(student_->student_no, student_->class_id, 19, face, now); !st) return st;
+  student_->last_photo_taken = now;
+  return ok();
 }
 
 void TrainingEngine::on_vehicle(const VehicleSample& v) {
@@ -377,7 +381,8 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
     flags.emplace_back(flag::kOutOfHours);
   }
   if (s.recheck_failed) flags.emplace_back(flag::kRecheckFailed);
-  if (m.minute_start - s.last_photo >= std::chrono::minutes(cfg_.training.photo_interval_min + 1)) {
+  if (m.minute_start - s.last_photo_taken >=
+      std::chrono::minutes(cfg_.training.photo_interval_min + 1)) {
     flags.emplace_back(flag::kMissingPhoto);
   }
   for (const auto& sig : signals) flags.push_back(sig);

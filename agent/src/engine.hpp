@@ -119,7 +119,8 @@ class TrainingEngine {
     std::uint32_t class_id = 0;
     std::int64_t session_id = 0;
     WallTime since{};
-    WallTime last_photo{};
+    WallTime last_photo{};        ///< when a timed photo was last asked for
+    WallTime last_photo_taken{};  ///< when one was last stored (a failed one is not)
     WallTime last_recheck{};
     bool recheck_failed = false;
     std::uint16_t minutes = 0;

@@ -320,6 +320,24 @@ TEST_F(EngineTest, IgnitionOffEndsTimingAfterTheConfiguredDelay) {
   EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 1);
 }
 
+TEST_F(EngineTest, AMissingTimedPhotoFlagsTheMinutesAfterItsWindow) {
+  make_engine("photo_interval_min = 3\nrecheck_interval_min = 60\n");
+  bool take_photo = true;
+  engine_->on_photo_due([&] {
+    FaceEvidence ev = good_face();
+    if (!take_photo) ev = FaceEvidence{.outcome = "camera covered"};
+    (void)engine_->add_timed_photo(ev, engine_->position_block().time.value_or(morning()));
+  });
+  login_both(morning());
+  drive(morning() + 11s, 4 * 60);  // the photo at ~3 min is taken
+  take_photo = false;
+  drive(morning() + 4min + 11s, 6 * 60);  // the one at ~6 min fails
+  int missing = 0;
+  for (const auto& m : minutes()) missing += m.flags.find(flag::kMissingPhoto) != std::string::npos;
+  EXPECT_GT(missing, 0);
+  EXPECT_EQ(minutes().front().flags.find(flag::kMissingPhoto), std::string::npos);
+}
+
 TEST_F(EngineTest, TimedPhotoAndRecheckComeDue) {
   make_engine("photo_interval_min = 5\nrecheck_interval_min = 7\n");
   int photos = 0, rechecks = 0;
