@@ -33,7 +33,7 @@ Forwarder::Forwarder(boost::asio::io_context& io, store::Store& store,
       clock_(clock),
       opt_(options),
       random01_(std::move(random01)),
-      timer_(io) {
+      pump_(io, options.pump_interval, [this] { pump(); }) {
   if (!random01_) {
     random01_ = [rng = std::mt19937_64(std::random_device{}())]() mutable {
       return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
@@ -41,34 +41,16 @@ Forwarder::Forwarder(boost::asio::io_context& io, store::Store& store,
   }
 }
 
-void Forwarder::start() {
-  running_ = true;
-  pump();
-}
+void Forwarder::start() { pump_.start(); }
 
 void Forwarder::stop() {
-  running_ = false;
-  timer_.cancel();
+  pump_.stop();
   flush_acks();
 }
 
-void Forwarder::poke() {
-  if (!running_) return;
-  boost::asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
-    if (alive.lock()) pump();
-  });
-}
-
-void Forwarder::arm() {
-  timer_.expires_after(opt_.pump_interval);
-  timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec && running_) pump();
-  });
-}
+void Forwarder::poke() { pump_.poke(); }
 
 void Forwarder::pump() {
-  if (!running_ || pumping_) return;
-  pumping_ = true;
   if (session_.online() && in_flight_.size() < opt_.window) {
     const auto now = unix_millis(clock_.wall_now());
     // Ask for more than the free window: entries already in flight here are skipped. Only
@@ -84,8 +66,6 @@ void Forwarder::pump() {
       }
     }
   }
-  pumping_ = false;
-  arm();
 }
 
 void Forwarder::send(const store::OutboxEntry& e) {
@@ -211,7 +191,7 @@ void Forwarder::finish(std::int64_t id, std::int32_t attempts, const Result<upli
       spdlog::error("forwarder: scheduling retry of {}: {}", id, st.error().message);
     }
   }
-  if (running_ && in_flight_.size() < opt_.window / 2) poke();
+  if (pump_.running() && in_flight_.size() < opt_.window / 2) poke();
 }
 
 }  // namespace tta::agent

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "tta/core/clock.hpp"
+#include "pump.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/session.hpp"
 
@@ -68,7 +69,6 @@ class Forwarder {
 
  private:
   void pump();
-  void arm();
   void send(const store::OutboxEntry& e);
   void send_photo(const store::OutboxEntry& e, bool resent);
   void finish(std::int64_t id, std::int32_t attempts, const Result<uplink::Reply>& r);
@@ -80,14 +80,12 @@ class Forwarder {
   const Clock& clock_;
   ForwarderOptions opt_;
   std::function<double()> random01_;
-  boost::asio::steady_timer timer_;
   std::set<std::int64_t> in_flight_;
   std::vector<std::int64_t> acked_;  // acked, not yet written
   bool flush_posted_ = false;
   ForwarderStats stats_;
-  bool running_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it
-  bool pumping_ = false;
+  Pump pump_;  // last: its handlers call pump()
 };
 
 }  // namespace tta::agent

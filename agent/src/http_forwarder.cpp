@@ -42,7 +42,7 @@ HttpForwarder::HttpForwarder(boost::asio::io_context& io, store::Store& store,
       clock_(clock),
       opt_(options),
       random01_(std::move(random01)),
-      timer_(io) {
+      pump_(io, options.pump_interval, [this] { pump(); }) {
   if (!random01_) {
     random01_ = [rng = std::mt19937_64(std::random_device{}())]() mutable {
       return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
@@ -52,34 +52,16 @@ HttpForwarder::HttpForwarder(boost::asio::io_context& io, store::Store& store,
 
 HttpForwarder::~HttpForwarder() { stop(); }
 
-void HttpForwarder::start() {
-  running_ = true;
-  pump();
-}
+void HttpForwarder::start() { pump_.start(); }
 
 void HttpForwarder::stop() {
-  running_ = false;
-  timer_.cancel();
+  pump_.stop();
   flush_acks();
 }
 
-void HttpForwarder::poke() {
-  if (!running_) return;
-  boost::asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
-    if (alive.lock()) pump();
-  });
-}
-
-void HttpForwarder::arm() {
-  timer_.expires_after(opt_.pump_interval);
-  timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](boost::system::error_code ec) {
-    if (!ec && alive.lock() && running_) pump();
-  });
-}
+void HttpForwarder::poke() { pump_.poke(); }
 
 void HttpForwarder::pump() {
-  if (!running_ || pumping_) return;
-  pumping_ = true;
   if (in_flight_.size() < opt_.window) {
     const auto now = unix_millis(clock_.wall_now());
     // Ask for more than the free window: entries already in flight here are skipped.
@@ -94,8 +76,6 @@ void HttpForwarder::pump() {
       }
     }
   }
-  pumping_ = false;
-  arm();
 }
 
 void HttpForwarder::send(const store::OutboxEntry& e) {
@@ -154,7 +134,7 @@ void HttpForwarder::flush_acks() {
 void HttpForwarder::finish(const store::OutboxEntry& e, const Result<uplink::HttpResponse>& r) {
   const auto id = e.id;
   const auto attempts = e.attempts;
-  if (!running_) {
+  if (!pump_.running()) {
     in_flight_.erase(id);  // stays due in the store; a restart sends it again
     return;
   }
@@ -194,7 +174,7 @@ void HttpForwarder::finish(const store::OutboxEntry& e, const Result<uplink::Htt
       break;
     }
   }
-  if (running_ && in_flight_.size() < opt_.window / 2 + 1) poke();
+  if (pump_.running() && in_flight_.size() < opt_.window / 2 + 1) poke();
 }
 
 }  // namespace tta::agent

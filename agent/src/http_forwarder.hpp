@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "tta/core/clock.hpp"
+#include "pump.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/http_api.hpp"
 #include "tta/uplink/http_client.hpp"
@@ -81,7 +82,6 @@ class HttpForwarder {
 
  private:
   void pump();
-  void arm();
   void send(const store::OutboxEntry& e);
   void finish(const store::OutboxEntry& e, const Result<uplink::HttpResponse>& r);
   void flush_acks();
@@ -96,14 +96,12 @@ class HttpForwarder {
   const Clock& clock_;
   HttpForwarderOptions opt_;
   std::function<double()> random01_;
-  boost::asio::steady_timer timer_;
   std::set<std::int64_t> in_flight_;
   std::vector<std::int64_t> acked_;  // acked, not yet written
   bool flush_posted_ = false;
   HttpForwarderStats stats_;
-  bool running_ = false;
-  bool pumping_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it
+  Pump pump_;  // last: its handlers call pump()
 };
 
 }  // namespace tta::agent
