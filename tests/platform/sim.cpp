@@ -124,6 +124,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
+    // Delayed replies hold a reference to this connection: drop them, or it never goes away.
+    delayed_.clear();
+    delay_timer_.cancel();
   }
 
   /// Send an extended message down (0x8900) to this terminal.
