@@ -6,17 +6,9 @@
 
 namespace tta::uplink {
 namespace {
+using test::expect_round_trip;
 using test::hex;
 
-template <class T>
-void expect_round_trip(const T& value, const Bytes& golden) {
-  auto enc = value.encode();
-  ASSERT_TRUE(enc) << enc.error().message;
-  EXPECT_EQ(to_hex(*enc), to_hex(golden));
-  auto dec = T::decode(golden);
-  ASSERT_TRUE(dec) << dec.error().message;
-  EXPECT_EQ(*dec, value);
-}
 
 TEST(UplinkGeneralAck, TerminalAckGolden) {
   expect_round_trip(GeneralAck{0x1234, 0x8103, 0}, hex("1234 8103 00"));

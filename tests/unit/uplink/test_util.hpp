@@ -17,6 +17,17 @@ inline Bytes hex(std::string_view text) {
   return b ? *b : Bytes{};
 }
 
+/// Encoding `value` gives exactly `golden`, and decoding `golden` gives `value` back.
+template <class T>
+void expect_round_trip(const T& value, const Bytes& golden) {
+  auto enc = value.encode();
+  ASSERT_TRUE(enc) << enc.error().message;
+  EXPECT_EQ(to_hex(*enc), to_hex(golden));
+  auto dec = T::decode(golden);
+  ASSERT_TRUE(dec) << dec.error().message;
+  EXPECT_EQ(*dec, value);
+}
+
 /// GMT+8 wall time.
 inline WallTime cst(int y, int mo, int d, int h, int mi, int s) {
   auto t = from_civil(CivilTime{y, mo, d, h, mi, s}, kChinaUtcOffset);
