@@ -51,20 +51,11 @@ void Forwarder::stop() {
 void Forwarder::poke() { pump_.poke(); }
 
 void Forwarder::pump() {
-  if (session_.online() && in_flight_.size() < opt_.window) {
-    const auto now = unix_millis(clock_.wall_now());
-    // Ask for more than the free window: entries already in flight here are skipped. Only
-    // "tcp." kinds: the HTTPS sender's backlog must not fill this window.
-    auto due = store_.due(now, static_cast<int>(opt_.window + in_flight_.size()), "tcp.");
-    if (!due) {
-      spdlog::error("forwarder: reading the outbox: {}", due.error().message);
-    } else {
-      for (const auto& e : *due) {
-        if (in_flight_.size() >= opt_.window) break;
-        if (in_flight_.contains(e.id)) continue;
-        send(e);
-      }
-    }
+  if (!session_.online()) return;
+  // Only "tcp." kinds: the HTTPS sender's backlog must not fill this window.
+  for (const auto& e : next_batch(store_, unix_millis(clock_.wall_now()), "tcp.", opt_.window,
+                                  in_flight_)) {
+    send(e);
   }
 }
 

@@ -62,19 +62,9 @@ void HttpForwarder::stop() {
 void HttpForwarder::poke() { pump_.poke(); }
 
 void HttpForwarder::pump() {
-  if (in_flight_.size() < opt_.window) {
-    const auto now = unix_millis(clock_.wall_now());
-    // Ask for more than the free window: entries already in flight here are skipped.
-    auto due = store_.due(now, static_cast<int>(opt_.window + in_flight_.size()), kHttpPrefix);
-    if (!due) {
-      spdlog::error("http forwarder: reading the outbox: {}", due.error().message);
-    } else {
-      for (const auto& e : *due) {
-        if (in_flight_.size() >= opt_.window) break;
-        if (in_flight_.contains(e.id)) continue;
-        send(e);
-      }
-    }
+  for (const auto& e : next_batch(store_, unix_millis(clock_.wall_now()), kHttpPrefix,
+                                  opt_.window, in_flight_)) {
+    send(e);
   }
 }
 

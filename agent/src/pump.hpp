@@ -12,6 +12,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "tta/store/store.hpp"
 
 namespace tta::agent {
 
@@ -60,5 +67,26 @@ class Pump {
   bool busy_ = false;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
+
+/// The outbox entries a sender should start now: due entries of kinds starting with `prefix`
+/// that are not already in flight, at most enough to fill `window`. A store error is logged
+/// and gives none (the next tick tries again).
+inline std::vector<store::OutboxEntry> next_batch(store::Store& store, std::int64_t now_ms,
+                                                  std::string_view prefix, std::size_t window,
+                                                  const std::set<std::int64_t>& in_flight) {
+  std::vector<store::OutboxEntry> out;
+  if (in_flight.size() >= window) return out;
+  // Ask for more than the free window: entries already in flight here are skipped.
+  auto due = store.due(now_ms, static_cast<int>(window + in_flight.size()), prefix);
+  if (!due) {
+    spdlog::error("outbox ({}): {}", prefix, due.error().message);
+    return out;
+  }
+  for (auto& e : *due) {
+    if (in_flight.size() + out.size() >= window) break;
+    if (!in_flight.contains(e.id)) out.push_back(std::move(e));
+  }
+  return out;
+}
 
 }  // namespace tta::agent
