@@ -1,5 +1,9 @@
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <limits>
+#include <charconv>
+#include <functional>
 #include <span>
 #include <cstring>
 #include <fstream>
@@ -282,6 +286,147 @@ void read_training(Section s, TrainingConfig& t) {
   s.finish();
 }
 
+/// One [vehicle] source URI: scheme://path?key=value&… with the schemes (and their query keys)
+/// a key allows. Query values are whole numbers; `check` vets each one.
+struct VehicleScheme {
+  std::string_view scheme;
+  std::initializer_list<std::string_view> keys;
+};
+
+void check_vehicle_uri(Section& s, std::string_view key, const std::string& uri,
+                       std::initializer_list<VehicleScheme> allowed,
+                       const std::function<std::string(std::string_view, std::uint64_t)>& check) {
+  if (uri.empty()) return;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + std::string(a.scheme) + "://";
+  const auto sep = uri.find("://");
+  const VehicleScheme* scheme = nullptr;
+  for (const auto& a : allowed) {
+    if (sep != std::string::npos && uri.compare(0, sep, a.scheme) == 0) scheme = &a;
+  }
+  if (scheme == nullptr) {
+    s.error(key, "must start with " + list + ", got \"" + uri + "\"");
+    return;
+  }
+  std::string_view rest = std::string_view(uri).substr(sep + 3);
+  std::string_view query;
+  if (const auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (scheme->scheme == "sim") {
+    if (!rest.empty()) s.error(key, "sim:// takes no path");
+  } else if (scheme->scheme == "socketcan") {
+    if (rest.empty() || rest.size() > 15 || rest.find('/') != std::string_view::npos) {
+      s.error(key, "socketcan:// needs a CAN interface name (1-15 characters, e.g. can0)");
+    }
+  } else if (rest.size() < 2 || rest.front() != '/') {
+    s.error(key, std::string(scheme->scheme) + ":// needs an absolute path, e.g. " +
+                     std::string(scheme->scheme) + ":///dev/…");
+  }
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view kv = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = kv.find('=');
+    const std::string_view name = kv.substr(0, eq);
+    if (std::find(scheme->keys.begin(), scheme->keys.end(), name) == scheme->keys.end()) {
+      std::string known;
+      for (auto k : scheme->keys) known += (known.empty() ? "" : ", ") + std::string(k);
+      s.error(key, "unknown option \"" + std::string(name) + "\" for " +
+                       std::string(scheme->scheme) + ":// (known: " +
+                       (known.empty() ? "none" : known) + ")");
+      continue;
+    }
+    const std::string_view value = eq == std::string_view::npos ? "" : kv.substr(eq + 1);
+    std::uint64_t n = 0;
+    const auto r = std::from_chars(value.data(), value.data() + value.size(), n);
+    std::string why = r.ec != std::errc{} || r.ptr != value.data() + value.size() || value.empty()
+                          ? "must be a whole number"
+                          : check(name, n);
+    if (!why.empty()) s.error(key, std::string(name) + "=" + std::string(value) + ": " + why);
+  }
+}
+
+void read_vehicle(Section s, VehicleConfig& v) {
+  const auto numbers = [](std::string_view name, std::uint64_t n) -> std::string {
+    if (name == "active_low" && n > 1) return "must be 0 or 1";
+    if (name == "pulses_per_km" && (n < 1 || n > 1'000'000)) return "must be 1 to 1000000";
+    if (name == "baud") {
+      for (std::uint64_t b : {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 500000}) {
+        if (n == b) return "";
+      }
+      return "not a standard rate (1200 … 500000; ELM327 adapters use 38400 or 9600)";
+    }
+    return "";
+  };
+  s.str("ignition", v.ignition);
+  check_vehicle_uri(s, "ignition", v.ignition, {{"sysfs", {"active_low"}}}, numbers);
+  s.str("obd", v.obd);
+  check_vehicle_uri(s, "obd", v.obd, {{"elm327", {"baud"}}, {"socketcan", {}}, {"sim", {}}},
+                    numbers);
+  s.str("pulses", v.pulses);
+  check_vehicle_uri(s, "pulses", v.pulses, {{"sysfs", {"pulses_per_km"}}}, numbers);
+  if (v.pulses.starts_with("sysfs://") && v.pulses.find("pulses_per_km=") == std::string::npos) {
+    s.error("pulses", "needs ?pulses_per_km=N (the counter's pulses per kilometre)");
+  }
+  if (v.obd.starts_with("sim://") && (!v.ignition.empty() || !v.pulses.empty())) {
+    s.error("obd", "sim:// simulates every signal; leave ignition and pulses empty with it");
+  }
+  s.integer("poll_interval_ms", v.poll_interval_ms, 50, 60000);
+  s.integer("obd_timeout_ms", v.obd_timeout_ms, 50, 30000);
+  s.integer("max_age_ms", v.max_age_ms, 100, 600000);
+  if (v.max_age_ms < v.poll_interval_ms) {
+    s.error("max_age_ms", "must not be less than poll_interval_ms (every reading would be stale)");
+  }
+  s.finish();
+}
+
+void read_classroom(Section s, ClassroomConfig& c, bool classroom_mode) {
+  const bool lat_given = s.raw("latitude") != nullptr;
+  const bool lon_given = s.raw("longitude") != nullptr;
+  double lat = std::numeric_limits<double>::quiet_NaN();
+  double lon = lat;
+  s.real("latitude", lat, -90.0, 90.0);
+  s.real("longitude", lon, -180.0, 180.0);
+  c.has_position = !std::isnan(lat) && !std::isnan(lon);
+  if (c.has_position) {
+    c.latitude_deg = lat;
+    c.longitude_deg = lon;
+  }
+  if (lat_given != lon_given) {
+    s.error(lat_given ? "longitude" : "latitude", "latitude and longitude go together");
+  }
+  s.str("course_code", c.course_code);
+  if (!c.course_code.empty()) {
+    if (auto cc = CourseCode::parse(c.course_code); !cc) {
+      s.error("course_code", cc.error().message);
+    } else if (cc->mode != TeachingMode::classroom) {
+      s.error("course_code", "a classroom course has teaching mode 2 (first digit), got \"" +
+                                 c.course_code + "\"");
+    }
+  }
+  s.integer("recheck_min_interval_min", c.recheck_min_interval_min, 1, 1440);
+  s.integer("recheck_max_interval_min", c.recheck_max_interval_min, 1, 1440);
+  if (c.recheck_max_interval_min < c.recheck_min_interval_min) {
+    s.error("recheck_max_interval_min", "must not be less than recheck_min_interval_min");
+  }
+  s.boolean("require_lecturer", c.require_lecturer);
+  s.str("record_sequence", c.record_sequence);
+  if (c.record_sequence != "counter" && c.record_sequence != "minute_of_day") {
+    s.error("record_sequence", "must be \"counter\" or \"minute_of_day\", got \"" +
+                                   c.record_sequence + "\"");
+  }
+  if (classroom_mode) {
+    if (c.course_code.empty()) s.error("course_code", "required when terminal.mode = \"classroom\"");
+    if (!lat_given && !lon_given) {
+      s.error("latitude", "the classroom's latitude and longitude are required when "
+                          "terminal.mode = \"classroom\"");
+    }
+  }
+  s.finish();
+}
+
 void read_agent(Section s, AgentConfig& a) {
   s.str("log_level", a.log_level);
   if (a.log_level != "trace" && a.log_level != "debug" && a.log_level != "info" &&
@@ -294,6 +439,79 @@ void read_agent(Section s, AgentConfig& a) {
     s.error("control_listen", "must be HOST:PORT or unix:/path");
   }
   s.path("control_token_file", a.control_token_file, true);
+  s.finish();
+}
+
+/// A course-code pattern: 10 characters, each a digit or '?'.
+bool valid_course_pattern(std::string_view p) {
+  return p.size() == 10 &&
+         std::all_of(p.begin(), p.end(), [](char c) { return c == '?' || (c >= '0' && c <= '9'); });
+}
+
+void read_syllabus_part(Section& s, const SyllabusProgramme& prog, SyllabusPart& p) {
+  const bool licence = prog.kind == "licence";
+  s.integer("part", p.part, 1, licence ? 4 : 9, true);
+  s.integer("subject", p.subject, 1, 99);
+  s.integer("classroom_min", p.classroom_min, 0, 100000);
+  s.integer("practical_min", p.practical_min, 0, 100000);
+  s.real("mileage_km", p.mileage_km, 0.0, 100000.0);
+  if (const toml::node* n = s.raw("courses"); n != nullptr) {
+    const toml::array* arr = n->as_array();
+    if (arr == nullptr) {
+      s.error_at(*n, "courses", "must be an array of course-code patterns");
+    } else {
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        const toml::node& c = *arr->get(i);
+        auto v = c.value<std::string>();
+        if (!c.is_string() || !v || !valid_course_pattern(*v)) {
+          s.error_at(c, "courses[" + std::to_string(i) + "]",
+                     "must be 10 characters, each a digit or '?' (e.g. \"?212??0000\")");
+          continue;
+        }
+        p.courses.push_back(*v);
+      }
+    }
+  }
+  if (!licence && p.courses.empty()) {
+    s.error("courses", std::string("required for a ") + prog.kind +
+                           " programme: its course codes are not derived from a licence class");
+  }
+  s.finish();
+}
+
+void read_syllabus(Section s, SyllabusProgramme& prog, const std::vector<SyllabusProgramme>& seen) {
+  s.str("programme", prog.programme, true);
+  s.str("kind", prog.kind);
+  if (prog.kind != "licence" && prog.kind != "freight" && prog.kind != "continuing") {
+    s.error("kind", "must be \"licence\", \"freight\" or \"continuing\", got \"" + prog.kind + "\"");
+  }
+  if (prog.kind == "licence" && !prog.programme.empty() && !licence_class_code(prog.programme)) {
+    s.error("programme", "a licence programme is named by its licence class (C1, C2, B2, A2 …); \"" +
+                             prog.programme + "\" is not one");
+  }
+  for (const auto& other : seen) {
+    if (!prog.programme.empty() && other.programme == prog.programme) {
+      s.error("programme", "\"" + prog.programme + "\" is listed twice");
+    }
+  }
+  s.str("title", prog.title);
+  if (prog.kind == "continuing") {
+    s.integer("cycle_days", prog.cycle_days, 1, 3660);
+  } else if (s.raw("cycle_days") != nullptr) {
+    s.error("cycle_days", "only a continuing programme has a cycle");
+  }
+  const auto parts = s.tables("part");
+  if (parts.empty()) s.error("part", "a programme needs at least one [[syllabus.part]]");
+  for (Section ps : parts) {
+    SyllabusPart part;
+    read_syllabus_part(ps, prog, part);
+    for (const auto& q : prog.parts) {
+      if (q.part == part.part) {
+        ps.error("part", "part " + std::to_string(part.part) + " is listed twice");
+      }
+    }
+    prog.parts.push_back(std::move(part));
+  }
   s.finish();
 }
 
@@ -326,7 +544,14 @@ tl::expected<Config, std::vector<Diagnostic>> parse_config(std::string_view text
   read_http(uplink.table("http"), cfg.uplink.http);
   uplink.finish();
   read_training(top.table("training"), cfg.training);
+  read_vehicle(top.table("vehicle"), cfg.vehicle);
+  read_classroom(top.table("classroom"), cfg.classroom, cfg.terminal.mode == "classroom");
   read_agent(top.table("agent"), cfg.agent);
+  for (Section sy : top.tables("syllabus")) {
+    SyllabusProgramme prog;
+    read_syllabus(std::move(sy), prog, cfg.syllabus);
+    cfg.syllabus.push_back(std::move(prog));
+  }
   top.finish();
   if (!diag.empty()) return tl::unexpected(diag.take());
   return cfg;

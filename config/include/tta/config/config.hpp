@@ -135,6 +135,61 @@ struct TrainingConfig {
   std::string day_end = "22:00";
 };
 
+/// One part (科目一..四) or stage of a training programme and what it requires
+/// ([[syllabus.part]]). Requirements are counted (valid) minutes and km; 0 = not required.
+struct SyllabusPart {
+  std::uint32_t part = 1;            ///< 1-4 for a licence programme (科目一..四), else a stage 1-9
+  std::uint32_t subject = 0;         ///< `subject` of the stage-hour upload; 0 = same as `part`
+  std::uint32_t classroom_min = 0;   ///< counted minutes of classroom sessions
+  std::uint32_t practical_min = 0;   ///< counted minutes of vehicle sessions
+  double mileage_km = 0;             ///< km of counted vehicle minutes
+  /// Course codes that count toward this part: 10 characters, digits or '?' (any digit).
+  /// Empty for a licence programme: "?" + licence code + part + "??0000" (any mode and item).
+  std::vector<std::string> courses;
+};
+
+/// A training programme of the syllabus table ([[syllabus]]): a licence class, the
+/// freight-driver qualification or continuing education (training-rules.md §1-2).
+struct SyllabusProgramme {
+  std::string programme;          ///< id: a licence class ("C1") or a name ("freight", "ce")
+  std::string kind = "licence";   ///< "licence", "freight" or "continuing"
+  std::string title;              ///< shown to people; empty = the id
+  std::uint32_t cycle_days = 730; ///< continuing only: minutes count over the last N days
+  std::vector<SyllabusPart> parts;
+};
+
+/// Vehicle signals (ignition, OBD-II engine speed and speed, speed pulses). Every source is
+/// optional; with none configured every minute is flagged engine_speed_missing.
+struct VehicleConfig {
+  std::string ignition;  ///< "" or sysfs:///path/value[?active_low=1] (a GPIO line's value file)
+  std::string obd;       ///< "", elm327:///dev/ttyUSB0[?baud=38400], socketcan://can0 or sim://
+  std::string pulses;    ///< "" or sysfs:///path/counter?pulses_per_km=N (a pulse counter file)
+  std::uint32_t poll_interval_ms = 1000;  ///< how often every source is read
+  std::uint32_t obd_timeout_ms = 1000;    ///< one OBD request without an answer is missing after this
+  std::uint32_t max_age_ms = 3000;        ///< a reading older than this is missing, never repeated
+
+  [[nodiscard]] bool any() const { return !ignition.empty() || !obd.empty() || !pulses.empty(); }
+};
+
+/// A classroom kiosk (terminal.mode = "classroom"): a class at a fixed place, students
+/// checking in and out by face at any time ([classroom]; required in classroom mode).
+struct ClassroomConfig {
+  double latitude_deg = 0;          ///< the classroom's fixed position (WGS-84), sent in every record
+  double longitude_deg = 0;
+  bool has_position = false;        ///< both keys were given
+  std::string course_code;          ///< the class's course: 10 digits, teaching mode (digit 1) 2
+  std::uint32_t recheck_min_interval_min = 10;  ///< identity re-checks at random moments …
+  std::uint32_t recheck_max_interval_min = 30;  ///< … between these bounds after the last one
+  /// A lecturer (enrolled as a coach) must be logged in before students can check in [guess:
+  /// the protocol's 0x0201 carries a coach number; the issue says no coach is needed].
+  bool require_lecturer = false;
+  /// Record-number sequence (terminal-protocol.md §2.3 gives only the vehicle's minute of day):
+  /// "counter" = a running number per terminal per day, 0001-9999, so several students can
+  /// have a record in the same minute [guess]; "minute_of_day" = the vehicle scheme, which
+  /// allows one student at a time.
+  std::string record_sequence = "counter";
+};
+
 /// The agent process itself.
 struct AgentConfig {
   std::string log_level = "info";          ///< trace, debug, info, warn, error
@@ -152,6 +207,9 @@ struct Config {
   UplinkConfig uplink;
   TrainingConfig training;
   AgentConfig agent;
+  VehicleConfig vehicle;  ///< [vehicle]; empty = no vehicle signals
+  ClassroomConfig classroom;  ///< [classroom]; required when terminal.mode = "classroom"
+  std::vector<SyllabusProgramme> syllabus;  ///< [[syllabus]]; empty = no progress figures
 };
 
 /// One problem found in a config file.
