@@ -115,7 +115,42 @@ CREATE INDEX outbox_due ON outbox (state, next_attempt_ms);
 CREATE INDEX minutes_session ON minutes (session_id, minute_ms);
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{{1, kV1}, {2, kV2}}};
+// v3: final assessments and completion certificates (training-rules.md §1), and indexes for
+// the administrator's per-student and per-period queries.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE assessments (
+  id              INTEGER PRIMARY KEY,
+  student_no      TEXT NOT NULL,
+  programme       TEXT NOT NULL,
+  result          TEXT NOT NULL CHECK (result IN ('pass', 'fail')),
+  assessor        TEXT NOT NULL,
+  assessed_on     TEXT NOT NULL,  -- YYYY-MM-DD, local date (GMT+8)
+  created_ms      INTEGER NOT NULL
+);
+CREATE INDEX assessments_student ON assessments (student_no, programme);
+
+-- One completion certificate per student and programme, with the hours behind it as issued.
+CREATE TABLE certificates (
+  number          TEXT PRIMARY KEY,
+  student_no      TEXT NOT NULL,
+  programme       TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  assessment_id   INTEGER NOT NULL REFERENCES assessments(id),
+  institution_code TEXT NOT NULL,
+  granted_on      TEXT NOT NULL,  -- YYYY-MM-DD, local date (GMT+8)
+  classroom_min   INTEGER NOT NULL,
+  practical_min   INTEGER NOT NULL,
+  mileage_hm      INTEGER,        -- NULL: no minute had a mileage
+  created_ms      INTEGER NOT NULL,
+  UNIQUE (student_no, programme)
+);
+
+CREATE INDEX sessions_student ON training_sessions (student_no, started_ms);
+CREATE INDEX sessions_started ON training_sessions (started_ms);
+CREATE INDEX minutes_time ON minutes (minute_ms);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{{1, kV1}, {2, kV2}, {3, kV3}}};
 
 }  // namespace
 

@@ -1,7 +1,9 @@
 #include "tta/store/store.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <set>
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -576,37 +578,6 @@ Status Store::add_minute(const MinuteRecord& m, const OutboxEntry& out) {
   });
 }
 
-Result<std::optional<MinuteRecord>> Store::find_minute(std::string_view record_no) {
-  auto s = Stmt::prepare(impl_->db,
-                         "SELECT record_no, session_id, minute_ms, status, max_speed_dkmh, "
-                         "mileage_hm, lat_e6, lon_e6, gnss_speed_dkmh, sensor_speed_dkmh, "
-                         "heading_deg, odometer_hm, engine_rpm, gnss_time_ms, flags, counted "
-                         "FROM minutes WHERE record_no = ?");
-  if (!s) return fail(s.error());
-  s->bind(1, record_no);
-  auto row = s->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<MinuteRecord>();
-  MinuteRecord m;
-  m.record_no = s->text(0);
-  m.session_id = s->i64(1);
-  m.minute_ms = s->i64(2);
-  m.status = static_cast<std::uint8_t>(s->i64(3));
-  m.max_speed_dkmh = narrow<std::uint16_t>(s->opt_i64(4));
-  m.mileage_hm = narrow<std::uint16_t>(s->opt_i64(5));
-  m.lat_e6 = narrow<std::int32_t>(s->opt_i64(6));
-  m.lon_e6 = narrow<std::int32_t>(s->opt_i64(7));
-  m.gnss_speed_dkmh = narrow<std::uint16_t>(s->opt_i64(8));
-  m.sensor_speed_dkmh = narrow<std::uint16_t>(s->opt_i64(9));
-  m.heading_deg = narrow<std::uint16_t>(s->opt_i64(10));
-  m.odometer_hm = narrow<std::uint32_t>(s->opt_i64(11));
-  m.engine_rpm = narrow<std::uint16_t>(s->opt_i64(12));
-  m.gnss_time_ms = s->opt_i64(13);
-  m.flags = s->text(14);
-  m.counted = s->i64(15) != 0;
-  return std::optional<MinuteRecord>(std::move(m));
-}
-
 Result<std::vector<std::string>> Store::minute_record_numbers() {
   auto s = Stmt::prepare(impl_->db, "SELECT record_no FROM minutes ORDER BY record_no");
   if (!s) return fail(s.error());
@@ -624,6 +595,247 @@ Result<std::int64_t> Store::counted_minutes(std::string_view student_no, std::st
                          "AND m.counted = 1 AND m.minute_ms >= ? AND m.minute_ms < ?");
   if (!s) return fail(s.error());
   s->bind(1, student_no).bind(2, mode).bind(3, from_ms).bind(4, to_ms);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  return s->i64(0);
+}
+
+namespace {
+
+/// Distinct comma-separated flags out of several comma-separated lists, sorted.
+std::string distinct_flags(std::string_view joined) {
+  std::set<std::string, std::less<>> seen;
+  std::size_t at = 0;
+  while (at <= joined.size()) {
+    const auto comma = joined.find(',', at);
+    const auto end = comma == std::string_view::npos ? joined.size() : comma;
+    if (end > at) seen.emplace(joined.substr(at, end - at));
+    at = end + 1;
+  }
+  std::string out;
+  for (const auto& f : seen) out += (out.empty() ? "" : ",") + f;
+  return out;
+}
+
+constexpr std::string_view kMinuteCols =
+    "SELECT record_no, session_id, minute_ms, status, max_speed_dkmh, mileage_hm, lat_e6, "
+    "lon_e6, gnss_speed_dkmh, sensor_speed_dkmh, heading_deg, odometer_hm, engine_rpm, "
+    "gnss_time_ms, flags, counted FROM minutes";
+
+MinuteRecord read_minute(const Stmt& s) {
+  MinuteRecord m;
+  m.record_no = s.text(0);
+  m.session_id = s.i64(1);
+  m.minute_ms = s.i64(2);
+  m.status = static_cast<std::uint8_t>(s.i64(3));
+  m.max_speed_dkmh = narrow<std::uint16_t>(s.opt_i64(4));
+  m.mileage_hm = narrow<std::uint16_t>(s.opt_i64(5));
+  m.lat_e6 = narrow<std::int32_t>(s.opt_i64(6));
+  m.lon_e6 = narrow<std::int32_t>(s.opt_i64(7));
+  m.gnss_speed_dkmh = narrow<std::uint16_t>(s.opt_i64(8));
+  m.sensor_speed_dkmh = narrow<std::uint16_t>(s.opt_i64(9));
+  m.heading_deg = narrow<std::uint16_t>(s.opt_i64(10));
+  m.odometer_hm = narrow<std::uint32_t>(s.opt_i64(11));
+  m.engine_rpm = narrow<std::uint16_t>(s.opt_i64(12));
+  m.gnss_time_ms = s.opt_i64(13);
+  m.flags = s.text(14);
+  m.counted = s.i64(15) != 0;
+  return m;
+}
+
+}  // namespace
+
+Result<std::optional<MinuteRecord>> Store::find_minute(std::string_view record_no) {
+  auto s = Stmt::prepare(impl_->db, std::string(kMinuteCols) + " WHERE record_no = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, record_no);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<MinuteRecord>();
+  return std::optional<MinuteRecord>(read_minute(*s));
+}
+
+Result<std::vector<SessionSummary>> Store::session_summaries(std::string_view student_no,
+                                                             std::int64_t from_ms,
+                                                             std::int64_t to_ms) {
+  // group_concat of the non-empty flag lists; split and deduplicated below.
+  auto s = Stmt::prepare(
+      impl_->db,
+      "SELECT t.id, t.class_id, t.mode, t.student_no, coalesce(t.coach_no, ''), t.course_code, "
+      "t.started_ms, t.ended_ms, count(m.record_no), coalesce(sum(m.counted), 0), "
+      "sum(m.mileage_hm), coalesce(group_concat(nullif(m.flags, ''), ','), '') "
+      "FROM training_sessions t LEFT JOIN minutes m ON m.session_id = t.id "
+      "WHERE t.started_ms >= ?1 AND t.started_ms < ?2 AND (?3 = '' OR t.student_no = ?3) "
+      "GROUP BY t.id ORDER BY t.started_ms, t.id");
+  if (!s) return fail(s.error());
+  s->bind(1, from_ms).bind(2, to_ms).bind(3, student_no);
+  std::vector<SessionSummary> out;
+  if (auto st = s->each([&](const Stmt& r) {
+        SessionSummary x;
+        x.session.id = r.i64(0);
+        x.session.class_id = static_cast<std::uint32_t>(r.i64(1));
+        x.session.mode = r.text(2);
+        x.session.student_no = r.text(3);
+        x.session.coach_no = r.text(4);
+        x.session.course_code = r.text(5);
+        x.session.started_ms = r.i64(6);
+        x.session.ended_ms = r.opt_i64(7);
+        x.minutes = r.i64(8);
+        x.counted_minutes = r.i64(9);
+        x.mileage_hm = r.opt_i64(10);  // sum() over no non-NULL value is NULL
+        x.flags = distinct_flags(r.text(11));
+        out.push_back(std::move(x));
+      });
+      !st)
+    return fail(st.error());
+  return out;
+}
+
+Result<std::vector<MinuteRecord>> Store::minutes_between(std::int64_t from_ms, std::int64_t to_ms) {
+  auto s = Stmt::prepare(impl_->db, std::string(kMinuteCols) +
+                                        " WHERE minute_ms >= ? AND minute_ms < ? "
+                                        "ORDER BY minute_ms, record_no");
+  if (!s) return fail(s.error());
+  s->bind(1, from_ms).bind(2, to_ms);
+  std::vector<MinuteRecord> out;
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(read_minute(r)); }); !st)
+    return fail(st.error());
+  return out;
+}
+
+// (daemon helper: the teaching log and 0x8205)
+Result<std::vector<MinuteRecord>> Store::session_minutes(std::int64_t session_id) {
+  auto s = Stmt::prepare(impl_->db, std::string(kMinuteCols) +
+                                        " WHERE session_id = ? ORDER BY minute_ms, record_no");
+  if (!s) return fail(s.error());
+  s->bind(1, session_id);
+  std::vector<MinuteRecord> out;
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(read_minute(r)); }); !st)
+    return fail(st.error());
+  return out;
+}
+
+Result<std::vector<MinuteRecord>> Store::latest_minutes(int limit) {
+  auto s = Stmt::prepare(impl_->db, std::string(kMinuteCols) +
+                                        " ORDER BY minute_ms DESC, record_no DESC LIMIT ?");
+  if (!s) return fail(s.error());
+  s->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<MinuteRecord> out;
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(read_minute(r)); }); !st)
+    return fail(st.error());
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<CourseTotals>> Store::counted_by_course(std::string_view student_no,
+                                                           std::int64_t from_ms,
+                                                           std::int64_t to_ms) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT t.course_code, t.mode, count(*), coalesce(sum(m.mileage_hm), 0), "
+                         "sum(m.mileage_hm IS NULL) FROM minutes m JOIN training_sessions t "
+                         "ON m.session_id = t.id WHERE t.student_no = ? AND m.counted = 1 "
+                         "AND m.minute_ms >= ? AND m.minute_ms < ? "
+                         "GROUP BY t.course_code, t.mode ORDER BY t.course_code, t.mode");
+  if (!s) return fail(s.error());
+  s->bind(1, student_no).bind(2, from_ms).bind(3, to_ms);
+  std::vector<CourseTotals> out;
+  if (auto st = s->each([&](const Stmt& r) {
+        out.push_back(CourseTotals{.course_code = r.text(0), .mode = r.text(1),
+                                   .counted_minutes = r.i64(2), .mileage_hm = r.i64(3),
+                                   .minutes_without_mileage = r.i64(4)});
+      });
+      !st)
+    return fail(st.error());
+  return out;
+}
+
+Result<std::int64_t> Store::record_assessment(const Assessment& a,
+                                              const std::optional<Certificate>& cert,
+                                              std::span<const OutboxEntry> uploads,
+                                              std::int64_t now_ms) {
+  std::int64_t id = 0;
+  auto st = impl_->transaction([&]() -> Status {
+    auto s = Stmt::prepare(impl_->db,
+                           "INSERT INTO assessments (student_no, programme, result, assessor, "
+                           "assessed_on, created_ms) VALUES (?, ?, ?, ?, ?, ?)");
+    if (!s) return fail(s.error());
+    s->bind(1, a.student_no).bind(2, a.programme).bind(3, a.passed ? "pass" : "fail");
+    s->bind(4, a.assessor).bind(5, a.assessed_on).bind(6, now_ms);
+    if (auto r = s->run(); !r) return r;
+    id = sqlite3_last_insert_rowid(impl_->db.get());
+    if (!cert) return ok();
+    auto c = Stmt::prepare(impl_->db,
+                           "INSERT INTO certificates (number, student_no, programme, kind, "
+                           "assessment_id, institution_code, granted_on, classroom_min, "
+                           "practical_min, mileage_hm, created_ms) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!c) return fail(c.error());
+    c->bind(1, cert->number).bind(2, cert->student_no).bind(3, cert->programme);
+    c->bind(4, cert->kind).bind(5, id).bind(6, cert->institution_code).bind(7, cert->granted_on);
+    c->bind(8, cert->classroom_min).bind(9, cert->practical_min).bind(10, cert->mileage_hm);
+    c->bind(11, now_ms);
+    if (auto r = c->run(); !r) {
+      if (r.error().code == Errc::already_exists) {
+        return fail(Errc::already_exists, "student " + cert->student_no +
+                                              " already holds a certificate for " +
+                                              cert->programme + " (or number " + cert->number +
+                                              " is taken)");
+      }
+      return r;
+    }
+    for (const auto& e : uploads) {
+      if (auto r = impl_->insert_outbox(e, now_ms); !r) return r;
+    }
+    return ok();
+  });
+  if (!st) return fail(st.error());
+  return id;
+}
+
+Result<std::vector<Assessment>> Store::assessments(std::string_view student_no) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT id, student_no, programme, result, assessor, assessed_on, "
+                         "created_ms FROM assessments WHERE student_no = ? ORDER BY id");
+  if (!s) return fail(s.error());
+  s->bind(1, student_no);
+  std::vector<Assessment> out;
+  if (auto st = s->each([&](const Stmt& r) {
+        out.push_back(Assessment{.id = r.i64(0), .student_no = r.text(1), .programme = r.text(2),
+                                 .passed = r.text(3) == "pass", .assessor = r.text(4),
+                                 .assessed_on = r.text(5), .created_ms = r.i64(6)});
+      });
+      !st)
+    return fail(st.error());
+  return out;
+}
+
+Result<std::vector<Certificate>> Store::certificates(std::string_view student_no) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT number, student_no, programme, kind, assessment_id, "
+                         "institution_code, granted_on, classroom_min, practical_min, mileage_hm, "
+                         "created_ms FROM certificates WHERE student_no = ? ORDER BY created_ms, "
+                         "number");
+  if (!s) return fail(s.error());
+  s->bind(1, student_no);
+  std::vector<Certificate> out;
+  if (auto st = s->each([&](const Stmt& r) {
+        out.push_back(Certificate{.number = r.text(0), .student_no = r.text(1),
+                                  .programme = r.text(2), .kind = r.text(3),
+                                  .assessment_id = r.i64(4), .institution_code = r.text(5),
+                                  .granted_on = r.text(6), .classroom_min = r.i64(7),
+                                  .practical_min = r.i64(8), .mileage_hm = r.opt_i64(9),
+                                  .created_ms = r.i64(10)});
+      });
+      !st)
+    return fail(st.error());
+  return out;
+}
+
+Result<std::int64_t> Store::count_certificates(std::string_view prefix) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT count(*) FROM certificates WHERE substr(number, 1, ?) = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, static_cast<std::int64_t>(prefix.size())).bind(2, prefix);
   auto row = s->step();
   if (!row) return fail(row.error());
   return s->i64(0);
@@ -650,27 +862,47 @@ Status Store::add_photo(const Photo& p, const OutboxEntry& out) {
   });
 }
 
+namespace {
+constexpr const char* kPhotoColumns =
+    "SELECT photo_no, person_no, class_id, event, size_code, taken_ms, confidence, lat_e6, "
+    "lon_e6, jpeg FROM photos ";
+
+Photo photo_from(const Stmt& s) {
+  Photo p;
+  p.photo_no = s.text(0);
+  p.person_no = s.text(1);
+  p.class_id = static_cast<std::uint32_t>(s.i64(2));
+  p.event = static_cast<std::uint8_t>(s.i64(3));
+  p.size_code = static_cast<std::uint8_t>(s.i64(4));
+  p.taken_ms = s.i64(5);
+  p.confidence = narrow<std::uint8_t>(s.opt_i64(6));
+  p.lat_e6 = narrow<std::int32_t>(s.opt_i64(7));
+  p.lon_e6 = narrow<std::int32_t>(s.opt_i64(8));
+  p.jpeg = s.blob(9);
+  return p;
+}
+}  // namespace
+
 Result<std::optional<Photo>> Store::find_photo(std::string_view photo_no) {
-  auto s = Stmt::prepare(impl_->db,
-                         "SELECT photo_no, person_no, class_id, event, size_code, taken_ms, "
-                         "confidence, lat_e6, lon_e6, jpeg FROM photos WHERE photo_no = ?");
+  auto s = Stmt::prepare(impl_->db, std::string(kPhotoColumns) + "WHERE photo_no = ?");
   if (!s) return fail(s.error());
   s->bind(1, photo_no);
   auto row = s->step();
   if (!row) return fail(row.error());
   if (!*row) return std::optional<Photo>();
-  Photo p;
-  p.photo_no = s->text(0);
-  p.person_no = s->text(1);
-  p.class_id = static_cast<std::uint32_t>(s->i64(2));
-  p.event = static_cast<std::uint8_t>(s->i64(3));
-  p.size_code = static_cast<std::uint8_t>(s->i64(4));
-  p.taken_ms = s->i64(5);
-  p.confidence = narrow<std::uint8_t>(s->opt_i64(6));
-  p.lat_e6 = narrow<std::int32_t>(s->opt_i64(7));
-  p.lon_e6 = narrow<std::int32_t>(s->opt_i64(8));
-  p.jpeg = s->blob(9);
-  return std::optional<Photo>(std::move(p));
+  return std::optional<Photo>(photo_from(*s));
+}
+
+Result<std::vector<Photo>> Store::class_photos(std::uint32_t class_id) {
+  auto s = Stmt::prepare(impl_->db, std::string(kPhotoColumns) +
+                                        "WHERE class_id = ? ORDER BY taken_ms, photo_no");
+  if (!s) return fail(s.error());
+  s->bind(1, static_cast<std::int64_t>(class_id));
+  std::vector<Photo> out;
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(photo_from(r)); }); !st) {
+    return fail(st.error());
+  }
+  return out;
 }
 
 Result<std::int64_t> Store::enqueue(const OutboxEntry& e, std::int64_t now_ms) {
@@ -829,6 +1061,42 @@ Result<OutboxCounts> Store::outbox_counts(std::string_view kind) {
     }
   }
   return c;
+}
+
+Result<std::vector<OutboxKindCounts>> Store::outbox_counts_by_kind() {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT kind, state, count(*) FROM outbox GROUP BY kind, state "
+                         "ORDER BY kind");
+  if (!s) return fail(s.error());
+  std::vector<OutboxKindCounts> out;
+  if (auto st = s->each([&](const Stmt& r) {
+        const std::string kind = r.text(0);
+        if (out.empty() || out.back().kind != kind) out.push_back({.kind = kind, .counts = {}});
+        auto& c = out.back().counts;
+        const auto n = r.i64(2);
+        switch (state_from(r.text(1))) {
+          case OutboxState::queued: c.queued = n; break;
+          case OutboxState::in_flight: c.in_flight = n; break;
+          case OutboxState::acked: c.acked = n; break;
+          case OutboxState::refused: c.refused = n; break;
+        }
+      });
+      !st)
+    return fail(st.error());
+  return out;
+}
+
+Result<std::vector<OutboxEntry>> Store::pending_entries(int limit) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT id, kind, idem_key, x'', state, attempts, next_attempt_ms, "
+                         "last_error, created_ms FROM outbox WHERE state IN ('queued', "
+                         "'in_flight') ORDER BY id LIMIT ?");
+  if (!s) return fail(s.error());
+  s->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<OutboxEntry> out;
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
+    return fail(st.error());
+  return out;
 }
 
 Result<std::map<int, std::int64_t>> Store::photo_counts() {

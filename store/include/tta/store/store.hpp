@@ -113,6 +113,56 @@ struct LoggedEvent {
   std::string detail;
 };
 
+/// A training session with what its minutes add up to (administrator listings).
+struct SessionSummary {
+  TrainingSession session;
+  std::int64_t minutes = 0;                ///< minute records made
+  std::int64_t counted_minutes = 0;        ///< of which counted (valid)
+  std::optional<std::int64_t> mileage_hm;  ///< over minutes that have one; nullopt: none had
+  std::string flags;                       ///< distinct minute flags, sorted, comma-separated
+};
+
+/// A student's counted minutes of one course code in sessions of one mode.
+struct CourseTotals {
+  std::string course_code;
+  std::string mode;                          ///< "vehicle" or "classroom"
+  std::int64_t counted_minutes = 0;
+  std::int64_t mileage_hm = 0;               ///< over the counted minutes that have a mileage
+  std::int64_t minutes_without_mileage = 0;  ///< counted minutes whose mileage is missing
+};
+
+/// Outbox entries of one kind by state.
+struct OutboxKindCounts {
+  std::string kind;
+  OutboxCounts counts;
+};
+
+/// A final assessment (`tta-agent complete`).
+struct Assessment {
+  std::int64_t id = 0;
+  std::string student_no;
+  std::string programme;    ///< syllabus programme id, e.g. "C1"
+  bool passed = false;
+  std::string assessor;
+  std::string assessed_on;  ///< YYYY-MM-DD, local date
+  std::int64_t created_ms = 0;
+};
+
+/// A completion certificate with the hours behind it as they were when it was issued.
+struct Certificate {
+  std::string number;
+  std::string student_no;
+  std::string programme;
+  std::string kind;                 ///< syllabus kind: "licence" or "freight"
+  std::int64_t assessment_id = 0;   ///< set by record_assessment
+  std::string institution_code;
+  std::string granted_on;           ///< YYYY-MM-DD, local date
+  std::int64_t classroom_min = 0;
+  std::int64_t practical_min = 0;
+  std::optional<std::int64_t> mileage_hm;
+  std::int64_t created_ms = 0;
+};
+
 /// How to open; the defaults are what the agent uses.
 struct OpenOptions {
   bool create = false;  ///< create key file and database when absent (`tta-agent init`)
@@ -160,14 +210,50 @@ class Store {
   [[nodiscard]] Status add_minute(const MinuteRecord& m, const OutboxEntry& out);
   [[nodiscard]] Result<std::optional<MinuteRecord>> find_minute(std::string_view record_no);
   [[nodiscard]] Result<std::vector<std::string>> minute_record_numbers();
+  // (daemon helper: the teaching log and the platform's 0x8205 record requests)
+  /// The minutes of one session, oldest first.
+  [[nodiscard]] Result<std::vector<MinuteRecord>> session_minutes(std::int64_t session_id);
+  /// The newest `limit` minutes, oldest first.
+  [[nodiscard]] Result<std::vector<MinuteRecord>> latest_minutes(int limit);
   /// Counted (valid) minutes of a student's sessions of one mode, made in [from_ms, to_ms).
   [[nodiscard]] Result<std::int64_t> counted_minutes(std::string_view student_no,
                                                      std::string_view mode, std::int64_t from_ms,
                                                      std::int64_t to_ms);
 
+  /// Sessions started in [from_ms, to_ms), of one student (empty: every student), oldest
+  /// first, with their minute counts, mileage and flags.
+  [[nodiscard]] Result<std::vector<SessionSummary>> session_summaries(std::string_view student_no,
+                                                                      std::int64_t from_ms,
+                                                                      std::int64_t to_ms);
+  /// Minutes made in [from_ms, to_ms), oldest first.
+  [[nodiscard]] Result<std::vector<MinuteRecord>> minutes_between(std::int64_t from_ms,
+                                                                  std::int64_t to_ms);
+  /// A student's counted minutes made in [from_ms, to_ms) per course code and session mode.
+  [[nodiscard]] Result<std::vector<CourseTotals>> counted_by_course(std::string_view student_no,
+                                                                    std::int64_t from_ms,
+                                                                    std::int64_t to_ms);
+
+  // Assessments and completion certificates
+  /// Record a final assessment and, with a certificate, store it and queue its uploads: all in
+  /// one transaction. Returns the assessment's id. Errc::already_exists when the student
+  /// already holds a certificate for the programme (or the number is taken); nothing is
+  /// written then.
+  [[nodiscard]] Result<std::int64_t> record_assessment(const Assessment& a,
+                                                       const std::optional<Certificate>& cert,
+                                                       std::span<const OutboxEntry> uploads,
+                                                       std::int64_t now_ms);
+  /// A student's assessments, oldest first.
+  [[nodiscard]] Result<std::vector<Assessment>> assessments(std::string_view student_no);
+  /// A student's certificates, oldest first.
+  [[nodiscard]] Result<std::vector<Certificate>> certificates(std::string_view student_no);
+  /// How many certificate numbers start with `prefix` (for numbering the next one).
+  [[nodiscard]] Result<std::int64_t> count_certificates(std::string_view prefix);
+
   // Photos
   [[nodiscard]] Status add_photo(const Photo& p, const OutboxEntry& out);
   [[nodiscard]] Result<std::optional<Photo>> find_photo(std::string_view photo_no);
+  /// The photos of one class ID (a student session), oldest first (daemon helper).
+  [[nodiscard]] Result<std::vector<Photo>> class_photos(std::uint32_t class_id);
 
   // Outbox
   /// Queue an entry. Same (kind, key) with the same payload again: returns the existing id.
@@ -197,6 +283,10 @@ class Store {
   [[nodiscard]] Result<OutboxCounts> outbox_counts();
   /// The same for one kind of entry (e.g. "tcp.0203").
   [[nodiscard]] Result<OutboxCounts> outbox_counts(std::string_view kind);
+  /// Counts per kind and state, kinds in order.
+  [[nodiscard]] Result<std::vector<OutboxKindCounts>> outbox_counts_by_kind();
+  /// Queued and in-flight entries, oldest first, without their payloads (left empty).
+  [[nodiscard]] Result<std::vector<OutboxEntry>> pending_entries(int limit);
   /// Stored photos per event code.
   [[nodiscard]] Result<std::map<int, std::int64_t>> photo_counts();
 
