@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -22,20 +23,27 @@ std::int64_t ms(WallTime t) { return unix_millis(t); }
 /// Minutes since local (GMT+8) midnight of a "HH:MM" string.
 int hhmm_minutes(const std::string& s) { return std::stoi(s.substr(0, 2)) * 60 + std::stoi(s.substr(3)); }
 
-/// Start of the local (GMT+8) day holding `t`, as Unix ms.
+constexpr const char* kStateParam = "engine.vehicle";
+
+}  // namespace
+
 std::int64_t local_day_start_ms(WallTime t) {
   const CivilTime c = to_civil(t, kChinaUtcOffset);
   auto start = from_civil({c.year, c.month, c.day, 0, 0, 0}, kChinaUtcOffset);
   return start ? ms(*start) : ms(t);
 }
 
-std::string join(const std::vector<std::string>& v) {
+bool out_of_hours(const config::TrainingConfig& t, WallTime minute_start) {
+  const CivilTime local = to_civil(minute_start, kChinaUtcOffset);
+  const int minute_of_day = local.hour * 60 + local.minute;
+  return minute_of_day < hhmm_minutes(t.day_start) || minute_of_day >= hhmm_minutes(t.day_end);
+}
+
+std::string join_flags(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
   return out;
 }
-
-}  // namespace
 
 std::string record_number(const std::string& terminal_no, WallTime minute_start) {
   const CivilTime c = to_civil(minute_start, kChinaUtcOffset);
@@ -45,21 +53,114 @@ std::string record_number(const std::string& terminal_no, WallTime minute_start)
   return terminal_no + tail;
 }
 
-TrainingEngine::TrainingEngine(store::Store& store, const config::Config& cfg,
-                               std::string terminal_no)
-    : store_(store),
-      cfg_(cfg),
-      terminal_no_(std::move(terminal_no)),
-      odometer_(gps::odometer_config(cfg.gps)),
-      plausibility_(gps::plausibility_config(cfg.gps)),
-      fences_(cfg.gps.fences) {}
+// ---- Recorder: what both engines share ----
 
-void TrainingEngine::event(const std::string& kind, const std::string& detail, WallTime now) {
+void Recorder::event(const std::string& kind, const std::string& detail, WallTime now) {
   if (auto st = store_.log_event(kind, detail, ms(now)); !st) {
     spdlog::error("event log: {}", st.error().message);
   }
   spdlog::info("{}: {}", kind, detail);
 }
+
+std::string Recorder::stored_terminal_no() {
+  auto v = store_.param("cred.terminal_no");  // written by StoreCredentials at registration
+  return v && *v ? **v : std::string();
+}
+
+Status Recorder::check_person(const std::string& no, store::Role role, const FaceEvidence& face) {
+  auto p = store_.find_person(no);
+  if (!p) return fail(p.error());
+  if (!*p) return fail(Errc::not_found, no + " is not enrolled on this terminal");
+  if ((*p)->role != role) {
+    return fail(Errc::refused, no + " is enrolled as a " +
+                                   ((*p)->role == store::Role::coach ? "coach" : "student"));
+  }
+  if (!face.performed) {
+    return fail(Errc::refused, "no face check could be made (" + face.outcome + ")");
+  }
+  if (!face.matched) {
+    return fail(Errc::refused, "face does not match the enrolled photo (" + face.outcome +
+                                   ", confidence " + std::to_string(face.confidence) + ")");
+  }
+  return ok();
+}
+
+Status Recorder::queue_ext(std::uint16_t ext_id, const std::string& key,
+                           Result<std::vector<std::uint8_t>> data, WallTime now) {
+  if (!data) return fail(data.error());
+  store::OutboxEntry e{.kind = tcp_kind(ext_id), .key = key, .payload = std::move(*data)};
+  e.next_attempt_ms = ms(now);
+  auto id = store_.enqueue(e, ms(now));
+  if (!id) return fail(id.error());
+  poke();
+  return ok();
+}
+
+Status Recorder::add_photo(const std::string& person_no, std::uint32_t class_id,
+                           std::uint8_t event_code, const FaceEvidence& face, WallTime now,
+                           const uplink::PositionBlock& pos, std::uint8_t upload_mode) {
+  if (face.jpeg.empty()) return ok();  // nothing to store: the session rules will flag it
+  auto seq_text = store_.param("photo.seq");
+  if (!seq_text) return fail(seq_text.error());
+  const std::uint64_t seq = (*seq_text ? std::stoull(**seq_text) : 0) + 1;
+  if (auto st = store_.set_param("photo.seq", std::to_string(seq), ms(now)); !st) return st;
+  char no[16];
+  std::snprintf(no, sizeof no, "%010llu", static_cast<unsigned long long>(seq % 10'000'000'000ULL));
+
+  store::Photo photo{.photo_no = no, .person_no = person_no, .class_id = class_id,
+                     .event = event_code, .size_code = face.size_code, .taken_ms = ms(now),
+                     .confidence = face.confidence, .lat_e6 = std::nullopt, .lon_e6 = std::nullopt,
+                     .jpeg = face.jpeg};
+  if (auto lat = pos.latitude_deg()) photo.lat_e6 = static_cast<std::int32_t>(std::lround(*lat * 1e6));
+  if (auto lon = pos.longitude_deg()) photo.lon_e6 = static_cast<std::int32_t>(std::lround(*lon * 1e6));
+
+  uplink::PhotoUploadInit init;
+  init.photo_no = no;
+  init.person_no = person_no;
+  init.upload_mode = upload_mode;
+  init.size_code = face.size_code;
+  init.event = event_code;
+  init.photo_size_bytes = static_cast<std::uint32_t>(face.jpeg.size());
+  init.class_id = class_id;
+  init.gnss.basic = pos;
+  init.face_confidence = face.confidence;
+  auto data = init.encode();
+  if (!data) return fail(data.error());
+  store::OutboxEntry e{.kind = kPhotoKind, .key = no, .payload = std::move(*data)};
+  e.next_attempt_ms = ms(now);
+  if (auto st = store_.add_photo(photo, e); !st) return st;
+  poke();
+  return ok();
+}
+
+Result<SessionTotals> session_totals(store::Store& store, std::int64_t session_id,
+                                     std::int64_t since_ms) {
+  auto minutes = store.session_minutes(session_id);
+  if (!minutes) return fail(minutes.error());
+  SessionTotals t;
+  for (const auto& m : *minutes) {
+    ++t.minutes;
+    t.mileage_hm += m.mileage_hm.value_or(0);
+    if (m.counted) {
+      ++t.counted;
+      if (m.minute_ms >= since_ms) ++t.counted_since_ms;
+    }
+    t.last_minute_ms = std::max(t.last_minute_ms.value_or(m.minute_ms), m.minute_ms);
+  }
+  return t;
+}
+
+// ---- the vehicle engine ----
+
+TrainingEngine::TrainingEngine(store::Store& store, const config::Config& cfg,
+                               std::string terminal_no)
+    : store_(store),
+      rec_(store),
+      cfg_(cfg),
+      terminal_no_(std::move(terminal_no)),
+      odometer_(gps::odometer_config(cfg.gps)),
+      plausibility_(gps::plausibility_config(cfg.gps)),
+      fences_(cfg.gps.fences) {}
 
 std::optional<VehicleSample> TrainingEngine::fresh_vehicle(WallTime at) const {
   // A sample older than 5 s says nothing about now: the value is missing, not repeated.
@@ -98,71 +199,68 @@ uplink::PositionBlock TrainingEngine::position_block() const {
   return p;
 }
 
-Status TrainingEngine::check_person(const std::string& no, store::Role role,
-                                    const FaceEvidence& face) {
-  auto p = store_.find_person(no);
-  if (!p) return fail(p.error());
-  if (!*p) return fail(Errc::not_found, no + " is not enrolled on this terminal");
-  if ((*p)->role != role) {
-    return fail(Errc::refused, no + " is enrolled as a " +
-                                   ((*p)->role == store::Role::coach ? "coach" : "student"));
+void TrainingEngine::persist(WallTime now) {
+  PersistedLogins p;
+  p.coach_no = coach_no_.value_or("");
+  if (student_) {
+    p.last_class_id = student_->class_id;
+    p.students.push_back({.session_id = student_->session_id,
+                          .last_photo_ms = ms(student_->last_photo_taken),
+                          .last_recheck_ms = ms(student_->last_recheck),
+                          .recheck_failed = student_->recheck_failed});
   }
-  if (!face.performed) {
-    return fail(Errc::refused, "no face check could be made (" + face.outcome + ")");
+  if (auto st = store_.set_param(kStateParam, p.encode(), ms(now)); !st) {
+    spdlog::error("engine state not stored (a restart would lose the login): {}",
+                  st.error().message);
   }
-  if (!face.matched) {
-    return fail(Errc::refused, "face does not match the enrolled photo (" + face.outcome +
-                                   ", confidence " + std::to_string(face.confidence) + ")");
-  }
-  return ok();
 }
 
-Status TrainingEngine::queue_ext(std::uint16_t ext_id, const std::string& key,
-                                 Result<std::vector<std::uint8_t>> data, WallTime now) {
-  if (!data) return fail(data.error());
-  store::OutboxEntry e{.kind = tcp_kind(ext_id), .key = key, .payload = std::move(*data)};
-  e.next_attempt_ms = ms(now);
-  auto id = store_.enqueue(e, ms(now));
-  if (!id) return fail(id.error());
-  if (on_outbox_) on_outbox_();
-  return ok();
-}
-
-Status TrainingEngine::add_photo(const std::string& person_no, std::uint32_t class_id,
-                                 std::uint8_t event_code, const FaceEvidence& face,
-                                 WallTime now) {
-  if (face.jpeg.empty()) return ok();  // nothing to store: the session rules will flag it
-  auto seq_text = store_.param("photo.seq");
-  if (!seq_text) return fail(seq_text.error());
-  const std::uint64_t seq = (*seq_text ? std::stoull(**seq_text) : 0) + 1;
-  if (auto st = store_.set_param("photo.seq", std::to_string(seq), ms(now)); !st) return st;
-  char no[16];
-  std::snprintf(no, sizeof no, "%010llu", static_cast<unsigned long long>(seq % 10'000'000'000ULL));
-
-  const uplink::PositionBlock pos = position_block();
-  store::Photo photo{.photo_no = no, .person_no = person_no, .class_id = class_id,
-                     .event = event_code, .size_code = face.size_code, .taken_ms = ms(now),
-                     .confidence = face.confidence, .lat_e6 = std::nullopt, .lon_e6 = std::nullopt,
-                     .jpeg = face.jpeg};
-  if (auto lat = pos.latitude_deg()) photo.lat_e6 = static_cast<std::int32_t>(std::lround(*lat * 1e6));
-  if (auto lon = pos.longitude_deg()) photo.lon_e6 = static_cast<std::int32_t>(std::lround(*lon * 1e6));
-
-  uplink::PhotoUploadInit init;
-  init.photo_no = no;
-  init.person_no = person_no;
-  init.upload_mode = 129;  // terminal-initiated
-  init.size_code = face.size_code;
-  init.event = event_code;
-  init.photo_size_bytes = static_cast<std::uint32_t>(face.jpeg.size());
-  init.class_id = class_id;
-  init.gnss.basic = pos;
-  init.face_confidence = face.confidence;
-  auto data = init.encode();
-  if (!data) return fail(data.error());
-  store::OutboxEntry e{.kind = kPhotoKind, .key = no, .payload = std::move(*data)};
-  e.next_attempt_ms = ms(now);
-  if (auto st = store_.add_photo(photo, e); !st) return st;
-  if (on_outbox_) on_outbox_();
+Status TrainingEngine::resume(WallTime now) {
+  auto text = store_.param(kStateParam);
+  if (!text) return fail(text.error());
+  if (!*text) return ok();  // never ran
+  auto saved = PersistedLogins::decode(**text);
+  if (!saved) return fail(saved.error());
+  // Minutes may be made before the platform session is up again: number them with the
+  // terminal number kept from registration.
+  if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();
+  if (!saved->coach_no.empty()) coach_no_ = saved->coach_no;
+  for (const auto& open : saved->students) {
+    auto row = store_.find_session(open.session_id);
+    if (!row) return fail(row.error());
+    if (!*row || (*row)->ended_ms || (*row)->mode != "vehicle") {
+      continue;  // closed after the state was written, or not a vehicle session
+    }
+    const store::TrainingSession& t = **row;
+    const std::int64_t day_start = local_day_start_ms(now);
+    auto totals = session_totals(store_, t.id, day_start);
+    if (!totals) return fail(totals.error());
+    auto today = store_.counted_minutes(t.student_no, "vehicle", day_start, day_start + 86'400'000);
+    if (!today) return fail(today.error());
+    student_ = Student{.student_no = t.student_no, .course_code = t.course_code,
+                       .class_id = t.class_id, .session_id = t.id,
+                       .since = WallTime{std::chrono::milliseconds(t.started_ms)},
+                       .last_photo = now,
+                       .last_photo_taken = WallTime{std::chrono::milliseconds(open.last_photo_ms)},
+                       .last_recheck = WallTime{std::chrono::milliseconds(open.last_recheck_ms)},
+                       .recheck_failed = open.recheck_failed,
+                       .minutes = static_cast<std::uint16_t>(std::min<std::uint32_t>(totals->minutes, 0xFFFF)),
+                       .mileage_hm = totals->mileage_hm,
+                       .counted_today = *today - totals->counted_since_ms,
+                       .counted = totals->counted,
+                       .day_start_ms = day_start,
+                       .resumed = true};
+  }
+  if (coach_no_ || student_) {
+    event("session.resumed",
+          "coach " + coach_no_.value_or("-") +
+              (student_ ? ", student " + student_->student_no + " class " +
+                              std::to_string(student_->class_id) + ", " +
+                              std::to_string(student_->minutes) + " minutes so far"
+                        : std::string(", no student")),
+          now);
+  }
+  persist(now);  // drops sessions found closed
   return ok();
 }
 
@@ -182,7 +280,7 @@ Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEviden
   }
   if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
   if (coach_no_) return fail(Errc::refused, "coach " + *coach_no_ + " is already logged in");
-  if (auto st = check_person(coach_no, store::Role::coach, face); !st) {
+  if (auto st = rec_.check_person(coach_no, store::Role::coach, face); !st) {
     event("coach.login_refused", coach_no + ": " + st.error().message, now);
     return st;
   }
@@ -190,11 +288,12 @@ Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEviden
   if (auto st = add_photo(coach_no, 0, 20, face, now); !st) return st;
   uplink::CoachLogin m{.coach_no = coach_no, .id_card = (*person)->id_card,
                        .licence_class = (*person)->licence_class, .gnss = position_block()};
-  if (auto st = queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
+  if (auto st = rec_.queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
       !st) {
     return st;
   }
   coach_no_ = coach_no;
+  persist(now);
   event("coach.login", coach_no, now);
   return ok();
 }
@@ -206,7 +305,7 @@ Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_n
   if (!coach_no_) return fail(Errc::refused, "a student can log in only while a coach is logged in");
   if (student_) return fail(Errc::refused, "student " + student_->student_no + " is training now");
   if (auto cc = CourseCode::parse(course_code); !cc) return fail(cc.error());
-  if (auto st = check_person(student_no, store::Role::student, face); !st) {
+  if (auto st = rec_.check_person(student_no, store::Role::student, face); !st) {
     event("student.login_refused", student_no + ": " + st.error().message, now);
     return fail(st.error());
   }
@@ -228,13 +327,14 @@ Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_n
   uplink::StudentLogin m{.student_no = student_no, .coach_no = *coach_no_,
                          .course_code = course_code, .class_id = class_id,
                          .gnss = position_block()};
-  if (auto st = queue_ext(m.kExtId, std::to_string(class_id), m.encode(), now); !st) {
+  if (auto st = rec_.queue_ext(m.kExtId, std::to_string(class_id), m.encode(), now); !st) {
     return fail(st.error());
   }
   student_ = Student{.student_no = student_no, .course_code = course_code, .class_id = class_id,
                      .session_id = *sid, .since = now, .last_photo = now, .last_photo_taken = now,
                      .last_recheck = now,
                      .counted_today = *today, .day_start_ms = day_start};
+  persist(now);
   event("student.login", student_no + " class " + std::to_string(class_id), now);
   return class_id;
 }
@@ -246,8 +346,9 @@ Status TrainingEngine::end_student(const FaceEvidence& face, WallTime now, const
   uplink::StudentLogout m{.student_no = s.student_no, .logout_time = now, .minutes = s.minutes,
                           .mileage_tenth_km = static_cast<std::uint16_t>(std::min<std::uint32_t>(s.mileage_hm, 0xFFFF)),
                           .class_id = s.class_id, .gnss = position_block()};
-  if (auto st = queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !st) return st;
+  if (auto st = rec_.queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !st) return st;
   if (auto st = store_.end_session(s.session_id, ms(now)); !st) return st;
+  persist(now);
   event("student.logout", s.student_no + " (" + why + "), " + std::to_string(s.minutes) +
                               " minutes", now);
   return ok();
@@ -255,7 +356,7 @@ Status TrainingEngine::end_student(const FaceEvidence& face, WallTime now, const
 
 Status TrainingEngine::student_logout(const FaceEvidence& face, WallTime now) {
   if (!student_) return fail(Errc::refused, "no student is logged in");
-  if (auto st = check_person(student_->student_no, store::Role::student, face); !st) {
+  if (auto st = rec_.check_person(student_->student_no, store::Role::student, face); !st) {
     return st;
   }
   return end_student(face, now, "check-out");
@@ -264,15 +365,16 @@ Status TrainingEngine::student_logout(const FaceEvidence& face, WallTime now) {
 Status TrainingEngine::coach_logout(const FaceEvidence& face, WallTime now) {
   if (!coach_no_) return fail(Errc::refused, "no coach is logged in");
   if (student_) return fail(Errc::refused, "the student must check out first");
-  if (auto st = check_person(*coach_no_, store::Role::coach, face); !st) return st;
+  if (auto st = rec_.check_person(*coach_no_, store::Role::coach, face); !st) return st;
   const std::string coach = *coach_no_;
   if (auto st = add_photo(coach, 0, 21, face, now); !st) return st;
   uplink::CoachLogout m{.coach_no = coach, .gnss = position_block()};
-  if (auto st = queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
+  if (auto st = rec_.queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
       !st) {
     return st;
   }
   coach_no_.reset();
+  persist(now);
   event("coach.logout", coach, now);
   return ok();
 }
@@ -284,6 +386,7 @@ Status TrainingEngine::recheck(const FaceEvidence& face, WallTime now) {
   student_->recheck_failed = !passed;
   event(passed ? "student.recheck_passed" : "student.recheck_failed",
         student_->student_no + " (" + face.outcome + ")", now);
+  persist(now);
   return add_photo(student_->student_no, student_->class_id, 19, face, now);
 }
 
@@ -293,6 +396,7 @@ Status TrainingEngine::add_timed_photo(const FaceEvidence& face, WallTime now) {
   if (face.jpeg.empty()) return fail(Errc::unavailable, "no photo could be taken: " + face.outcome);
   if (auto st = add_photo(student_->student_no, student_->class_id, 19, face, now); !st) return st;
   student_->last_photo_taken = now;
+  persist(now);
   return ok();
 }
 
@@ -320,6 +424,7 @@ void TrainingEngine::on_fix(const gps::Fix& fix, MonoTime received) {
   if (report.has(gps::kSignalSpeedMismatch)) minute_signals_.insert(flag::kSpeedMismatch);
   if (step.good_fix()) (void)fences_.update(fix.lat_deg, fix.lon_deg);
   last_fix_ = fix;
+  if (student_ && student_->resumed && !student_->resumed_at) student_->resumed_at = fix.utc();
   if (auto done = minutes_.add(fix, step)) make_minute(*done);
   if (auto t = fix.utc()) check_timers(*t);
 }
@@ -333,8 +438,9 @@ void TrainingEngine::check_timers(WallTime now) {
     if (coach_no_ && !student_ && off >= minutes(cfg_.training.coach_auto_logout_min)) {
       event("coach.logout", *coach_no_ + " (ignition off)", now);
       uplink::CoachLogout m{.coach_no = *coach_no_, .gnss = position_block()};
-      (void)queue_ext(m.kExtId, *coach_no_ + "@" + std::to_string(ms(now)), m.encode(), now);
+      (void)rec_.queue_ext(m.kExtId, *coach_no_ + "@" + std::to_string(ms(now)), m.encode(), now);
       coach_no_.reset();
+      persist(now);
     }
   }
   if (!student_) return;
@@ -354,6 +460,8 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   // Only whole minutes that started after the student logged in count.
   if (!student_ || m.minute_start < student_->since) return;
   Student& s = *student_;
+  // After a restart the minute holding the first fix is partial: the downtime stays missing.
+  if (s.resumed && (!s.resumed_at || m.minute_start < *s.resumed_at)) return;
   std::vector<std::string> flags;
   const auto minute_end = m.minute_start + std::chrono::minutes(1);
   auto vehicle = fresh_vehicle(minute_end);
@@ -375,11 +483,7 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   if (still && prev_minute_still_) flags.emplace_back(flag::kStationary);
   prev_minute_still_ = still;
   const CivilTime local = to_civil(m.minute_start, kChinaUtcOffset);
-  const int minute_of_day = local.hour * 60 + local.minute;
-  if (minute_of_day < hhmm_minutes(cfg_.training.day_start) ||
-      minute_of_day >= hhmm_minutes(cfg_.training.day_end)) {
-    flags.emplace_back(flag::kOutOfHours);
-  }
+  if (out_of_hours(cfg_.training, m.minute_start)) flags.emplace_back(flag::kOutOfHours);
   if (s.recheck_failed) flags.emplace_back(flag::kRecheckFailed);
   if (m.minute_start - s.last_photo_taken >=
       std::chrono::minutes(cfg_.training.photo_interval_min + 1)) {
@@ -442,7 +546,7 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
       rec.sensor_speed_dkmh = v;
     }
   }
-  rec.flags = join(flags);
+  rec.flags = join_flags(flags);
   rec.counted = counted;
 
   auto data = r.encode();
@@ -453,6 +557,11 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   store::OutboxEntry e{.kind = tcp_kind(r.kExtId), .key = r.record_no, .payload = std::move(*data)};
   e.next_attempt_ms = ms(minute_end);
   if (auto st = store_.add_minute(rec, e); !st) {
+    if (st.error().code == Errc::already_exists) {
+      // Made before a restart (same record number): the stored one stands, nothing is counted twice.
+      spdlog::info("minute {} is already stored: not made again", r.record_no);
+      return;
+    }
     spdlog::error("minute {} not stored: {}", r.record_no, st.error().message);
     return;
   }
@@ -465,7 +574,7 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   }
   warnings_ = flags;
   if (!flags.empty()) spdlog::warn("minute {} abnormal: {}", r.record_no, rec.flags);
-  if (on_outbox_) on_outbox_();
+  rec_.poke();
 }
 
 EngineStatus TrainingEngine::status() const {
@@ -475,6 +584,17 @@ EngineStatus TrainingEngine::status() const {
     st.student_no = student_->student_no;
     st.class_id = student_->class_id;
     st.mileage_hm = student_->mileage_hm;
+    st.students.push_back({.student_no = student_->student_no,
+                           .course_code = student_->course_code,
+                           .class_id = student_->class_id,
+                           .session_id = student_->session_id,
+                           .since = student_->since,
+                           .minutes = student_->minutes,
+                           .minutes_counted = static_cast<std::uint32_t>(student_->counted),
+                           .mileage_hm = student_->mileage_hm,
+                           .recheck_failed = student_->recheck_failed,
+                           .continuing_education = false,
+                           .warnings = warnings_});
   }
   st.minutes_made = minutes_made_;
   st.minutes_counted = minutes_counted_;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "logins_state.hpp"
 #include "tta/config/config.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
@@ -62,18 +63,86 @@ inline constexpr const char* kSpeedMismatch = "speed_mismatch";
 inline constexpr const char* kMissingPhoto = "missing_photo";
 }  // namespace flag
 
+/// One checked-in student, as the control API shows it (both modes).
+struct StudentStatus {
+  std::string student_no;
+  std::string course_code;
+  std::uint32_t class_id = 0;
+  std::int64_t session_id = 0;
+  WallTime since{};
+  std::uint32_t minutes = 0;          ///< minute records made in this login
+  std::uint32_t minutes_counted = 0;  ///< of which counted
+  std::uint32_t mileage_hm = 0;
+  bool recheck_failed = false;        ///< minutes stop counting until a passing re-check
+  bool continuing_education = false;  ///< the course belongs to a continuing-education programme
+  std::vector<std::string> warnings;  ///< rule warnings of this student's last minute
+};
+
 /// Live view for the control API and the demo report.
 struct EngineStatus {
-  std::string coach_no;
-  std::string student_no;
+  std::string mode = "vehicle";  ///< "vehicle" or "classroom"
+  std::string coach_no;          ///< the coach (vehicle) or lecturer (classroom), if logged in
+  std::string student_no;        ///< vehicle: the student; classroom: the first one checked in
   std::uint32_t class_id = 0;
-  std::uint32_t minutes_made = 0;
-  std::uint32_t minutes_counted = 0;
+  std::uint32_t minutes_made = 0;     ///< since the process started
+  std::uint32_t minutes_counted = 0;  ///< since the process started
   std::uint32_t mileage_hm = 0;
   bool banned = false;
   std::string ban_message;
   std::vector<std::string> warnings;  ///< rule warnings of the last minute
+  std::vector<StudentStatus> students;  ///< everyone checked in (one at most in a vehicle)
 };
+
+/// What both engines share: people and face checks, evidence photos, outbox entries and the
+/// event log, all written to the store.
+class Recorder {
+ public:
+  static constexpr std::uint8_t kUploadTerminalInitiated = 129;  ///< 0x0305 upload mode
+
+  explicit Recorder(store::Store& store) : store_(store) {}
+  [[nodiscard]] store::Store& store() { return store_; }
+  void on_outbox(std::function<void()> fn) { on_outbox_ = std::move(fn); }
+  void poke() const {
+    if (on_outbox_) on_outbox_();
+  }
+  /// Enrolled with this role, and the face check was made and matched.
+  [[nodiscard]] Status check_person(const std::string& no, store::Role role,
+                                    const FaceEvidence& face);
+  /// Store an evidence photo with its 0x0305 outbox entry (nothing to store: ok, not stored).
+  /// `upload_mode` as 0x0305 carries it: 129 terminal-initiated, 1 or 255 a photo the
+  /// platform asked for with 0x8301 (its mode).
+  [[nodiscard]] Status add_photo(const std::string& person_no, std::uint32_t class_id,
+                                 std::uint8_t event, const FaceEvidence& face, WallTime now,
+                                 const uplink::PositionBlock& pos,
+                                 std::uint8_t upload_mode = kUploadTerminalInitiated);
+  [[nodiscard]] Status queue_ext(std::uint16_t ext_id, const std::string& key,
+                                 Result<std::vector<std::uint8_t>> data, WallTime now);
+  void event(const std::string& kind, const std::string& detail, WallTime now);
+  /// The terminal number kept from registration; empty when not registered yet.
+  [[nodiscard]] std::string stored_terminal_no();
+
+ private:
+  store::Store& store_;
+  std::function<void()> on_outbox_;
+};
+
+/// What a session's stored minutes add up to.
+struct SessionTotals {
+  std::uint32_t minutes = 0;
+  std::uint32_t counted = 0;
+  std::uint32_t mileage_hm = 0;
+  std::int64_t counted_since_ms = 0;  ///< counted minutes that started at or after `since_ms`
+  std::optional<std::int64_t> last_minute_ms;
+};
+[[nodiscard]] Result<SessionTotals> session_totals(store::Store& store, std::int64_t session_id,
+                                                   std::int64_t since_ms);
+
+/// Start of the local (GMT+8) day holding `t`, as Unix ms.
+[[nodiscard]] std::int64_t local_day_start_ms(WallTime t);
+/// Outside the allowed training hours of the day (training.day_start … day_end, local time).
+[[nodiscard]] bool out_of_hours(const config::TrainingConfig& t, WallTime minute_start);
+/// "a,b,c"
+[[nodiscard]] std::string join_flags(const std::vector<std::string>& flags);
 
 class TrainingEngine {
  public:
@@ -82,8 +151,18 @@ class TrainingEngine {
   TrainingEngine(store::Store& store, const config::Config& cfg, std::string terminal_no);
 
   void set_terminal_no(std::string terminal_no) { terminal_no_ = std::move(terminal_no); }
+  /// New training rules (0x8501 application parameters): intervals and caps apply from the
+  /// next check, e.g. the next timed photo is due photo_interval_min after the last one.
+  void set_training(const config::TrainingConfig& t) { cfg_.training = t; }
   /// Called after anything was queued in the outbox (the agent pokes the forwarder).
-  void on_outbox(std::function<void()> fn) { on_outbox_ = std::move(fn); }
+  void on_outbox(std::function<void()> fn) { rec_.on_outbox(std::move(fn)); }
+
+  /// Once at start-up: restore the coach and the student's open session (class ID, course,
+  /// minutes, mileage and counted minutes so far, from the stored minutes) that a killed
+  /// process left behind, and log "session.resumed". Minutes of the downtime stay missing:
+  /// the first minute counted again is the first whole one after the first fix, and a minute
+  /// already stored under the same record number is skipped quietly.
+  [[nodiscard]] Status resume(WallTime now);
   /// Called when a timed photo (event 19) or an identity re-check is due; the agent takes the
   /// picture and answers with add_timed_photo / recheck.
   void on_photo_due(std::function<void()> fn) { on_photo_due_ = std::move(fn); }
@@ -128,23 +207,28 @@ class TrainingEngine {
     std::int64_t counted_today = 0;  ///< counted minutes today before this session
     std::int64_t counted = 0;        ///< counted minutes in this session
     std::int64_t day_start_ms = 0;
+    bool resumed = false;             ///< restored by resume(); minutes before the next fix are partial
+    std::optional<WallTime> resumed_at;  ///< time of the first fix after resume()
   };
 
-  Status check_person(const std::string& no, store::Role role, const FaceEvidence& face);
   Status add_photo(const std::string& person_no, std::uint32_t class_id, std::uint8_t event,
-                   const FaceEvidence& face, WallTime now);
-  Status queue_ext(std::uint16_t ext_id, const std::string& key,
-                   Result<std::vector<std::uint8_t>> data, WallTime now);
+                   const FaceEvidence& face, WallTime now) {
+    return rec_.add_photo(person_no, class_id, event, face, now, position_block());
+  }
+  void event(const std::string& kind, const std::string& detail, WallTime now) {
+    rec_.event(kind, detail, now);
+  }
+  /// Write who is logged in to the store (after every login, logout and re-check).
+  void persist(WallTime now);
   void make_minute(const gps::MinuteRecord& m);
   void check_timers(WallTime now);
   Status end_student(const FaceEvidence& face, WallTime now, const char* why);
-  void event(const std::string& kind, const std::string& detail, WallTime now);
   [[nodiscard]] std::optional<VehicleSample> fresh_vehicle(WallTime at) const;
 
   store::Store& store_;
+  Recorder rec_;
   config::Config cfg_;
   std::string terminal_no_;
-  std::function<void()> on_outbox_;
   std::function<void()> on_photo_due_;
   std::function<void()> on_recheck_due_;
 

@@ -349,5 +349,115 @@ TEST_F(EngineTest, TimedPhotoAndRecheckComeDue) {
   EXPECT_EQ(rechecks, 2);
 }
 
+TEST_F(EngineTest, NewTrainingParametersApplyToTheNextTimedPhoto) {
+  make_engine("photo_interval_min = 30\nrecheck_interval_min = 60\n");
+  int photos = 0;
+  engine_->on_photo_due([&] { ++photos; });
+  login_both(morning());
+  drive(morning() + 11s, 4 * 60);
+  ASSERT_EQ(photos, 0);
+  auto t = cfg_.training;
+  t.photo_interval_min = 5;  // as 0x8501 sets it
+  engine_->set_training(t);
+  drive(morning() + 4min + 11s, 12 * 60);  // due at ~5, ~10 and ~15 min
+  EXPECT_GE(photos, 2);
+}
+
+TEST_F(EngineTest, AFreshEngineResumesTheOpenSessionAndItsCheckOutCarriesEveryMinute) {
+  make_engine();
+  const WallTime t0 = morning();
+  login_both(t0);
+  drive(t0 + 11s, 5 * 60);  // 10:01 … 10:04 made, 10:05 open when the process is killed
+  ASSERT_EQ(minutes().size(), 4u);
+  const std::uint32_t class_id = engine_->status().class_id;
+  std::uint32_t mileage = 0;
+  for (const auto& m : minutes()) mileage += *m.mileage_hm;
+
+  // SIGKILL: the engine is gone without a word; a new one opens the same store.
+  engine_ = std::make_unique<TrainingEngine>(*store_, cfg_, kTerminal);
+  ASSERT_TRUE(engine_->resume(t0 + 5min + 40s));
+  auto st = engine_->status();
+  EXPECT_EQ(st.coach_no, kCoach);
+  EXPECT_EQ(st.student_no, kStudent);
+  EXPECT_EQ(st.class_id, class_id);
+  ASSERT_EQ(st.students.size(), 1u);
+  EXPECT_EQ(st.students[0].minutes, 4u);
+  EXPECT_EQ(st.students[0].minutes_counted, 4u);
+  EXPECT_EQ(st.students[0].mileage_hm, mileage);
+  EXPECT_EQ(st.students[0].course_code, kCourse);
+  auto events = *store_->events_since(0, 1000);
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(),
+                          [](const auto& e) { return e.kind == "session.resumed"; }));
+
+  drive(t0 + 5min + 40s, 3 * 60);  // 10:05 is partial (missing), 10:06 and 10:07 are whole
+  ASSERT_TRUE(engine_->student_logout(good_face(), t0 + 8min + 45s));
+  ASSERT_TRUE(engine_->coach_logout(good_face(), t0 + 8min + 50s));
+  const auto ms = minutes();
+  ASSERT_EQ(ms.size(), 6u);
+  EXPECT_FALSE(std::any_of(ms.begin(), ms.end(), [&](const auto& m) {
+    return m.record_no == record_number(kTerminal, t0 + 5min);
+  })) << "the minute of the restart is missing, never invented";
+  std::uint32_t total_mileage = 0;
+  for (const auto& m : ms) total_mileage += *m.mileage_hm;
+  auto due = *store_->due(std::numeric_limits<std::int64_t>::max() / 2, 100);
+  auto logout = std::find_if(due.begin(), due.end(),
+                             [](const auto& e) { return e.kind == tcp_kind(0x0202); });
+  ASSERT_NE(logout, due.end());
+  auto lo = uplink::StudentLogout::decode(logout->payload);
+  ASSERT_TRUE(lo);
+  EXPECT_EQ(lo->minutes, 6) << "4 before the restart + 2 after";
+  EXPECT_EQ(lo->mileage_tenth_km, total_mileage);
+  EXPECT_EQ(lo->class_id, class_id);
+
+  // Logged out: a third engine finds nobody.
+  TrainingEngine third(*store_, cfg_, kTerminal);
+  ASSERT_TRUE(third.resume(t0 + 9min));
+  EXPECT_TRUE(third.status().coach_no.empty());
+  EXPECT_TRUE(third.status().students.empty());
+}
+
+TEST_F(EngineTest, AMinuteAlreadyStoredIsNotMadeTwiceAfterARestart) {
+  make_engine();
+  const WallTime t0 = morning();
+  login_both(t0);
+  drive(t0 + 11s, 5 * 60);  // 10:01 … 10:04
+  ASSERT_EQ(minutes().size(), 4u);
+  // The restarted process gets its first fix at 10:02:00 (a receiver replaying its buffer,
+  // or a clock that was behind): 10:02 … 10:04 come round again.
+  engine_ = std::make_unique<TrainingEngine>(*store_, cfg_, kTerminal);
+  ASSERT_TRUE(engine_->resume(t0 + 2min));
+  drive(t0 + 2min, 4 * 60 + 5);  // 10:02, 10:03, 10:04 again, then 10:05 new
+  const auto ms = minutes();
+  EXPECT_EQ(ms.size(), 5u);
+  EXPECT_EQ(outbox_of(tcp_kind(0x0203)), 5) << "one outbox entry per record number";
+  EXPECT_EQ(engine_->status().students.at(0).minutes, 5u) << "the repeats are not counted";
+}
+
+TEST_F(EngineTest, ResumeWithNothingStoredIsANoOp) {
+  make_engine();
+  ASSERT_TRUE(engine_->resume(morning()));
+  EXPECT_TRUE(engine_->status().coach_no.empty());
+  EXPECT_TRUE(engine_->status().students.empty());
+}
+
+TEST(PersistedLogins, RoundTripsAndRefusesGarbage) {
+  PersistedLogins p{.coach_no = "3201000000000201", .last_class_id = 7,
+                    .students = {{.session_id = 3, .last_photo_ms = 10, .last_recheck_ms = 20,
+                                  .recheck_failed = true, .next_recheck_ms = 30}}};
+  auto back = PersistedLogins::decode(p.encode());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->coach_no, p.coach_no);
+  EXPECT_EQ(back->last_class_id, 7u);
+  ASSERT_EQ(back->students.size(), 1u);
+  EXPECT_EQ(back->students[0].session_id, 3);
+  EXPECT_TRUE(back->students[0].recheck_failed);
+  EXPECT_EQ(back->students[0].next_recheck_ms, 30);
+  EXPECT_FALSE(PersistedLogins::decode("garbage"));
+  EXPECT_FALSE(PersistedLogins::decode("v1\nstudent 1 x\n"));
+  auto empty = PersistedLogins::decode(PersistedLogins{}.encode());
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->coach_no.empty());
+}
+
 }  // namespace
 }  // namespace tta::agent
