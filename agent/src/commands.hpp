@@ -16,6 +16,7 @@ enum ExitCode : int {
   kExitBadFrame = 5,     ///< a protocol frame could not be decoded
   kExitStoreDamaged = 6, ///< the database is corrupt, truncated or from a newer version
   kExitInsecureKey = 7,  ///< the key file is readable by others or malformed
+  kExitRefused = 8,      ///< the records do not allow it (hours short, certificate exists)
 };
 
 /// `check-config`
@@ -36,5 +37,7 @@ void add_face_commands(CLI::App& app, int& exit_code);
 void add_gnss_commands(CLI::App& app, int& exit_code);
 /// `decode HEX [--json]`: explain one protocol frame
 void add_decode_command(CLI::App& app, int& exit_code);
+/// `sessions`, `progress`, `outbox` (`outbox retry`), `export`, `complete`: administration
+void add_admin_commands(CLI::App& app, int& exit_code);
 
 }  // namespace tta::agent

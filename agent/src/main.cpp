@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   tta::agent::add_demo_faces_command(app, exit_code);
   tta::agent::add_gnss_commands(app, exit_code);
   tta::agent::add_decode_command(app, exit_code);
+  tta::agent::add_admin_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
