@@ -4,18 +4,30 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <variant>
+
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include "control_target.hpp"
+#include "classroom.hpp"
 #include "engine.hpp"
 #include "forwarder.hpp"
+#include "http_forwarder.hpp"
+#include "platform_commands.hpp"
+#include "progress.hpp"
 #include "store_credentials.hpp"
+#include "teaching_log.hpp"
+#include "vehicle_signals.hpp"  // [vehicle-signals]
 #include "tta/core/hex.hpp"
 #include "tta/core/secure_file.hpp"
 #include "tta/core/time_util.hpp"
@@ -23,13 +35,18 @@
 #include "tta/face/engine.hpp"
 #include "tta/face/evidence.hpp"
 #include "tta/gps/source.hpp"
+#include "tta/uplink/http_api.hpp"
+#include "tta/uplink/http_client.hpp"
+#include "tta/uplink/signing.hpp"
 
 namespace tta::agent {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace fs = std::filesystem;
 using asio::ip::tcp;
+using unix_socket = asio::local::stream_protocol;
 using nlohmann::json;
 
 Status ensure_control_token(const std::filesystem::path& file) {
@@ -85,6 +102,59 @@ class FaceWorker {
   std::thread thread_;
 };
 
+/// The config with the platform's stored application parameters (0x8501) applied.
+config::Config with_stored_params(const config::Config& cfg, store::Store& store) {
+  config::Config out = cfg;
+  if (auto p = current_app_params(store, cfg.training)) {
+    apply_app_params(out.training, *p);
+  } else {
+    spdlog::warn("application parameters: {}; the config's are used", p.error().message);
+  }
+  return out;
+}
+
+/// The engine of the terminal's mode (terminal.mode): a vehicle's TrainingEngine or a
+/// classroom kiosk's ClassroomEngine. What both do goes through here; the rest asks which.
+class ModeEngine {
+ public:
+  ModeEngine(store::Store& s, const config::Config& cfg) : e_(make(s, cfg)) {}
+
+  [[nodiscard]] TrainingEngine* vehicle() { return std::get_if<TrainingEngine>(&e_); }
+  [[nodiscard]] ClassroomEngine* classroom() { return std::get_if<ClassroomEngine>(&e_); }
+
+  void set_terminal_no(const std::string& no) { each([&](auto& e) { e.set_terminal_no(no); }); }
+  void set_training(const config::TrainingConfig& t) { each([&](auto& e) { e.set_training(t); }); }
+  void on_outbox(std::function<void()> fn) { each([&](auto& e) { e.on_outbox(fn); }); }
+  void set_ban(bool banned, const std::string& message, WallTime now) {
+    each([&](auto& e) { e.set_ban(banned, message, now); });
+  }
+  [[nodiscard]] Status resume(WallTime now) {
+    return std::visit([&](auto& e) { return e.resume(now); }, e_);
+  }
+  [[nodiscard]] EngineStatus status() const {
+    return std::visit([](const auto& e) { return e.status(); }, e_);
+  }
+  [[nodiscard]] uplink::PositionBlock position_block(WallTime now) const {
+    if (const auto* c = std::get_if<ClassroomEngine>(&e_)) return c->position_block(now);
+    return std::get<TrainingEngine>(e_).position_block();
+  }
+
+ private:
+  using Engines = std::variant<TrainingEngine, ClassroomEngine>;
+  static Engines make(store::Store& s, const config::Config& cfg) {
+    if (cfg.terminal.mode == "classroom") {
+      return Engines(std::in_place_type<ClassroomEngine>, s, cfg, "");
+    }
+    return Engines(std::in_place_type<TrainingEngine>, s, cfg, "");
+  }
+  template <class F>
+  void each(F&& f) {
+    std::visit(f, e_);
+  }
+
+  Engines e_;
+};
+
 }  // namespace
 
 struct Daemon::Impl final : uplink::SessionListener {
@@ -93,18 +163,37 @@ struct Daemon::Impl final : uplink::SessionListener {
   store::Store& store;
   SystemClock clock;
   StoreCredentials creds;
+  const config::Config live;  ///< cfg with the platform's parameters as they were at start
   uplink::TerminalSession session;
   Forwarder forwarder;
-  TrainingEngine engine;
+  ModeEngine engine;
+  asio::steady_timer tick_timer;  ///< classroom mode: minutes are made on time ticks
+  Recorder photos;  ///< photos the platform asks for (0x8301)
   std::unique_ptr<gps::GnssSource> gnss;
+  std::unique_ptr<VehicleSignals> vehicle;  // [vehicle-signals] null when [vehicle] names none
   std::optional<WallTime> last_fix;
+  std::optional<MonoTime> last_fix_mono;  ///< when the last fix came (classroom ticks)
   std::uint64_t fixes = 0;
+
+  // The HTTPS uplink, when uplink.http.base_url is set. The sender signs with the terminal's
+  // key from registration, so it starts once the terminal has one.
+  std::shared_ptr<const uplink::HttpApi> http_api;
+  std::unique_ptr<uplink::HttpClient> http_client;
+  std::unique_ptr<HttpForwarder> http;
+  TeachingLogIdentity teach_id;
+  asio::steady_timer teach_timer;
+  bool teach_posted = false;
+  std::string http_error;  ///< why the HTTPS sender is not running, for /status
+
+  bool photo_busy = false;  ///< a 0x8301 photo is being taken
+
   tcp::acceptor api;
+  unix_socket::acceptor unix_api;
+  fs::path unix_path;  ///< the socket file this process made (removed on stop)
   std::string token;
   // Touched only on the worker thread:
   std::optional<face::FaceEngine> faces;
   std::unique_ptr<face::Camera> camera;
-  std::string face_error;
   FaceWorker worker;  // last: joined first, while everything it uses still exists
 
   Impl(asio::io_context& ctx, const config::Config& c, store::Store& s)
@@ -112,29 +201,372 @@ struct Daemon::Impl final : uplink::SessionListener {
         cfg(c),
         store(s),
         creds(s, clock),
+        live(with_stored_params(c, s)),
         session(ctx, uplink::SessionOptions::from_config(c), clock, creds, *this),
         forwarder(ctx, s, session, clock),
-        engine(s, c, ""),
-        api(ctx) {}
+        engine(s, live),
+        tick_timer(ctx),
+        photos(s),
+        teach_timer(ctx),
+        api(ctx),
+        unix_api(ctx) {}
 
   WallTime now() const { return last_fix.value_or(clock.wall_now()); }
+  std::int64_t now_ms() const { return unix_millis(now()); }
 
   void on_online() override {
     engine.set_terminal_no(session.terminal_no());
     forwarder.poke();
-  }
-  void on_platform_command(const uplink::ExtendedMessage& m) override {
-    if (m.ext_id == uplink::extid::kSetTrainingBan) {
-      if (auto ban = uplink::SetTrainingBan::decode(m.data)) {
-        engine.set_ban(ban->state == 2, ban->message, now());
-      }
-      return;
-    }
-    spdlog::info("platform command 0x{:04x} received (not handled yet)", m.ext_id);
+    start_http();
   }
 
+  // ---- HTTPS uplink and the teaching log ----
+
+  Status prepare_http() {
+    if (cfg.uplink.http.base_url.empty()) return ok();
+    auto api_table = uplink::HttpApi::create(cfg.uplink.http);
+    if (!api_table) return fail(api_table.error().context("uplink.http"));
+    http_api = std::make_shared<const uplink::HttpApi>(std::move(*api_table));
+    auto client = uplink::HttpClient::create(io, uplink::HttpClientOptions::from_config(cfg.uplink.http));
+    if (!client) return fail(client.error().context("uplink.http"));
+    http_client = std::move(*client);
+    http_error = "waiting for the terminal's certificate (registration)";
+    start_http();
+    return ok();
+  }
+
+  void start_http() {
+    if (!http_client || http) return;
+    auto c = creds.load();
+    if (!c || !*c) return;  // not registered yet: on_online tries again
+    auto key = uplink::SigningKey::from_pkcs12_base64((*c)->certificate_base64,
+                                                      (*c)->certificate_password);
+    if (!key) {
+      http_error = "the terminal's certificate does not load: " + key.error().message;
+      spdlog::error("HTTPS uplink: {}", http_error);
+      return;
+    }
+    teach_id = TeachingLogIdentity{
+        .institution_code = (*c)->institution_no.empty() ? cfg.terminal.institution_code
+                                                         : (*c)->institution_no,
+        .terminal_no = (*c)->terminal_no,
+        .platform_no = (*c)->platform_no,
+        .car_no = cfg.terminal.plate};
+    http = std::make_unique<HttpForwarder>(
+        io, store, *http_client, http_api,
+        std::make_shared<const uplink::SigningKey>(std::move(*key)), clock,
+        HttpForwarderOptions::from_config(cfg.uplink.http));
+    http->start();
+    http_error.clear();
+    spdlog::info("HTTPS uplink to {} running", cfg.uplink.http.base_url);
+    teach_tick();
+  }
+
+  /// Look for ended sessions soon (after the current handler: the engine ends a session after
+  /// it queued the logout).
+  void post_teach_scan() {
+    if (!http || teach_posted) return;
+    teach_posted = true;
+    asio::post(io, [this] {
+      teach_posted = false;
+      teach_scan();
+    });
+  }
+
+  void teach_scan() {
+    if (!http) return;
+    auto n = scan_teaching_logs(store, teach_id, now_ms(),
+                                [this](const std::string& no) { return student_totals(no); });
+    if (!n) {
+      spdlog::error("teaching log: {}", n.error().message);
+    } else if (*n > 0) {
+      http->poke();
+    }
+  }
+
+  /// The student's counted minutes per part of the licence programme, for the log's
+  /// total/part1-4; without a syllabus entry they are left out.
+  std::optional<StudentTotals> student_totals(const std::string& student_no) {
+    auto p = agent::progress(store, cfg, student_no, now_ms());
+    if (!p) {
+      spdlog::warn("teaching log: progress of {}: {}", student_no, p.error().message);
+      return std::nullopt;
+    }
+    for (const auto& prog : p->programmes) {
+      if (prog.kind != "licence") continue;
+      StudentTotals t;
+      for (const auto& part : prog.parts) {
+        if (part.part < 1 || part.part > 4) continue;
+        const auto minutes = part.practical_min + part.classroom_min;
+        t.part_min[part.part - 1] = minutes;
+        t.total_min += minutes;
+      }
+      return t;
+    }
+    return std::nullopt;
+  }
+
+  void teach_tick() {
+    teach_scan();
+    teach_timer.expires_after(std::chrono::seconds(1));
+    teach_timer.async_wait([this](boost::system::error_code ec) {
+      if (!ec) teach_tick();
+    });
+  }
+
+  // ---- timed photos, re-checks and classroom minutes ----
+
+  /// The engine asks for a timed photo or a re-check (event 19): a face check of that student.
+  void wire_checks() {
+    if (auto* v = engine.vehicle()) {
+      v->on_photo_due([this, v] {
+        face_check(v->status().student_no, 19, [this, v](FaceEvidence ev) {
+          if (auto r = v->add_timed_photo(ev, now()); !r) spdlog::warn("timed photo: {}", r.error().message);
+        });
+      });
+      v->on_recheck_due([this, v] {
+        face_check(v->status().student_no, 19, [this, v](FaceEvidence ev) {
+          if (auto r = v->recheck(ev, now()); !r) spdlog::warn("re-check: {}", r.error().message);
+        });
+      });
+    } else if (auto* c = engine.classroom()) {
+      c->on_photo_due([this, c](const std::string& no) {
+        face_check(no, 19, [this, c, no](FaceEvidence ev) {
+          if (auto r = c->add_timed_photo(no, ev, now()); !r) spdlog::warn("timed photo of {}: {}", no, r.error().message);
+        });
+      });
+      c->on_recheck_due([this, c](const std::string& no) {
+        face_check(no, 19, [this, c, no](FaceEvidence ev) {
+          if (auto r = c->recheck(no, ev, now()); !r) spdlog::warn("re-check of {}: {}", no, r.error().message);
+        });
+      });
+    }
+  }
+
+  /// Classroom minutes, every second, on the same timeline as check-ins (now(): GNSS time
+  /// when a receiver gives fixes, else the system clock). With GNSS each fix ticks too, so a
+  /// replayed route (faster than real time) leaves no gaps.
+  /// The timer ticks only while no fix came for 2 s, so the two clocks never mix.
+  void classroom_tick() {
+    tick_timer.expires_after(std::chrono::seconds(1));
+    tick_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      auto* c = engine.classroom();
+      if (c && (!last_fix_mono || clock.mono_now() - *last_fix_mono > std::chrono::seconds(2))) {
+        c->on_tick(now());
+      }
+      classroom_tick();
+    });
+  }
+
+  // ---- platform commands ----
+
+  template <typename Msg>
+  void reply(const Msg& msg) {
+    auto data = msg.encode();
+    if (!data) {
+      spdlog::error("reply {:04x}: {}", Msg::kExtId, data.error().message);
+      return;
+    }
+    uplink::ExtendedMessage m;
+    m.ext_id = Msg::kExtId;
+    m.data = std::move(*data);
+    session.send_extended(std::move(m), [](Result<uplink::Reply> r) {
+      if (!r) spdlog::warn("reply {:04x} not delivered: {}", Msg::kExtId, r.error().message);
+    });
+  }
+
+  void message(const std::string& source, const std::string& text, std::uint8_t read_aloud) {
+    if (text.empty()) return;
+    // Read aloud: 1 yes, 2 no, 0 the terminal's default (application parameter).
+    bool aloud = read_aloud != 2;
+    if (read_aloud == 0) {
+      auto p = current_app_params(store, cfg.training);
+      aloud = !p || p->read_aloud != 2;
+    }
+    if (auto id = add_message(store, source, text, aloud, now_ms()); !id) {
+      spdlog::error("platform message not kept: {}", id.error().message);
+    }
+  }
+
+  void on_platform_command(const uplink::ExtendedMessage& m) override {
+    namespace x = uplink::extid;
+    switch (m.ext_id) {
+      case x::kSetTrainingBan: on_ban(m); return;
+      case x::kSetAppParams: on_set_params(m); return;
+      case x::kQueryAppParams: on_query_params(); return;
+      case x::kTakePhoto: on_take_photo(m); return;
+      case x::kRecordRequest: on_record_request(m); return;
+      default:
+        spdlog::info("platform command 0x{:04x} ({}) is not handled",
+                     m.ext_id, uplink::extended_message_name(m.ext_id));
+    }
+  }
+
+  void on_ban(const uplink::ExtendedMessage& m) {
+    auto ban = uplink::SetTrainingBan::decode(m.data);
+    if (!ban) {
+      spdlog::warn("0x8502: {}", ban.error().message);
+      reply(uplink::SetTrainingBanReply{.result = 2, .state = 1, .message = ""});
+      return;
+    }
+    engine.set_ban(ban->state == 2, ban->message, now());
+    message("0x8502 training ban", ban->message, 0);
+    reply(uplink::SetTrainingBanReply{.result = 1, .state = ban->state, .message = ban->message});
+  }
+
+  void on_set_params(const uplink::ExtendedMessage& m) {
+    auto cmd = uplink::SetAppParams::decode(m.data);
+    auto current = current_app_params(store, cfg.training);
+    Result<uplink::AppParams> merged = !cmd       ? Result<uplink::AppParams>(fail(cmd.error()))
+                                       : !current ? Result<uplink::AppParams>(fail(current.error()))
+                                                  : merge_app_params(*current, *cmd);
+    Status saved = merged ? save_app_params(store, *merged, now_ms()) : Status(fail(merged.error()));
+    if (!saved) {
+      spdlog::warn("0x8501 refused: {}", saved.error().message);
+      reply(uplink::SetAppParamsReply{.result = 2});
+      return;
+    }
+    (void)store.log_event("platform.params", app_params_json(*merged).dump(), now_ms());
+    auto t = live.training;
+    apply_app_params(t, *merged);
+    engine.set_training(t);  // intervals and caps apply from the next check
+    spdlog::info("application parameters set by the platform: {}", app_params_json(*merged).dump());
+    reply(uplink::SetAppParamsReply{.result = 1});
+  }
+
+  void on_query_params() {
+    auto p = current_app_params(store, cfg.training);
+    if (!p) {
+      spdlog::error("0x8503: {}", p.error().message);
+      reply(uplink::QueryAppParamsReply{.result = 1, .params = default_app_params(cfg.training)});
+      return;
+    }
+    reply(uplink::QueryAppParamsReply{.result = 0, .params = *p});
+  }
+
+  void on_take_photo(const uplink::ExtendedMessage& m) {
+    auto req = uplink::TakePhoto::decode(m.data);
+    if (!req) {
+      spdlog::warn("0x8301: {}", req.error().message);
+      reply(uplink::TakePhotoReply{.result = 2});
+      return;
+    }
+    const std::uint8_t size = face::photo_size(req->size_code) ? req->size_code : 1;
+    if (photo_busy) {
+      reply(uplink::TakePhotoReply{.result = 4, .upload_mode = req->upload_mode,
+                                   .channel = req->channel, .size_code = size});
+      return;
+    }
+    photo_busy = true;
+    const auto st = engine.status();
+    // Of whoever is training (the student, else the coach), with a face check for the
+    // confidence; nobody logged in: a plain picture.
+    const bool student = !st.student_no.empty();
+    const std::string person = student ? st.student_no : st.coach_no;
+    const std::uint32_t class_id = student ? st.class_id : 0;
+    auto done = [this, req = *req, size, person, class_id](FaceEvidence ev) {
+      photo_busy = false;
+      uplink::TakePhotoReply r{.result = 1, .upload_mode = req.upload_mode,
+                               .channel = req.channel, .size_code = size};
+      if (ev.jpeg.empty()) {
+        spdlog::warn("0x8301: no photo: {}", ev.outcome);
+        r.result = 2;
+      } else if (auto stored = photos.add_photo(person, class_id, 0, ev, now(),
+                                                engine.position_block(now()), req.upload_mode);
+                 !stored) {
+        spdlog::error("0x8301: photo not stored: {}", stored.error().message);
+        r.result = 3;
+      }
+      reply(r);
+    };
+    if (!person.empty()) {
+      face_check(person, 0, size, std::move(done));
+    } else {
+      grab_photo(size, std::move(done));
+    }
+  }
+
+  void on_record_request(const uplink::ExtendedMessage& m) {
+    auto req = uplink::RecordRequest::decode(m.data);
+    if (!req) {
+      spdlog::warn("0x8205: {}", req.error().message);
+      reply(uplink::RecordRequestReply{.result = 9});
+      return;
+    }
+    auto minutes = requested_minutes(store, *req);
+    if (!minutes) {
+      spdlog::warn("0x8205: {}", minutes.error().message);
+      reply(uplink::RecordRequestReply{.result = 9});
+      return;
+    }
+    if (minutes->empty()) {
+      reply(uplink::RecordRequestReply{.result = 3});
+      return;
+    }
+    reply(uplink::RecordRequestReply{.result = 1});
+    auto records = std::make_shared<std::vector<uplink::TrainingRecord>>();
+    std::map<std::int64_t, store::TrainingSession> sessions;
+    for (const auto& mr : *minutes) {
+      auto it = sessions.find(mr.session_id);
+      if (it == sessions.end()) {
+        auto s = store.find_session(mr.session_id);
+        if (!s || !*s) continue;
+        it = sessions.emplace(mr.session_id, **s).first;
+      }
+      records->push_back(record_on_request(mr, it->second));
+    }
+    spdlog::info("0x8205: sending {} records on request", records->size());
+    send_records(records, 0);
+  }
+
+  /// One at a time, each after the previous one's ack: a request never floods the link.
+  void send_records(std::shared_ptr<std::vector<uplink::TrainingRecord>> records, std::size_t i) {
+    if (i >= records->size()) return;
+    auto data = (*records)[i].encode();
+    if (!data) {
+      spdlog::error("0x8205: record {}: {}", (*records)[i].record_no, data.error().message);
+      send_records(std::move(records), i + 1);
+      return;
+    }
+    uplink::ExtendedMessage m;
+    m.ext_id = uplink::extid::kTrainingRecord;
+    m.data = std::move(*data);
+    session.send_extended(std::move(m), [this, records, i](Result<uplink::Reply> r) {
+      if (!r) {
+        spdlog::warn("0x8205: stopped after {} of {} records: {}", i, records->size(),
+                     r.error().message);
+        return;
+      }
+      send_records(records, i + 1);
+    });
+  }
+
+  /// Replies to queued logins carry text for the screen (0x8101, 0x8201).
+  void on_platform_reply(const uplink::ExtendedMessage& m) {
+    if (m.ext_id == uplink::extid::kCoachLoginReply) {
+      if (auto r = uplink::CoachLoginReply::decode(m.data)) {
+        if (r->result != 1) {
+          message("0x8101 coach login reply", "the platform refused coach " + r->coach_no +
+                                                  " (result " + std::to_string(r->result) + ")", 0);
+        }
+        message("0x8101 coach login reply", r->extra, r->read_aloud);
+      }
+    } else if (m.ext_id == uplink::extid::kStudentLoginReply) {
+      if (auto r = uplink::StudentLoginReply::decode(m.data)) {
+        if (r->result != 1) {
+          message("0x8201 student login reply", "the platform answered student " + r->student_no +
+                                                    " with result " + std::to_string(r->result), 0);
+        }
+        message("0x8201 student login reply", r->extra, r->read_aloud);
+      }
+    }
+  }
+
+  // ---- face checks and photos on the worker ----
+
   /// A face check of `number` on the worker; `done` runs on the loop with the evidence.
-  void face_check(const std::string& number, std::uint8_t event,
+  void face_check(const std::string& number, std::uint8_t event, std::uint8_t size_code,
                   std::function<void(FaceEvidence)> done) {
     auto person = store.find_person(number);
     if (!person || !*person || (*person)->face_template.empty()) {
@@ -142,19 +574,63 @@ struct Daemon::Impl final : uplink::SessionListener {
       return;
     }
     face::Template templ{(*person)->face_template};
-    const auto pos = engine.position_block();
-    face::EvidenceStamp stamp{.terminal_no = session.terminal_no(), .time = now(),
-                              .lat_deg = pos.latitude_deg(), .lon_deg = pos.longitude_deg()};
-    worker.submit([this, templ, stamp, event, done = std::move(done)]() mutable {
-      FaceEvidence ev = run_check(templ, stamp, event);
+    const auto stamp = evidence_stamp();
+    worker.submit([this, templ, stamp, event, size_code, done = std::move(done)]() mutable {
+      FaceEvidence ev = run_check(templ, stamp, event, size_code);
+      asio::post(io, [ev = std::move(ev), done = std::move(done)]() mutable { done(std::move(ev)); });
+    });
+  }
+  void face_check(const std::string& number, std::uint8_t event,
+                  std::function<void(FaceEvidence)> done) {
+    face_check(number, event, 1, std::move(done));
+  }
+
+  /// One picture without a face check (nobody to compare with); confidence stays 0.
+  void grab_photo(std::uint8_t size_code, std::function<void(FaceEvidence)> done) {
+    const auto stamp = evidence_stamp();
+    worker.submit([this, stamp, size_code, done = std::move(done)]() mutable {
+      FaceEvidence ev{.size_code = size_code};
+      std::string why;
+      if (ensure_camera(why)) {
+        auto frame = camera->grab(std::chrono::seconds(2));
+        if (!frame) {
+          ev.outcome = "no frame from the camera: " + frame.error().message;
+        } else if (auto photo = face::make_evidence_photo(*frame, size_code, stamp, 0, std::nullopt)) {
+          ev.jpeg = std::move(photo->jpeg);
+          ev.outcome = "photo";
+        } else {
+          ev.outcome = photo.error().message;
+        }
+      } else {
+        ev.outcome = why;
+      }
       asio::post(io, [ev = std::move(ev), done = std::move(done)]() mutable { done(std::move(ev)); });
     });
   }
 
+  face::EvidenceStamp evidence_stamp() const {
+    const auto pos = engine.position_block(now());
+    return face::EvidenceStamp{.terminal_no = session.terminal_no(), .time = now(),
+                               .lat_deg = pos.latitude_deg(), .lon_deg = pos.longitude_deg()};
+  }
+
+  // Worker thread only.
+  bool ensure_camera(std::string& why) {
+    if (camera) return true;
+    auto cam = face::open_camera(cfg.face.camera);
+    if (!cam) {
+      why = "camera: " + cam.error().message;
+      return false;
+    }
+    camera = std::move(*cam);
+    return true;
+  }
+
   // Worker thread only.
   FaceEvidence run_check(const face::Template& templ, const face::EvidenceStamp& stamp,
-                         std::uint8_t event) {
+                         std::uint8_t event, std::uint8_t size_code) {
     FaceEvidence ev;
+    ev.size_code = size_code;
     if (!faces) {
       auto loaded = face::FaceEngine::load(face::options_from_config(cfg.face));
       if (!loaded) {
@@ -163,14 +639,7 @@ struct Daemon::Impl final : uplink::SessionListener {
       }
       faces.emplace(std::move(*loaded));
     }
-    if (!camera) {
-      auto cam = face::open_camera(cfg.face.camera);
-      if (!cam) {
-        ev.outcome = "camera: " + cam.error().message;
-        return ev;
-      }
-      camera = std::move(*cam);
-    }
+    if (!ensure_camera(ev.outcome)) return ev;
     std::vector<face::Image> frames;
     for (int i = 0; i < 5; ++i) {
       auto f = camera->grab(std::chrono::seconds(2));
@@ -186,55 +655,100 @@ struct Daemon::Impl final : uplink::SessionListener {
       ev.outcome = v.error().message;
       return ev;
     }
-    const bool live = v->liveness && v->liveness->outcome == face::Liveness::live;
+    const bool live_face = v->liveness && v->liveness->outcome == face::Liveness::live;
     ev.performed = v->quality == face::Quality::ok;
-    ev.matched = v->match && live;
+    ev.matched = v->match && live_face;
     ev.confidence = v->confidence;
     ev.outcome = !ev.performed ? std::string(face::describe(v->quality))
                  : !v->match   ? "face does not match"
-                 : !live       ? "liveness " + std::string(face::to_string(v->liveness
+                 : !live_face  ? "liveness " + std::string(face::to_string(v->liveness
                                                                       ? v->liveness->outcome
                                                                       : face::Liveness::inconclusive))
                                : "match";
-    if (auto photo = face::make_evidence_photo(frames[v->best_frame], 1, stamp, event,
+    if (auto photo = face::make_evidence_photo(frames[v->best_frame], size_code, stamp, event,
                                                v->confidence)) {
       ev.jpeg = std::move(photo->jpeg);
     }
     return ev;
   }
 
+  // ---- control API ----
+
   json status_json() {
     const auto s = engine.status();
-    json j{{"coach_no", s.coach_no},
+    const auto& fs_ = forwarder.stats();
+    const auto ss = session.stats();
+    json tcp_state{{"online", session.online()},
+                   {"terminal_no", session.terminal_no()},
+                   {"connects", ss.connects},
+                   {"sent", fs_.sent},
+                   {"acked", fs_.acked},
+                   {"failed", fs_.failed},
+                   {"resent_flagged", fs_.resent_flagged},
+                   {"photos_sent", fs_.photos_sent}};
+    json https_state{{"enabled", !cfg.uplink.http.base_url.empty()}, {"running", http != nullptr}};
+    if (!http_error.empty()) https_state["waiting"] = http_error;
+    if (http) {
+      const auto& h = http->stats();
+      https_state["sent"] = h.sent;
+      https_state["acked"] = h.acked;
+      https_state["refused"] = h.refused;
+      https_state["retried"] = h.retried;
+      https_state["in_flight"] = http->in_flight();
+    }
+    json students = json::array();
+    for (const auto& st : s.students) {
+      students.push_back({{"student_no", st.student_no},
+                          {"course", st.course_code},
+                          {"class_id", st.class_id},
+                          {"minutes", st.minutes},
+                          {"minutes_counted", st.minutes_counted},
+                          {"mileage_km", st.mileage_hm / 10.0},
+                          {"recheck_failed", st.recheck_failed},
+                          {"warnings", st.warnings}});
+    }
+    json j{{"mode", s.mode},
+           {"coach_no", s.coach_no},
            {"student_no", s.student_no},
            {"class_id", s.class_id},
            {"minutes_made", s.minutes_made},
            {"minutes_counted", s.minutes_counted},
            {"mileage_km", s.mileage_hm / 10.0},
            {"warnings", s.warnings},
+           {"students", students},
            {"banned", s.banned},
            {"ban_message", s.ban_message},
            {"uplink_online", session.online()},
+           {"uplink", {{"tcp", tcp_state}, {"https", https_state}}},
            {"gnss_fixes", fixes},
            {"last_fix_utc", last_fix ? json(iso8601_utc(*last_fix)) : json(nullptr)}};
     if (auto c = store.outbox_counts()) {
       j["outbox"] = {{"queued", c->queued}, {"acked", c->acked}, {"refused", c->refused}};
     }
+    if (auto msgs = messages(store, 100)) {
+      j["messages_unread"] = std::count_if(msgs->begin(), msgs->end(),
+                                           [](const PlatformMessage& m) { return !m.read; });
+    }
     return j;
   }
 
-  void accept();
+  Status listen_tcp(const std::string& listen);
+  Status listen_unix(const std::string& path_text);
+  void accept_tcp();
+  void accept_unix();
 };
 
 namespace {
 
-class ApiSession : public std::enable_shared_from_this<ApiSession> {
+/// One request on the control API (TCP or Unix socket), answered and closed.
+template <class Protocol>
+class ApiSession : public std::enable_shared_from_this<ApiSession<Protocol>> {
  public:
-  ApiSession(Daemon::Impl& d, tcp::socket s) : d_(d), stream_(std::move(s)) {}
+  ApiSession(Daemon::Impl& d, typename Protocol::socket s) : d_(d), stream_(std::move(s)) {}
   void start() {
     stream_.expires_after(std::chrono::seconds(30));
     http::async_read(stream_, buf_, req_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        if (!ec) self->route();
                      });
   }
@@ -247,10 +761,11 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
     res_.set(http::field::content_type, "application/json");
     res_.body() = body.dump() + "\n";
     res_.prepare_payload();
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code, std::size_t) {
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    });
+    http::async_write(stream_, res_,
+                      [self = this->shared_from_this()](beast::error_code, std::size_t) {
+                        beast::error_code ignored;
+                        self->stream_.socket().shutdown(Protocol::socket::shutdown_send, ignored);
+                      });
   }
 
   bool authorised() const {
@@ -262,55 +777,154 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
            CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
   }
 
+  /// The request body as a JSON object, or a 400 answered.
+  std::optional<json> body_object() {
+    auto body = json::parse(req_.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      reply(http::status::bad_request, {{"error", "the request body must be a JSON object"}});
+      return std::nullopt;
+    }
+    return body;
+  }
+
   void route() {
     if (!authorised()) {
       reply(http::status::unauthorized, {{"error", "a valid bearer token is required"}});
       return;
     }
-    const std::string target(req_.target());
-    if (req_.method() == http::verb::get && target == "/status") {
-      reply(http::status::ok, d_.status_json());
+    const auto target = req_.target();
+    const ControlTarget t = parse_control_target(std::string_view(target.data(), target.size()));
+    static const std::map<std::string, http::verb> kEndpoints = {
+        {"/status", http::verb::get},   {"/checkin", http::verb::post},
+        {"/checkout", http::verb::post}, {"/messages", http::verb::get},
+        {"/messages/ack", http::verb::post}, {"/progress", http::verb::get}};
+    const auto ep = kEndpoints.find(t.path);
+    if (ep == kEndpoints.end()) {
+      reply(http::status::not_found, {{"error", "unknown endpoint " + t.path}});
       return;
     }
-    const bool in = target == "/checkin";
-    if (req_.method() == http::verb::post && (in || target == "/checkout")) {
-      auto body = json::parse(req_.body(), nullptr, false);
-      const std::string role = body.is_object() ? body.value("role", "") : "";
+    if (req_.method() != ep->second) {
+      res_.set(http::field::allow, http::to_string(ep->second));
+      reply(http::status::method_not_allowed,
+            {{"error", t.path + " takes " + std::string(http::to_string(ep->second))}});
+      return;
+    }
+    if (t.path == "/status") {
+      reply(http::status::ok, d_.status_json());
+    } else if (t.path == "/checkin" || t.path == "/checkout") {
+      auto body = body_object();
+      if (!body) return;
+      const std::string role = body->value("role", "");
       if (role != "coach" && role != "student") {
         reply(http::status::bad_request, {{"error", "expected {\"role\": \"coach\"|\"student\", …}"}});
         return;
       }
-      check(in, role, body);
-      return;
+      check(t.path == "/checkin", role, *body);
+    } else if (t.path == "/messages") {
+      list_messages(t);
+    } else if (t.path == "/messages/ack") {
+      ack(t);
+    } else {
+      progress(t);
     }
-    reply(http::status::not_found, {{"error", "unknown endpoint"}});
   }
 
+  void list_messages(const ControlTarget& t) {
+    auto all = messages(d_.store, 100);
+    if (!all) {
+      reply(http::status::internal_server_error, {{"error", all.error().message}});
+      return;
+    }
+    const bool unread_only = t.query.contains("unread") && t.query.at("unread") != "0";
+    json list = json::array();
+    int unread = 0;
+    for (const auto& m : *all) {
+      if (!m.read) ++unread;
+      if (!unread_only || !m.read) list.push_back(message_json(m));
+    }
+    reply(http::status::ok, {{"messages", list}, {"unread", unread}});
+  }
+
+  void ack(const ControlTarget&) {
+    auto body = body_object();
+    if (!body) return;
+    std::vector<std::int64_t> ids;
+    const bool all = body->value("all", false);
+    if (!all) {
+      const auto it = body->find("ids");
+      if (it == body->end() || !it->is_array() || it->empty()) {
+        reply(http::status::bad_request,
+              {{"error", "expected {\"ids\": [1, 2, …]} or {\"all\": true}"}});
+        return;
+      }
+      for (const auto& v : *it) {
+        if (!v.is_number_integer()) {
+          reply(http::status::bad_request, {{"error", "message ids are integers"}});
+          return;
+        }
+        ids.push_back(v.template get<std::int64_t>());
+      }
+    }
+    auto n = ack_messages(d_.store, ids, d_.now_ms());
+    if (!n) {
+      reply(n.error().code == Errc::not_found ? http::status::not_found
+                                              : http::status::internal_server_error,
+            {{"error", n.error().message}});
+      return;
+    }
+    reply(http::status::ok, {{"ok", true}, {"marked_read", *n}});
+  }
+
+  void progress(const ControlTarget& t) {
+    const auto it = t.query.find("student");
+    if (it == t.query.end() || it->second.empty()) {
+      reply(http::status::bad_request, {{"error", "expected /progress?student=NUMBER"}});
+      return;
+    }
+    auto p = agent::progress(d_.store, d_.cfg, it->second, unix_millis(d_.clock.wall_now()));
+    if (!p) {
+      reply(p.error().code == Errc::not_found ? http::status::not_found
+                                              : http::status::internal_server_error,
+            {{"error", p.error().message}});
+      return;
+    }
+    reply(http::status::ok, progress_json(*p));
+  }
+
+  /// Check a coach or student in or out. Vehicle: the one logged in is checked out. Classroom:
+  /// the coach role is the lecturer, and a student's check-out names the student.
   void check(bool in, const std::string& role, const json& body) {
+    auto* classroom = d_.engine.classroom();
     const auto st = d_.engine.status();
     std::string number = body.value("number", "");
-    if (!in) number = role == "coach" ? st.coach_no : st.student_no;
+    if (!in && !classroom) number = role == "coach" ? st.coach_no : st.student_no;
+    if (!in && classroom && role == "coach") number = st.coach_no;
     if (number.empty()) {
-      reply(http::status::conflict, {{"error", "nobody to check " + std::string(in ? "in" : "out")}});
+      reply(http::status::conflict,
+            {{"error", !in && classroom ? "expected {\"role\": \"student\", \"number\": …}: "
+                                          "which student checks out"
+                                        : "nobody to check " + std::string(in ? "in" : "out")}});
       return;
     }
     const std::uint8_t event = role == "coach" ? (in ? 20 : 21) : (in ? 17 : 18);
-    const std::string course = body.value("course", "1212110000");
-    d_.face_check(number, event, [self = shared_from_this(), in, role, number, course](FaceEvidence ev) {
-      auto& e = self->d_.engine;
+    const std::string course = body.value("course", classroom ? "" : "1212110000");
+    d_.face_check(number, event, [self = this->shared_from_this(), in, role, number, course](FaceEvidence ev) {
       const WallTime t = self->d_.now();
-      Status result = ok();
       std::uint32_t class_id = 0;
-      if (in && role == "coach") {
-        result = e.coach_login(number, ev, t);
-      } else if (in) {
-        auto r = e.student_login(number, course, ev, t);
+      auto login = [&](Result<std::uint32_t> r) {
         if (r) class_id = *r;
-        result = r ? Status(ok()) : Status(fail(r.error()));
-      } else if (role == "student") {
-        result = e.student_logout(ev, t);
+        return r ? Status(ok()) : Status(fail(r.error()));
+      };
+      Status result = ok();
+      if (auto* c = self->d_.engine.classroom()) {
+        result = role == "coach" ? (in ? c->lecturer_login(number, ev, t) : c->lecturer_logout(ev, t))
+                 : in            ? login(c->student_login(number, course, ev, t))
+                                 : c->student_logout(number, ev, t);
       } else {
-        result = e.coach_logout(ev, t);
+        auto& e = *self->d_.engine.vehicle();
+        result = role == "coach" ? (in ? e.coach_login(number, ev, t) : e.coach_logout(ev, t))
+                 : in            ? login(e.student_login(number, course, ev, t))
+                                 : e.student_logout(ev, t);
       }
       if (!result) {
         self->reply(http::status::conflict,
@@ -324,7 +938,7 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
   }
 
   Daemon::Impl& d_;
-  beast::tcp_stream stream_;
+  beast::basic_stream<Protocol> stream_;
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;
   http::response<http::string_body> res_;
@@ -332,12 +946,73 @@ class ApiSession : public std::enable_shared_from_this<ApiSession> {
 
 }  // namespace
 
-void Daemon::Impl::accept() {
+void Daemon::Impl::accept_tcp() {
   api.async_accept([this](boost::system::error_code ec, tcp::socket s) {
     if (ec) return;
-    std::make_shared<ApiSession>(*this, std::move(s))->start();
-    accept();
+    std::make_shared<ApiSession<tcp>>(*this, std::move(s))->start();
+    accept_tcp();
   });
+}
+
+void Daemon::Impl::accept_unix() {
+  unix_api.async_accept([this](boost::system::error_code ec, unix_socket::socket s) {
+    if (ec) return;
+    std::make_shared<ApiSession<unix_socket>>(*this, std::move(s))->start();
+    accept_unix();
+  });
+}
+
+Status Daemon::Impl::listen_tcp(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  boost::system::error_code ec;
+  const auto addr = asio::ip::make_address(listen.substr(0, colon), ec);
+  if (ec) return fail(Errc::invalid_argument, "control_listen: bad address " + listen);
+  if (!addr.is_loopback()) {
+    return fail(Errc::invalid_argument, "control_listen must be a loopback address");
+  }
+  tcp::endpoint ep(addr, static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1))));
+  api.open(ep.protocol(), ec);
+  if (!ec) api.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) api.bind(ep, ec);
+  if (!ec) api.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(Errc::unavailable, "control API on " + listen + ": " + ec.message());
+  accept_tcp();
+  return ok();
+}
+
+Status Daemon::Impl::listen_unix(const std::string& path_text) {
+  fs::path path = path_text;
+  if (path.is_relative()) path = cfg.source.parent_path() / path;
+  std::error_code fec;
+  const auto st = fs::symlink_status(path, fec);
+  if (fs::exists(st)) {
+    if (!fs::is_socket(st)) {
+      return fail(Errc::already_exists,
+                  "control_listen: " + path.string() + " exists and is not a socket (left as it is)");
+    }
+    // A socket file: served by a running agent, or left behind by one that died.
+    unix_socket::socket probe(io);
+    boost::system::error_code ec;
+    probe.connect(unix_socket::endpoint(path.string()), ec);
+    if (!ec) {
+      return fail(Errc::already_exists, "control_listen: another process serves " + path.string());
+    }
+    spdlog::info("control API: replacing the stale socket {}", path.string());
+    fs::remove(path, fec);
+  }
+  boost::system::error_code ec;
+  unix_api.open(unix_socket(), ec);
+  if (!ec) unix_api.bind(unix_socket::endpoint(path.string()), ec);
+  if (ec) return fail(Errc::unavailable, "control API on unix:" + path.string() + ": " + ec.message());
+  unix_path = path;
+  // Owner only, before listen(): nobody can connect to a socket that is not listening yet.
+  if (::chmod(path.c_str(), 0600) != 0) {
+    return fail(Errc::permission, "control API: chmod 600 " + path.string() + " failed");
+  }
+  unix_api.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(Errc::unavailable, "control API on unix:" + path.string() + ": " + ec.message());
+  accept_unix();
+  return ok();
 }
 
 Daemon::Daemon(asio::io_context& io, const config::Config& cfg, store::Store& store)
@@ -353,48 +1028,49 @@ Status Daemon::start() {
   if (d.token.size() < 16) return fail(Errc::permission, "control-API token is too short");
 
   const std::string& listen = d.cfg.agent.control_listen;
-  if (listen.starts_with("unix:")) {
-    return fail(Errc::invalid_argument, "control_listen unix: sockets are not supported yet");
+  if (auto st = listen.starts_with("unix:") ? d.listen_unix(listen.substr(5)) : d.listen_tcp(listen);
+      !st) {
+    return st;
   }
-  const auto colon = listen.rfind(':');
-  boost::system::error_code ec;
-  const auto addr = asio::ip::make_address(listen.substr(0, colon), ec);
-  if (ec) return fail(Errc::invalid_argument, "control_listen: bad address " + listen);
-  if (!addr.is_loopback()) {
-    return fail(Errc::invalid_argument, "control_listen must be a loopback address");
-  }
-  tcp::endpoint ep(addr, static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1))));
-  d.api.open(ep.protocol(), ec);
-  if (!ec) d.api.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) d.api.bind(ep, ec);
-  if (!ec) d.api.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return fail(Errc::unavailable, "control API on " + listen + ": " + ec.message());
-  d.accept();
-
+  if (auto st = d.prepare_http(); !st) return st;
   auto source = gps::make_source(d.cfg.gps.source, d.io, d.clock);
   if (!source) return fail(source.error().context("GNSS source"));
   d.gnss = std::move(*source);
   if (auto st = d.gnss->start([&d](const gps::Fix& fix) {
         ++d.fixes;
         if (auto t = fix.utc(); t && (!d.last_fix || *t > *d.last_fix)) d.last_fix = t;
-        d.engine.on_fix(fix, d.clock.mono_now());
+        if (auto* v = d.engine.vehicle()) v->on_fix(fix, d.clock.mono_now());
+        d.last_fix_mono = d.clock.mono_now();
+        if (auto* c = d.engine.classroom()) c->on_tick(d.now());  // GNSS time: tick per fix
       });
       !st) {
     return fail(st.error().context("GNSS source"));
   }
-  d.engine.on_outbox([&d] { d.forwarder.poke(); });
-  d.engine.on_photo_due([&d] {
-    const auto st = d.engine.status();
-    d.face_check(st.student_no, 19, [&d](FaceEvidence ev) {
-      if (auto r = d.engine.add_timed_photo(ev, d.now()); !r) spdlog::warn("timed photo: {}", r.error().message);
-    });
+  // --- [vehicle-signals] begin: ignition/OBD/pulses from [vehicle] (vehicle_signals.hpp).
+  // Samples are stamped on the engine's timeline (GNSS time, as every minute is).
+  auto vehicle = make_vehicle_signals(d.cfg.vehicle, d.io, d.clock);
+  if (!vehicle) return fail(vehicle.error().context("vehicle signals"));
+  d.vehicle = std::move(*vehicle);
+  if (d.vehicle) {
+    if (auto st = d.vehicle->start([&d](VehicleSample v) {
+          v.at = d.now();
+          if (auto* e = d.engine.vehicle()) e->on_vehicle(v);
+        });
+        !st) {
+      return fail(st.error().context("vehicle signals"));
+    }
+  }
+  // --- [vehicle-signals] end
+  d.engine.on_outbox([&d] {
+    d.forwarder.poke();
+    d.post_teach_scan();
   });
-  d.engine.on_recheck_due([&d] {
-    const auto st = d.engine.status();
-    d.face_check(st.student_no, 19, [&d](FaceEvidence ev) {
-      if (auto r = d.engine.recheck(ev, d.now()); !r) spdlog::warn("re-check: {}", r.error().message);
-    });
-  });
+  d.photos.on_outbox([&d] { d.forwarder.poke(); });
+  d.forwarder.on_reply([&d](const uplink::ExtendedMessage& m) { d.on_platform_reply(m); });
+  d.wire_checks();
+  // After on_outbox: what resuming queues is delivered.
+  if (auto st = d.engine.resume(d.now()); !st) spdlog::error("resume: {}", st.error().message);
+  if (d.engine.classroom()) d.classroom_tick();
   d.session.start();
   d.forwarder.start();
   spdlog::info("agent running; control API on {}", listen);
@@ -403,13 +1079,27 @@ Status Daemon::start() {
 
 void Daemon::stop() {
   if (!impl_) return;
+  auto& d = *impl_;
   boost::system::error_code ec;
-  impl_->api.close(ec);
-  if (impl_->gnss) impl_->gnss->stop();
-  impl_->forwarder.stop();
-  impl_->session.stop();
+  d.api.close(ec);
+  if (d.unix_api.is_open()) {
+    d.unix_api.close(ec);
+    std::error_code fec;
+    if (!d.unix_path.empty()) fs::remove(d.unix_path, fec);
+    d.unix_path.clear();
+  }
+  d.teach_timer.cancel();
+  d.tick_timer.cancel();
+  if (d.gnss) d.gnss->stop();
+  if (d.http) d.http->stop();
+  d.forwarder.stop();
+  d.session.stop();
 }
 
-std::uint16_t Daemon::control_port() const { return impl_->api.local_endpoint().port(); }
+std::uint16_t Daemon::control_port() const {
+  boost::system::error_code ec;
+  const auto ep = impl_->api.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
 
 }  // namespace tta::agent

@@ -1,8 +1,14 @@
 #pragma once
 /// `tta-agent run`: the terminal agent as a daemon. One Asio event loop owns the store, the
-/// platform session, the outbox forwarder, the GNSS source, the training engine and the
-/// control API; face checks (camera grabs and inference) run on one worker thread and post
+/// platform session, the outbox forwarders (TCP, and HTTPS when uplink.http.base_url is set),
+/// the GNSS source, the training engine and the control API (loopback TCP or a 0600 Unix
+/// socket); face checks (camera grabs and inference) run on one worker thread and post
 /// their results back to the loop, so a check never blocks timing.
+///
+/// It answers the platform's commands (0x8501 set and 0x8503 query application parameters,
+/// 0x8502 training ban, 0x8301 photo now, 0x8205 records on request), keeps the platform's
+/// text for the screen (GET /messages), and queues each ended session's teaching log and
+/// photo metadata for the HTTPS uplink (teaching_log.hpp).
 
 #include <utility>  // before Asio
 

@@ -80,7 +80,10 @@ void Forwarder::send(const store::OutboxEntry& e) {
   in_flight_.insert(e.id);
   ++stats_.sent;
   session_.send_extended(std::move(m), [this, id = e.id, attempts = e.attempts + 1](
-                                           Result<uplink::Reply> r) { finish(id, attempts, r); });
+                                           Result<uplink::Reply> r) {
+    if (r && r->reply && on_reply_) on_reply_(*r->reply);
+    finish(id, attempts, r);
+  });
 }
 
 void Forwarder::send_photo(const store::OutboxEntry& e, bool resent) {

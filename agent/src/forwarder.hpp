@@ -63,6 +63,9 @@ class Forwarder {
   void start();
   void stop();
   void poke();
+  /// Called with every extension reply the platform sends to a queued entry (0x8101, 0x8201 …),
+  /// e.g. to keep the text they carry for the terminal's screen.
+  void on_reply(std::function<void(const uplink::ExtendedMessage&)> fn) { on_reply_ = std::move(fn); }
 
   [[nodiscard]] const ForwarderStats& stats() const { return stats_; }
   [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
@@ -80,6 +83,7 @@ class Forwarder {
   const Clock& clock_;
   ForwarderOptions opt_;
   std::function<double()> random01_;
+  std::function<void(const uplink::ExtendedMessage&)> on_reply_;
   std::set<std::int64_t> in_flight_;
   std::vector<std::int64_t> acked_;  // acked, not yet written
   bool flush_posted_ = false;

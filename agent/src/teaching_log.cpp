@@ -1,0 +1,228 @@
+#include "teaching_log.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include <spdlog/spdlog.h>
+
+#include "http_forwarder.hpp"
+#include "tta/core/time_util.hpp"
+#include "tta/uplink/http_api.hpp"
+
+namespace tta::agent {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr int kSessionsPerScan = 64;
+constexpr const char* kCursorParam = "teachlog.cursor";
+
+std::string state_param(std::int64_t session_id) {
+  return "teachlog." + std::to_string(session_id);
+}
+
+std::vector<std::uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+
+/// Queue one entry; an entry already queued under the key with other content (a config change
+/// between two runs) is left as it is: the platform must never see two contents under one key.
+Result<std::int64_t> queue(store::Store& store, std::string_view resource, std::string key,
+                           std::vector<std::uint8_t> payload, std::int64_t now_ms) {
+  store::OutboxEntry e{.kind = http_kind(resource), .key = std::move(key),
+                       .payload = std::move(payload)};
+  e.next_attempt_ms = now_ms;
+  auto id = store.enqueue(e, now_ms);
+  if (!id && id.error().code == Errc::already_exists) {
+    spdlog::warn("teaching log: {} {} was queued before with other content; kept as it was",
+                 e.kind, e.key);
+    return std::int64_t{0};
+  }
+  return id;
+}
+
+/// Step 1: the session's photos as imageup uploads. Returns the state to keep.
+Result<ojson> queue_images(store::Store& store, const std::vector<store::Photo>& photos,
+                           std::int64_t now_ms, int& queued) {
+  ojson ids = ojson::object();
+  for (const auto& p : photos) {
+    uplink::FileUpload f{.type = "jpg", .filename = p.photo_no + ".jpg",
+                         .content_type = "image/jpeg", .bytes = p.jpeg};
+    auto id = queue(store, "imageup", p.photo_no, uplink::encode_file_payload(f), now_ms);
+    if (!id) return fail(id.error());
+    ids[p.photo_no] = *id;
+    ++queued;
+  }
+  return ojson{{"step", "images"}, {"ids", ids}};
+}
+
+/// Whether every imageup of step 1 was accepted or refused (an entry that is gone counts as
+/// refused: there will be no file id).
+Result<bool> images_settled(store::Store& store, const ojson& ids) {
+  for (const auto& [photo_no, v] : ids.items()) {
+    if (!v.is_number_integer() || v.get<std::int64_t>() == 0) continue;
+    auto e = store.outbox_entry(v.get<std::int64_t>());
+    if (!e) return fail(e.error());
+    if (*e && ((*e)->state == store::OutboxState::queued ||
+               (*e)->state == store::OutboxState::in_flight)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<std::optional<std::string>> file_id(store::Store& store, const std::string& photo_no) {
+  return store.param("http.fileid." + photo_no);
+}
+
+/// Step 2: trainimginfo per accepted photo, then the classrecord.
+Status queue_records(store::Store& store, const TeachingLogIdentity& id,
+                     const store::TrainingSession& session,
+                     const std::vector<store::Photo>& photos, const StudentTotalsFn& totals,
+                     std::int64_t now_ms, int& queued) {
+  std::optional<std::string> photo1, photo2, photo3;
+  for (const auto& p : photos) {
+    auto fid = file_id(store, p.photo_no);
+    if (!fid) return fail(fid.error());
+    if (!*fid) continue;  // refused or never uploaded: no metadata for it
+    const auto body = trainimginfo_payload(id, session, p, **fid).dump();
+    auto q = queue(store, "trainimginfo", p.photo_no, bytes_of(body), now_ms);
+    if (!q) return fail(q.error());
+    ++queued;
+    if (p.event == 17 && !photo1) photo1 = *fid;
+    if ((p.event == 19 || p.event == 5) && !photo2) photo2 = *fid;
+    if (p.event == 18) photo3 = *fid;
+  }
+  auto minutes = store.session_minutes(session.id);
+  if (!minutes) return fail(minutes.error());
+  const auto body =
+      classrecord_payload(id, session, *minutes, photo1, photo2, photo3,
+                          totals ? totals(session.student_no) : std::nullopt)
+          .dump();
+  auto q = queue(store, "classrecord", std::to_string(session.class_id), bytes_of(body), now_ms);
+  if (!q) return fail(q.error());
+  ++queued;
+  return ok();
+}
+
+}  // namespace
+
+std::string teaching_log_number(const std::string& terminal_no, std::uint32_t class_id) {
+  char tail[16];
+  std::snprintf(tail, sizeof tail, "%010u", class_id);
+  return terminal_no + tail;
+}
+
+std::string platform_time(std::int64_t unix_ms) {
+  const CivilTime c = to_civil(WallTime{std::chrono::milliseconds(unix_ms)}, kChinaUtcOffset);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02d", c.year, c.month, c.day, c.hour,
+                c.minute, c.second);
+  return buf;
+}
+
+nlohmann::ordered_json classrecord_payload(const TeachingLogIdentity& id,
+                                           const store::TrainingSession& session,
+                                           const std::vector<store::MinuteRecord>& minutes,
+                                           const std::optional<std::string>& photo1,
+                                           const std::optional<std::string>& photo2,
+                                           const std::optional<std::string>& photo3,
+                                           const std::optional<StudentTotals>& totals) {
+  std::int64_t counted = 0;
+  std::int64_t mileage_hm = 0;
+  for (const auto& m : minutes) {
+    if (m.counted) ++counted;
+    mileage_hm += m.mileage_hm.value_or(0);  // a minute without mileage adds none
+  }
+  const double km = static_cast<double>(mileage_hm) / 10.0;
+  const double hours = static_cast<double>(minutes.size()) / 60.0;
+  ojson j{{"inscode", id.institution_code},
+          {"stunum", session.student_no},
+          {"coachnum", session.coach_no},
+          {"carnum", id.car_no},
+          {"simunum", id.terminal_no},
+          {"platnum", id.platform_no},
+          {"recnum", teaching_log_number(id.terminal_no, session.class_id)},
+          {"subjcode", session.course_code}};
+  if (photo1) j["photo1"] = *photo1;
+  if (photo2) j["photo2"] = *photo2;
+  if (photo3) j["photo3"] = *photo3;
+  j["starttime"] = platform_time(session.started_ms);
+  j["endtime"] = platform_time(session.ended_ms.value_or(session.started_ms));
+  j["duration"] = counted;                      // counted (valid) minutes
+  j["mileage"] = std::round(km * 10.0) / 10.0;  // km
+  j["avevelocity"] = hours > 0 ? std::round(km / hours * 10.0) / 10.0 : 0.0;  // km/h
+  if (totals) {
+    j["total"] = totals->total_min;
+    for (std::size_t i = 0; i < totals->part_min.size(); ++i) {
+      if (totals->part_min[i]) j["part" + std::to_string(i + 1)] = *totals->part_min[i];
+    }
+  }
+  return j;
+}
+
+nlohmann::ordered_json trainimginfo_payload(const TeachingLogIdentity& id,
+                                            const store::TrainingSession& session,
+                                            const store::Photo& photo,
+                                            const std::string& file_id) {
+  return ojson{{"inscode", id.institution_code},
+               {"stunum", session.student_no},
+               {"coachnum", session.coach_no},
+               {"subjcode", session.course_code},
+               {"platnum", id.platform_no},
+               {"recnum", teaching_log_number(id.terminal_no, session.class_id)},
+               {"ptime", platform_time(photo.taken_ms)},
+               {"fileid", file_id}};
+}
+
+Result<int> scan_teaching_logs(store::Store& store, const TeachingLogIdentity& id,
+                               std::int64_t now_ms, const StudentTotalsFn& totals) {
+  if (id.terminal_no.empty()) return 0;  // not registered: no session can exist yet
+  auto cursor_text = store.param(kCursorParam);
+  if (!cursor_text) return fail(cursor_text.error());
+  std::int64_t cursor = 1;
+  if (*cursor_text) cursor = std::max<std::int64_t>(1, std::atoll((*cursor_text)->c_str()));
+  const std::int64_t first = cursor;
+  bool contiguous = true;  // every session before this one is done: the cursor may move
+  int queued = 0;
+  for (std::int64_t sid = first; sid < first + kSessionsPerScan; ++sid) {
+    auto session = store.find_session(sid);
+    if (!session) return fail(session.error());
+    if (!*session) break;
+    auto state_text = store.param(state_param(sid));
+    if (!state_text) return fail(state_text.error());
+    ojson state = *state_text ? ojson::parse(**state_text, nullptr, false) : ojson::object();
+    if (state.is_discarded()) state = ojson::object();
+    const std::string step = state.value("step", "");
+    if (step != "done" && (*session)->ended_ms) {
+      auto photos = store.class_photos((*session)->class_id);
+      if (!photos) return fail(photos.error());
+      if (step.empty()) {
+        auto next = queue_images(store, *photos, now_ms, queued);
+        if (!next) return fail(next.error());
+        state = std::move(*next);
+        if (auto st = store.set_param(state_param(sid), state.dump(), now_ms); !st) return fail(st.error());
+      }
+      auto settled = images_settled(store, state.value("ids", ojson::object()));
+      if (!settled) return fail(settled.error());
+      if (*settled) {
+        if (auto st = queue_records(store, id, **session, *photos, totals, now_ms, queued); !st) {
+          return fail(st.error());
+        }
+        state = ojson{{"step", "done"}};
+        if (auto st = store.set_param(state_param(sid), state.dump(), now_ms); !st) return fail(st.error());
+        spdlog::info("teaching log of session {} (class {}) queued", sid, (*session)->class_id);
+      }
+    }
+    contiguous = contiguous && state.value("step", "") == "done";
+    if (contiguous) cursor = sid + 1;
+  }
+  if (cursor != first) {
+    if (auto st = store.set_param(kCursorParam, std::to_string(cursor), now_ms); !st) {
+      return fail(st.error());
+    }
+  }
+  return queued;
+}
+
+}  // namespace tta::agent

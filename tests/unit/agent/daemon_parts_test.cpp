@@ -1,0 +1,253 @@
+// The daemon's store-side parts: the teaching log queued in two steps at session end, the
+// application parameters of 0x8501/0x8503, stored minutes rebuilt for 0x8205, the platform's
+// messages for the screen, and the control API's target parser.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <unistd.h>
+
+#include "control_target.hpp"
+#include "forwarder.hpp"
+#include "http_forwarder.hpp"
+#include "platform_commands.hpp"
+#include "teaching_log.hpp"
+#include "tta/uplink/http_api.hpp"
+
+namespace tta::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kTerminal = "3201138001380000";
+constexpr std::int64_t kT0 = 1'795'000'000'000;  // 2026-11-18, Unix ms
+
+class DaemonPartsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("tta-dparts-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    config::StoreConfig sc{dir_ / "tta.db", dir_ / "store.key"};
+    ASSERT_TRUE(store::init_store(sc));
+    auto s = store::Store::open(sc);
+    ASSERT_TRUE(s);
+    store_.emplace(std::move(*s));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  /// A session of `minutes` minutes (every other one counted, 0.5 km each) with photos 17, 19
+  /// and 18, ended unless `open`.
+  std::int64_t session(std::uint32_t class_id, int minutes, bool open = false) {
+    const std::int64_t start = kT0 + std::int64_t{class_id} * 1000;
+    auto sid = store_->begin_session({.class_id = class_id, .student_no = "3201000000000101",
+                                      .coach_no = "3201000000000201",
+                                      .course_code = "1212110000", .started_ms = start});
+    EXPECT_TRUE(sid);
+    for (int i = 0; i < minutes; ++i) {
+      const std::string no = std::string(kTerminal) + std::to_string(class_id) + "m" + std::to_string(i);
+      store::MinuteRecord m{.record_no = no, .session_id = *sid,
+                            .minute_ms = start + (i + 1) * 60'000, .status = 0};
+      m.mileage_hm = 5;
+      m.counted = i % 2 == 0;
+      EXPECT_TRUE(store_->add_minute(m, {.kind = "tcp.0203", .key = no, .payload = {1}}));
+    }
+    for (const std::uint8_t event : {std::uint8_t{17}, std::uint8_t{19}, std::uint8_t{18}}) {
+      const std::string no = std::to_string(class_id * 10 + event);
+      store::Photo p{.photo_no = no, .person_no = "3201000000000101", .class_id = class_id,
+                     .event = event, .taken_ms = start + event, .jpeg = {0xFF, 0xD8, event}};
+      EXPECT_TRUE(store_->add_photo(p, {.kind = kPhotoKind, .key = no, .payload = {2}}));
+    }
+    if (!open) {
+      EXPECT_TRUE(store_->end_session(*sid, start + (minutes + 1) * 60'000));
+    }
+    return *sid;
+  }
+
+  std::vector<store::OutboxEntry> due(const std::string& kind) {
+    auto d = store_->due(kT0 + 86'400'000LL * 365, 1000, kind);
+    EXPECT_TRUE(d);
+    return *d;
+  }
+
+  TeachingLogIdentity id_{.institution_code = "3201000000000001", .terminal_no = kTerminal,
+                          .platform_no = "A0001", .car_no = "苏A12345学"};
+  fs::path dir_;
+  std::optional<store::Store> store_;
+};
+
+TEST_F(DaemonPartsTest, TeachingLogWaitsForThePhotosThenQueuesMetadataAndTheLogOnce) {
+  const auto sid = session(1000, 4);
+  (void)session(2000, 2, /*open=*/true);
+
+  auto n = scan_teaching_logs(*store_, id_, kT0);
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(*n, 3);  // step 1: the three photos of the ended session only
+  auto images = due("http.imageup");
+  ASSERT_EQ(images.size(), 3u);
+  auto file = uplink::decode_file_payload(images[0].payload);
+  ASSERT_TRUE(file);
+  EXPECT_EQ(file->content_type, "image/jpeg");
+  EXPECT_EQ(*scan_teaching_logs(*store_, id_, kT0), 0);  // photos still on their way
+
+  // 17 and 18 accepted with file ids, 19 refused: no metadata and no photo2 for it.
+  for (const auto& e : images) {
+    if (e.key == "10019") {
+      ASSERT_TRUE(store_->mark_refused(e.id, kT0, "errorcode 9"));
+    } else {
+      ASSERT_TRUE(store_->set_param("http.fileid." + e.key, "F" + e.key, kT0));
+      ASSERT_TRUE(store_->mark_acked(e.id, kT0));
+    }
+  }
+  n = scan_teaching_logs(*store_, id_, kT0, [](const std::string& student) {
+    EXPECT_EQ(student, "3201000000000101");
+    return std::optional<StudentTotals>(
+        StudentTotals{.total_min = 100, .part_min = {60, 40, std::nullopt, std::nullopt}});
+  });
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 3);  // two trainimginfo + the classrecord
+  auto infos = due("http.trainimginfo");
+  ASSERT_EQ(infos.size(), 2u);
+  auto info = nlohmann::json::parse(infos[0].payload);
+  EXPECT_EQ(info["fileid"], "F" + infos[0].key);
+  EXPECT_EQ(info["recnum"], std::string(kTerminal) + "0000001000");
+  auto logs = due("http.classrecord");
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0].key, "1000");
+  auto log = nlohmann::json::parse(logs[0].payload);
+  EXPECT_EQ(log["photo1"], "F10017");
+  EXPECT_FALSE(log.contains("photo2"));
+  EXPECT_EQ(log["photo3"], "F10018");
+  EXPECT_EQ(log["duration"], 2);      // counted minutes
+  EXPECT_EQ(log["mileage"], 2.0);     // 4 × 0.5 km
+  EXPECT_EQ(log["avevelocity"], 30.0);  // 2 km in 4 minutes
+  EXPECT_EQ(log["simunum"], kTerminal);
+  EXPECT_EQ(log["carnum"], "苏A12345学");
+  EXPECT_EQ(log["total"], 100);
+  EXPECT_EQ(log["part2"], 40);
+  EXPECT_FALSE(log.contains("part3"));  // not known: left out, never made up
+  // The request builder takes the payload as it is.
+  auto api = uplink::HttpApi::create(config::HttpUplinkConfig{.base_url = "https://x"});
+  ASSERT_TRUE(api);
+  EXPECT_TRUE(api->body("classrecord", logs[0].payload));
+  EXPECT_TRUE(api->body("trainimginfo", infos[0].payload));
+
+  // Done: scanning again queues nothing; the open session waits for its end.
+  EXPECT_EQ(*scan_teaching_logs(*store_, id_, kT0), 0);
+  ASSERT_TRUE(store_->end_session(sid + 1, kT0 + 3'000'000));
+  EXPECT_EQ(*scan_teaching_logs(*store_, id_, kT0), 3);
+  EXPECT_EQ(store_->param("teachlog.cursor")->value_or(""), "2");
+
+  // A lost state (a kill between queueing and noting it) queues nothing twice.
+  const auto before = store_->outbox_counts();
+  ASSERT_TRUE(store_->set_param("teachlog.cursor", "1", kT0));
+  ASSERT_TRUE(store_->set_param("teachlog.1", "{}", kT0));
+  ASSERT_TRUE(scan_teaching_logs(*store_, id_, kT0));
+  EXPECT_EQ(store_->outbox_counts()->queued, before->queued);
+}
+
+TEST_F(DaemonPartsTest, TeachingLogNeedsARegisteredTerminal) {
+  (void)session(1000, 1);
+  EXPECT_EQ(*scan_teaching_logs(*store_, {}, kT0), 0);
+  EXPECT_TRUE(due("http.").empty());
+}
+
+TEST_F(DaemonPartsTest, AppParamsDefaultMergeStoreAndApply) {
+  config::TrainingConfig t;
+  t.photo_interval_min = 12;
+  t.recheck_interval_min = 20;
+  auto p = current_app_params(*store_, t);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->photo_interval_min, 12);
+  EXPECT_EQ(p->identity_recheck_interval_min, 20);
+
+  uplink::SetAppParams cmd{.param_no = 7, .params = {}};
+  cmd.params.identity_recheck_interval_min = 45;
+  cmd.params.photo_interval_min = 99;  // not field 7
+  auto merged = merge_app_params(*p, cmd);
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(merged->identity_recheck_interval_min, 45);
+  EXPECT_EQ(merged->photo_interval_min, 12);
+  ASSERT_TRUE(save_app_params(*store_, *merged, kT0));
+  auto again = current_app_params(*store_, t);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *merged);
+  apply_app_params(t, *again);
+  EXPECT_EQ(t.recheck_interval_min, 45u);
+
+  cmd.param_no = 0;  // all fields, as sent
+  EXPECT_TRUE(merge_app_params(*p, cmd));
+  cmd.param_no = 11;
+  EXPECT_EQ(merge_app_params(*p, cmd).error().code, Errc::invalid_argument);
+  cmd.param_no = 1;
+  cmd.params.photo_interval_min = 0;
+  EXPECT_FALSE(merge_app_params(*p, cmd));
+  cmd.param_no = 3;
+  cmd.params.read_aloud = 7;
+  EXPECT_FALSE(merge_app_params(*p, cmd));
+
+  ASSERT_TRUE(store_->set_param("platform.app_params", "{\"photo_interval_min\":5}", kT0));
+  EXPECT_EQ(current_app_params(*store_, t).error().code, Errc::corrupt);
+}
+
+TEST_F(DaemonPartsTest, RecordsOnRequestKeepMissingValuesMissing) {
+  (void)session(1000, 3);
+  uplink::RecordRequest by_count{.mode = 2, .count = 2};
+  auto two = requested_minutes(*store_, by_count);
+  ASSERT_TRUE(two);
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_LT(two->front().minute_ms, two->back().minute_ms);
+  EXPECT_EQ(two->back().record_no, std::string(kTerminal) + "1000m2");
+
+  const WallTime first{std::chrono::milliseconds(kT0 + 1'000'000 + 60'000)};
+  uplink::RecordRequest by_time{.mode = 1, .start = first, .end = first, .count = 0};
+  auto one = requested_minutes(*store_, by_time);
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->size(), 1u);
+  by_time.end.reset();
+  EXPECT_FALSE(requested_minutes(*store_, by_time));
+
+  auto s = store_->find_session(1);
+  ASSERT_TRUE(s && *s);
+  auto r = record_on_request(one->front(), **s);
+  EXPECT_EQ(r.report_type, 2);
+  EXPECT_EQ(r.class_id, 1000u);
+  EXPECT_EQ(r.mileage_tenth_km, 5);
+  EXPECT_FALSE(r.gnss.basic.latitude_udeg);  // the minute had no position
+  EXPECT_FALSE(r.gnss.engine_speed_rpm);
+  EXPECT_TRUE(r.encode());
+}
+
+TEST_F(DaemonPartsTest, MessagesAreKeptUnreadUntilAcked) {
+  EXPECT_TRUE(messages(*store_, 10)->empty());
+  ASSERT_EQ(*add_message(*store_, "0x8502 training ban", "暂停培训", true, kT0), 1);
+  ASSERT_EQ(*add_message(*store_, "0x8201 student login reply", "欢迎", false, kT0 + 1), 2);
+  auto all = messages(*store_, 10);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].text, "暂停培训");
+  EXPECT_FALSE((*all)[1].read_aloud);
+  EXPECT_EQ(messages(*store_, 1)->front().id, 2);
+  EXPECT_EQ(ack_messages(*store_, {3}, kT0).error().code, Errc::not_found);
+  EXPECT_EQ(*ack_messages(*store_, {2}, kT0), 1);
+  EXPECT_EQ(*ack_messages(*store_, {2}, kT0), 0);
+  EXPECT_EQ(*ack_messages(*store_, {}, kT0), 1);
+  const auto after = messages(*store_, 10);
+  ASSERT_TRUE(after);
+  for (const auto& m : *after) EXPECT_TRUE(m.read);
+}
+
+TEST(ControlTarget, PathAndDecodedQuery) {
+  auto t = parse_control_target("/progress?student=3201000000000101&x=a%20b+c&flag&=v");
+  EXPECT_EQ(t.path, "/progress");
+  EXPECT_EQ(t.query["student"], "3201000000000101");
+  EXPECT_EQ(t.query["x"], "a b c");
+  EXPECT_EQ(t.query["flag"], "");
+  EXPECT_EQ(parse_control_target("/status").query.size(), 0u);
+  EXPECT_EQ(parse_control_target("/a?b=%zz%4").query["b"], "%zz%4");  // bad escapes kept as is
+  EXPECT_EQ(parse_control_target("").path, "");
+}
+
+}  // namespace
+}  // namespace tta::agent
