@@ -20,9 +20,11 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "classroom.hpp"
 #include "engine.hpp"
 #include "forwarder.hpp"
 #include "logging.hpp"
+#include "progress.hpp"
 #include "route_sim.hpp"
 #include "store_credentials.hpp"
 #include "tta/core/time_util.hpp"
@@ -98,13 +100,126 @@ Result<std::string> http_get(const std::string& url) {
 
 struct SimArgs {
   std::string config;
+  std::string mode;  ///< "vehicle" or "classroom"; empty = terminal.mode of the config
   std::string coach;
-  std::string student;
-  std::string course = "1212110000";
+  std::vector<std::string> students;
+  std::string course;  ///< empty: 1212110000 (vehicle), classroom.course_code (classroom)
   int minutes = 60;
   std::string summary_url;
   bool json = false;
 };
+
+struct Who {
+  face::Template templ;
+  face::Image photo;
+};
+
+/// A face check of `who` on a SIMULATED camera frame, with its stamped evidence photo.
+FaceEvidence simulated_check(face::FaceEngine& faces, const Who& who, int frame_no,
+                             const face::EvidenceStamp& stamp, std::uint8_t event) {
+  const face::Image frame = demo_frame(who.photo, frame_no);
+  FaceEvidence ev;
+  auto v = faces.verify(who.templ, frame);
+  if (!v) {
+    ev.outcome = v.error().message;
+    return ev;
+  }
+  ev.performed = v->quality == face::Quality::ok;
+  ev.matched = v->match;
+  ev.confidence = v->confidence;
+  ev.outcome = v->match                          ? "match"
+               : v->quality == face::Quality::ok ? "no match"
+                                                 : std::string(face::to_string(v->quality));
+  if (auto photo = face::make_evidence_photo(frame, 1, stamp, event, v->confidence)) {
+    ev.jpeg = std::move(photo->jpeg);
+    ev.size_code = photo->size_code;
+  }
+  return ev;
+}
+
+/// Everything made, delivered and (with --platform-admin) accepted: the report and JSON line.
+int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
+           const EngineStatus& status, int failures, double wall_s);
+
+struct ClassroomRun {
+  EngineStatus status;
+  int failures = 0;
+  double wall_s = 0;
+};
+
+/// SIMULATED class: the students check in one after another (50 s apart), each stays
+/// `minutes` minutes; time ticks second by second on the virtual clock.
+ClassroomRun run_classroom(const SimArgs& a, const config::Config& cfg, store::Store& st,
+                           face::FaceEngine& faces, std::map<std::string, Who>& people,
+                           uplink::TerminalSession& session, Forwarder& forwarder,
+                           FakeClock& vclock, asio::io_context& io) {
+  ClassroomRun r;
+  ClassroomEngine engine(st, cfg, session.terminal_no(), /*seed=*/20261127);
+  engine.on_outbox([&] { forwarder.poke(); });
+  int frame_no = 0;
+  auto check = [&](const std::string& who, std::uint8_t event) {
+    const auto pos = engine.position_block(vclock.wall_now());
+    return simulated_check(faces, people[who], frame_no++,
+                           {.terminal_no = session.terminal_no(), .time = vclock.wall_now(),
+                            .lat_deg = pos.latitude_deg(), .lon_deg = pos.longitude_deg()},
+                           event);
+  };
+  auto report = [&](const Status& s, const std::string& what) {
+    if (!s) {
+      ++r.failures;
+      spdlog::error("{}: {}", what, s.error().message);
+    }
+  };
+  engine.on_photo_due([&](const std::string& no) {
+    report(engine.add_timed_photo(no, check(no, 19), vclock.wall_now()), "timed photo " + no);
+  });
+  engine.on_recheck_due([&](const std::string& no) {
+    report(engine.recheck(no, check(no, 19), vclock.wall_now()), "re-check " + no);
+  });
+
+  const CivilTime today = to_civil(SystemClock().wall_now(), kChinaUtcOffset);
+  const WallTime t0 = *from_civil({today.year, today.month, today.day, 9, 0, 0}, kChinaUtcOffset);
+  const bool lecturer = !a.coach.empty();
+  struct Stay {
+    std::string no;
+    WallTime in, out;
+  };
+  std::vector<Stay> stays;
+  for (std::size_t i = 0; i < a.students.size(); ++i) {
+    const WallTime in = t0 + 20s + std::chrono::seconds(50 * i);
+    stays.push_back({a.students[i], in, in + std::chrono::minutes(a.minutes) + 15s});
+  }
+  const WallTime end = stays.back().out + 10s;
+  const auto wall_start = std::chrono::steady_clock::now();
+  for (WallTime t = t0; t <= end; t += 1s) {
+    vclock.set_wall(t);
+    engine.on_tick(t);
+    if (lecturer && t == t0 + 5s) {
+      report(engine.lecturer_login(a.coach, check(a.coach, 20), t), "lecturer login");
+    }
+    for (const auto& s : stays) {
+      if (t == s.in) {
+        report(engine.student_login(s.no, a.course, check(s.no, 17), t).map([](auto) {}),
+               "check-in " + s.no);
+      } else if (t == s.out) {
+        report(engine.student_logout(s.no, check(s.no, 18), t), "check-out " + s.no);
+      }
+    }
+    if (lecturer && t == end) {
+      report(engine.lecturer_logout(check(a.coach, 21), t), "lecturer logout");
+    }
+    io.poll();
+  }
+  const auto drain_deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < drain_deadline) {
+    auto c = st.outbox_counts();
+    if (c && c->queued + c->in_flight == 0 && forwarder.in_flight() == 0) break;
+    io.run_for(20ms);
+  }
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  r.status = engine.status();
+  return r;
+}
 
 class Listener final : public uplink::SessionListener {
  public:
@@ -137,12 +252,21 @@ int simulate(const SimArgs& a) {
               << '\n';
     return kExitFailure;
   }
-  struct Who {
-    face::Template templ;
-    face::Image photo;
-  };
+  const std::string mode = a.mode.empty() ? cfg->terminal.mode : a.mode;
+  if (mode == "vehicle" && (a.coach.empty() || a.students.size() != 1)) {
+    std::cerr << "tta-agent simulate: a vehicle session needs --coach and one --student\n";
+    return kExitUsage;
+  }
+  if (mode == "classroom" && (a.students.empty() || cfg->classroom.course_code.empty() ||
+                              !cfg->classroom.has_position)) {
+    std::cerr << "tta-agent simulate: a class needs --student (one or more) and a [classroom] "
+                 "section with course_code, latitude and longitude\n";
+    return kExitUsage;
+  }
+  std::vector<std::string> numbers = a.students;
+  if (!a.coach.empty()) numbers.push_back(a.coach);
   std::map<std::string, Who> people;
-  for (const auto& no : {a.coach, a.student}) {
+  for (const auto& no : numbers) {
     auto p = st->find_person(no);
     if (!p || !*p || (*p)->face_template.empty()) {
       std::cerr << "tta-agent simulate: " << no << " is not enrolled with a face\n";
@@ -175,6 +299,16 @@ int simulate(const SimArgs& a) {
               << cfg->uplink.tcp.port << " did not accept the terminal in 30 s\n";
     return kExitFailure;
   }
+  if (mode == "classroom") {
+    forwarder.start();
+    const ClassroomRun run = run_classroom(a, *cfg, *st, *faces, people, session, forwarder,
+                                           vclock, io);
+    forwarder.stop();
+    session.stop();
+    return finish(a, *cfg, *st, run.status, run.failures, run.wall_s);
+  }
+  const std::string& student = a.students.front();
+  const std::string course = a.course.empty() ? "1212110000" : a.course;
   TrainingEngine engine(*st, *cfg, session.terminal_no());
   engine_ptr = &engine;
   engine.on_outbox([&] { forwarder.poke(); });
@@ -200,30 +334,14 @@ int simulate(const SimArgs& a) {
 
   int frame_no = 0;
   auto check = [&](const std::string& who, std::uint8_t event) {
-    const face::Image frame = demo_frame(people[who].photo, frame_no++);
-    FaceEvidence ev;
-    auto v = faces->verify(people[who].templ, frame);
-    if (!v) {
-      ev.outcome = v.error().message;
-      return ev;
-    }
-    ev.performed = v->quality == face::Quality::ok;
-    ev.matched = v->match;
-    ev.confidence = v->confidence;
-    ev.outcome = v->match                          ? "match"
-                 : v->quality == face::Quality::ok ? "no match"
-                                                   : std::string(face::to_string(v->quality));
     const auto pos = engine.position_block();
-    face::EvidenceStamp stamp{.terminal_no = session.terminal_no(), .time = vclock.wall_now(),
-                              .lat_deg = pos.latitude_deg(), .lon_deg = pos.longitude_deg()};
-    if (auto photo = face::make_evidence_photo(frame, 1, stamp, event, v->confidence)) {
-      ev.jpeg = std::move(photo->jpeg);
-      ev.size_code = photo->size_code;
-    }
-    return ev;
+    return simulated_check(*faces, people[who], frame_no++,
+                           {.terminal_no = session.terminal_no(), .time = vclock.wall_now(),
+                            .lat_deg = pos.latitude_deg(), .lon_deg = pos.longitude_deg()},
+                           event);
   };
-  engine.on_photo_due([&] { (void)engine.add_timed_photo(check(a.student, 19), vclock.wall_now()); });
-  engine.on_recheck_due([&] { (void)engine.recheck(check(a.student, 19), vclock.wall_now()); });
+  engine.on_photo_due([&] { (void)engine.add_timed_photo(check(student, 19), vclock.wall_now()); });
+  engine.on_recheck_due([&] { (void)engine.recheck(check(student, 19), vclock.wall_now()); });
 
   const WallTime t0 = route.start;
   const WallTime student_out = t0 + 30s + std::chrono::minutes(a.minutes) + 20s;
@@ -250,11 +368,11 @@ int simulate(const SimArgs& a) {
       report(engine.coach_login(a.coach, check(a.coach, 20), *t), "coach login");
       stage = 1;
     } else if (stage == 1 && *t >= t0 + 30s) {
-      report(engine.student_login(a.student, a.course, check(a.student, 17), *t).map([](auto) {}),
+      report(engine.student_login(student, course, check(student, 17), *t).map([](auto) {}),
              "student login");
       stage = 2;
     } else if (stage == 2 && *t >= student_out) {
-      report(engine.student_logout(check(a.student, 18), *t), "student logout");
+      report(engine.student_logout(check(student, 18), *t), "student logout");
       stage = 3;
     } else if (stage == 3 && *t >= student_out + 10s) {
       report(engine.coach_logout(check(a.coach, 21), *t), "coach logout");
@@ -279,9 +397,13 @@ int simulate(const SimArgs& a) {
   forwarder.stop();
   session.stop();
 
-  const auto status = engine.status();
-  const auto minutes_out = st->outbox_counts(tcp_kind(uplink::extid::kTrainingRecord));
-  const auto photos = st->photo_counts();
+  return finish(a, *cfg, *st, engine.status(), failures, wall_s);
+}
+
+int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
+           const EngineStatus& status, int failures, double wall_s) {
+  const auto minutes_out = st.outbox_counts(tcp_kind(uplink::extid::kTrainingRecord));
+  const auto photos = st.photo_counts();
   nlohmann::json out{{"minutes_made", status.minutes_made},
                      {"minutes_counted", status.minutes_counted},
                      {"minutes_uploaded", minutes_out ? minutes_out->acked : 0},
@@ -293,38 +415,60 @@ int simulate(const SimArgs& a) {
   }
   out["photos_made"] = photo_json;
   if (!a.summary_url.empty()) {
-    // What the platform says it received and accepted.
+    // What the platform says it received and accepted: minutes_valid is what the
+    // simulator's own audit (training-rules.md §4) accepts, not the terminal's status.
     auto summary = http_get(a.summary_url + "/sim/summary");
-    auto minutes = http_get(a.summary_url + "/sim/minutes");
-    if (summary && minutes) {
+    if (summary) {
       auto s = nlohmann::json::parse(*summary, nullptr, false);
-      auto m = nlohmann::json::parse(*minutes, nullptr, false);
-      if (!s.is_discarded() && !m.is_discarded()) {
-        int valid = 0;
-        for (const auto& row : m) valid += row.value("status", 1) == 0 ? 1 : 0;
-        out["minutes_valid"] = valid;
+      if (!s.is_discarded()) {
+        out["minutes_valid"] = s["minutes_valid"];
+        out["minutes_void"] = s["minutes_void"];
         out["duplicates"] = s["duplicates"];
         out["photos"] = s["photos_by_event"];
         out["platform_minutes_unique"] = s["minutes_unique"];
         out["signature_failures"] = s["signature_failures"];
       }
     } else {
-      spdlog::warn("platform summary: {}", (summary ? minutes.error() : summary.error()).message);
+      spdlog::warn("platform summary: {}", summary.error().message);
     }
   }
   if (!out.contains("photos")) out["photos"] = photo_json;
   if (!out.contains("minutes_valid")) out["minutes_valid"] = status.minutes_counted;
   if (!out.contains("duplicates")) out["duplicates"] = nullptr;
+  // The student's hours against the syllabus after the session (the first student of a class;
+  // every student's under "progress_all"). Not found: null, and the reason is logged.
+  std::vector<std::string> progress_lines;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& no : a.students) {
+    auto p = progress(st, cfg, no);
+    if (!p) {
+      spdlog::warn("progress of {}: {}", no, p.error().message);
+      all.push_back(nullptr);
+      continue;
+    }
+    all.push_back(progress_json(*p));
+    for (const auto& prog : p->programmes) {
+      progress_lines.push_back(no + " " + prog.programme + " (" + prog.title + "): " +
+                               std::to_string(prog.percent) + "%");
+    }
+  }
+  out["progress"] = all.empty() ? nlohmann::json(nullptr) : all.front();
+  if (all.size() > 1) out["progress_all"] = all;
   if (!a.json) {
     std::cout << "\nSIMULATED training session (route, vehicle signals and camera frames are "
                  "simulated)\n"
               << "  minutes made:      " << status.minutes_made << " (" << status.minutes_counted
               << " valid by the terminal's live rules)\n"
               << "  minutes uploaded:  " << out["minutes_uploaded"] << '\n'
-              << "  minutes valid at the platform: " << out["minutes_valid"] << '\n'
+              << "  minutes valid at the platform: " << out["minutes_valid"]
+              << (out.contains("minutes_void") ? " (void: " + out["minutes_void"].dump() + ")" : "")
+              << '\n'
               << "  duplicates at the platform:    " << out["duplicates"] << '\n'
               << "  photos by event:   " << out["photos"].dump() << '\n'
-              << "  wall time:         " << wall_s << " s\n";
+              << "  wall time:         " << wall_s << " s\n"
+              << "  progress:" << (progress_lines.empty() ? " none (no syllabus programme)" : "")
+              << '\n';
+    for (const auto& line : progress_lines) std::cout << "    " << line << '\n';
   }
   std::cout << out.dump() << std::endl;
   return failures == 0 ? kExitOk : kExitFailure;
@@ -381,9 +525,15 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
       "simulate", "Run a whole training session on SIMULATED GNSS, signals and camera (demo)");
   auto a = std::make_shared<SimArgs>();
   cmd->add_option("--config", a->config, "TOML config file")->required();
-  cmd->add_option("--coach", a->coach, "coach's national number")->required();
-  cmd->add_option("--student", a->student, "student's national number")->required();
-  cmd->add_option("--course", a->course, "course code")->capture_default_str();
+  cmd->add_option("--mode", a->mode, "vehicle or classroom (default: terminal.mode)")
+      ->check(CLI::IsMember({"vehicle", "classroom"}));
+  cmd->add_option("--coach", a->coach,
+                  "coach's national number (vehicle; in a classroom: the lecturer, optional)");
+  cmd->add_option("--student", a->students,
+                  "student's national number (a classroom takes several: --student A --student B)")
+      ->required();
+  cmd->add_option("--course", a->course,
+                  "course code (default 1212110000; classroom: classroom.course_code)");
   cmd->add_option("--minutes", a->minutes, "minutes of training")->capture_default_str();
   cmd->add_option("--platform-admin", a->summary_url,
                   "tta-platform-sim admin URL (http://127.0.0.1:PORT) for the report");

@@ -36,7 +36,8 @@ TEST(Demo, SimulatedSessionIsDeliveredOnceWithEveryPhoto) {
   fs::create_directories(dir);
   BackgroundProcess sim({std::string(TTA_BINARY_DIR) + "/tests/platform/tta-platform-sim",
                          "--tcp-port", "0", "--admin-port", "0", "--data-dir",
-                         (dir / "platform").string()});
+                         (dir / "platform").string(), "--audit-config",
+                         std::string(TTA_SOURCE_DIR) + "/config/demo.toml"});
   const std::string ports = sim.read_line(20'000);
   std::smatch m;
   ASSERT_TRUE(std::regex_search(ports, m, std::regex("tcp_port=(\\d+) admin_port=(\\d+)")))
@@ -79,9 +80,13 @@ TEST(Demo, SimulatedSessionIsDeliveredOnceWithEveryPhoto) {
   EXPECT_EQ(j["minutes_made"], 4) << "login at :30, logout at 5:50: minutes 1-4 are whole";
   EXPECT_EQ(j["minutes_uploaded"], j["minutes_made"]);
   EXPECT_EQ(j["platform_minutes_unique"], j["minutes_made"]);
-  EXPECT_EQ(j["minutes_valid"], j["minutes_made"]);
+  EXPECT_EQ(j["minutes_valid"], j["minutes_made"])
+      << "the simulator's own audit accepts every minute: " << j["minutes_void"].dump();
   EXPECT_EQ(j["duplicates"], 0);
   EXPECT_EQ(j["signature_failures"], 0);
+  // The student's progress after the session (progress_json's shape).
+  ASSERT_TRUE(j["progress"].is_object()) << j.dump();
+  EXPECT_EQ(j["progress"].value("student", ""), "3201000000000101") << j["progress"].dump();
   for (const char* event : {"17", "18", "20", "21"}) {
     EXPECT_EQ(j["photos"][event], 1) << "event " << event << " in " << j.dump();
   }

@@ -2,6 +2,8 @@
 //   tta-platform-sim --tcp-port P --admin-port Q --data-dir DIR [fault options]
 //   [--https-port P [--http-client-cert PEM]... [HTTP fault options]]  the supervision platform's
 //   HTTPS interface; without --tls-cert/--tls-key its CA is written to DIR/https-ca.pem.
+//   [--audit-config AGENT.toml]  the platform's audit rules (teaching fences, training hours,
+//   photo window) from an agent config, e.g. config/demo.toml.
 // Port 0 picks a free port; the chosen ports are printed on the first line of stdout.
 #include <iostream>
 
@@ -46,7 +48,19 @@ int main(int argc, char** argv) {
                  "store every Nth HTTPS upload, then reset the connection mid-body");
   app.add_option("--http-refuse-every", opt.faults.http_refuse_every,
                  "refuse every Nth HTTPS upload with errorcode 9");
+  std::string audit_config;
+  app.add_option("--audit-config", audit_config,
+                 "audit received minutes with the teaching fences, training hours and photo "
+                 "interval of this agent config (default: no fence rule, 05:00-22:00, 15 min)");
   CLI11_PARSE(app, argc, argv);
+  if (!audit_config.empty()) {
+    auto rules = tta::sim::audit_rules_from_config(audit_config);
+    if (!rules) {
+      std::cerr << "tta-platform-sim: --audit-config: " << rules.error().message << '\n';
+      return 2;
+    }
+    opt.audit = std::move(*rules);
+  }
   opt.https = app.count("--https-port") > 0;
   opt.faults.http_delay = std::chrono::milliseconds(http_delay_ms);
   for (const auto& c : http_client_certs) opt.http_client_certs.emplace_back(c);

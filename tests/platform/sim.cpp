@@ -12,6 +12,7 @@
 #include "sim_https.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/hex.hpp"
+#include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
 #include "tta/uplink/messages.hpp"
 #include "tta/uplink/signing.hpp"
@@ -88,19 +89,29 @@ struct PlatformSim::Impl {
   nlohmann::json responses = nlohmann::json::array();
   std::unique_ptr<HttpsServer> https;  // with options.https (sim_https.cpp)
   bool stopped = false;
+  bool audit_dirty = true;  // something arrived since the last audit
+  // Connections outlive the simulator when the io_context runs on after it is destroyed (a
+  // test taking the platform away); their handlers check this before touching it.
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
+  AuditResult audited;
 
   Impl(asio::io_context& ctx, SimOptions opts, SimDb database)
       : io(ctx), options(std::move(opts)), acceptor(ctx), admin(ctx), db(std::move(database)) {}
 
   void accept();
-  nlohmann::json summary() const;
+  nlohmann::json summary();
+  /// Audit everything received when anything arrived since the last time, and store the
+  /// verdicts (table `audit`).
+  const AuditResult& audit();
+  nlohmann::json minutes_json();
+  nlohmann::json sessions_json();
 };
 
 /// One terminal's TCP connection.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(PlatformSim::Impl& sim, tcp::socket socket)
-      : sim_(sim), socket_(std::move(socket)), delay_timer_(sim.io) {
+      : sim_(sim), sim_alive_(sim.alive), socket_(std::move(socket)), delay_timer_(sim.io) {
     if (sim.tls) tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *sim.tls);
   }
 
@@ -149,7 +160,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read() {
     auto self = shared_from_this();
     auto on_read = [this, self](boost::system::error_code ec, std::size_t n) {
-      if (ec) {
+      if (ec || sim_alive_.expired()) {
         finish();
         return;
       }
@@ -175,6 +186,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void finish() {
     close();
+    if (sim_alive_.expired()) return;
     if (!phone_.empty()) {
       auto it = sim_.by_phone.find(phone_key(phone_));
       if (it != sim_.by_phone.end() && it->second.lock().get() == this) sim_.by_phone.erase(it);
@@ -340,6 +352,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
         auto in = StudentLogin::decode(m.data);
         if (!in) break;
         ++sim_.counts.student_logins;
+        SessionRow row{.terminal_no = m.terminal_no, .class_id = in->class_id,
+                       .student_no = in->student_no, .coach_no = in->coach_no,
+                       .course_code = in->course_code};
+        if (in->gnss.time) row.login_ms = unix_millis(*in->gnss.time);
+        if (auto st = sim_.db.add_login(row); !st) std::cerr << "sim: " << st.error().message << '\n';
+        sim_.audit_dirty = true;
         StudentLoginReply r;
         r.result = 1;
         r.student_no = in->student_no;
@@ -350,6 +368,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
         auto in = StudentLogout::decode(m.data);
         if (!in) break;
         ++sim_.counts.student_logouts;
+        SessionRow row{.terminal_no = m.terminal_no, .class_id = in->class_id,
+                       .student_no = in->student_no, .logged_out = true,
+                       .logout_ms = unix_millis(in->logout_time),
+                       .logout_minutes = in->minutes,
+                       .logout_mileage_tenth_km = in->mileage_tenth_km};
+        if (auto st = sim_.db.add_logout(row); !st) std::cerr << "sim: " << st.error().message << '\n';
+        sim_.audit_dirty = true;
         reply_ext(m, StudentLogoutReply{.result = 1, .student_no = in->student_no});
         return;
       }
@@ -406,6 +431,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (*fresh) {
       ++sim_.counts.minutes_unique;
+      sim_.audit_dirty = true;
     } else {
       ++sim_.counts.duplicates;
     }
@@ -428,11 +454,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
       row.class_id = it->second.class_id;
       row.event = it->second.event;
       row.confidence = it->second.face_confidence;
+      if (it->second.gnss.basic.time) row.taken_ms = unix_millis(*it->second.gnss.basic.time);
       photo_inits_.erase(it);
     }
     auto fresh = sim_.db.add_photo(row);
     if (fresh && *fresh) {
       ++sim_.counts.photos_received;
+      sim_.audit_dirty = true;
     } else {
       ++sim_.counts.photo_duplicates;
     }
@@ -535,6 +563,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   PlatformSim::Impl& sim_;
+  std::weak_ptr<int> sim_alive_;
   tcp::socket socket_;
   std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
   asio::steady_timer delay_timer_;
@@ -567,9 +596,92 @@ void PlatformSim::Impl::accept() {
   });
 }
 
-nlohmann::json PlatformSim::Impl::summary() const {
+const AuditResult& PlatformSim::Impl::audit() {
+  if (!audit_dirty) return audited;
+  auto minutes = db.minutes();
+  auto photos = db.photos_without_jpeg();
+  auto sessions = db.sessions();
+  if (!minutes || !photos || !sessions) {
+    std::cerr << "sim: cannot read what was received for the audit\n";
+    return audited;
+  }
+  // Received first wins a duplicate.
+  std::stable_sort(minutes->begin(), minutes->end(),
+                   [](const MinuteRow& a, const MinuteRow& b) { return a.received_ms < b.received_ms; });
+  audited = tta::sim::audit(*minutes, *photos, *sessions, options.audit);
+  std::vector<AuditRow> rows;
+  for (const auto& v : audited.minutes) {
+    std::string reasons;
+    for (const auto& r : v.reasons) reasons += (reasons.empty() ? "" : ",") + r;
+    rows.push_back({v.record_no, v.valid(), reasons});
+  }
+  if (auto st = db.save_audit(rows); !st) std::cerr << "sim: " << st.error().message << '\n';
+  audit_dirty = false;
+  return audited;
+}
+
+nlohmann::json PlatformSim::Impl::minutes_json() {
+  const AuditResult& a = audit();
+  std::map<std::string, const MinuteVerdict*> verdicts;
+  for (const auto& v : a.minutes) verdicts[v.record_no] = &v;
+  nlohmann::json list = nlohmann::json::array();
+  auto rows = db.minutes();
+  if (!rows) return list;
+  for (const auto& m : *rows) {
+    const auto start = minute_start_ms(m);
+    nlohmann::json j{{"record_no", m.record_no},
+                     {"student_no", m.student_no},
+                     {"coach_no", m.coach_no},
+                     {"class_id", m.class_id},
+                     {"minute_start", start ? nlohmann::json(iso8601_utc(WallTime{std::chrono::milliseconds{*start}}))
+                                            : nlohmann::json(nullptr)},
+                     {"status", m.status},
+                     {"max_speed_kmh", m.max_speed_tenth_km_h / 10.0},
+                     {"mileage_km", m.mileage_tenth_km / 10.0},
+                     {"resent", m.resent}};
+    const auto it = verdicts.find(m.record_no);
+    const bool valid = it != verdicts.end() && it->second->valid();
+    j["audit_valid"] = valid;
+    j["audit_reasons"] = it != verdicts.end() ? it->second->reasons : std::vector<std::string>{};
+    list.push_back(std::move(j));
+  }
+  return list;
+}
+
+nlohmann::json PlatformSim::Impl::sessions_json() {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : audit().sessions) {
+    list.push_back({{"terminal_no", s.terminal_no},
+                    {"class_id", s.class_id},
+                    {"student_no", s.student_no},
+                    {"closed", s.closed},
+                    {"minutes", s.minutes},
+                    {"minutes_valid", s.minutes_valid},
+                    {"mileage_km", static_cast<double>(s.mileage_tenth_km) / 10.0},
+                    {"logout_minutes", s.logout_minutes},
+                    {"photos", s.photos},
+                    {"audit_valid", s.valid()},
+                    {"audit_reasons", s.reasons}});
+  }
+  return list;
+}
+
+nlohmann::json PlatformSim::Impl::summary() {
+  const AuditResult& a = audit();
+  std::int64_t minutes_valid = 0;
+  std::int64_t sessions_valid = 0;
+  nlohmann::json minutes_void = nlohmann::json::object();
+  nlohmann::json sessions_void = nlohmann::json::object();
+  for (const auto& v : a.minutes) {
+    minutes_valid += v.valid() ? 1 : 0;
+    for (const auto& r : v.reasons) minutes_void[r] = minutes_void.value(r, 0) + 1;
+  }
+  for (const auto& v : a.sessions) {
+    sessions_valid += v.valid() ? 1 : 0;
+    for (const auto& r : v.reasons) sessions_void[r] = sessions_void.value(r, 0) + 1;
+  }
   nlohmann::json photos = nlohmann::json::object();
-  if (auto by_event = const_cast<SimDb&>(db).photos_by_event()) {
+  if (auto by_event = db.photos_by_event()) {
     for (const auto& [event, n] : *by_event) photos[std::to_string(event)] = n;
   }
   const Counters& c = counts;
@@ -590,6 +702,12 @@ nlohmann::json PlatformSim::Impl::summary() const {
           {"duplicates", c.duplicates},
           {"resent_minutes", c.resent_minutes},
           {"minutes_refused", c.minutes_refused},
+          {"minutes_valid", minutes_valid},
+          {"minutes_void", minutes_void},
+          {"sessions", static_cast<std::int64_t>(a.sessions.size())},
+          {"sessions_valid", sessions_valid},
+          {"sessions_void", sessions_void},
+          {"audit_fences", options.audit.fences.size()},
           {"signature_failures", c.signature_failures},
           {"bad_frames", c.bad_frames},
           {"photos_received", c.photos_received},
@@ -607,8 +725,7 @@ namespace {
 
 class AdminSession : public std::enable_shared_from_this<AdminSession> {
  public:
-  AdminSession(PlatformSim& sim, PlatformSim::Impl& impl, tcp::socket s)
-      : sim_(sim), impl_(impl), stream_(std::move(s)) {}
+  AdminSession(PlatformSim& sim, tcp::socket s) : sim_(sim), stream_(std::move(s)) {}
   void start() {
     http::async_read(stream_, buf_, req_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -628,20 +745,9 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     } else if (req_.method() == http::verb::get && target == "/sim/http") {
       body = sim_.http_uploads();
     } else if (req_.method() == http::verb::get && target == "/sim/minutes") {
-      nlohmann::json list = nlohmann::json::array();
-      if (auto rows = impl_.db.minutes()) {
-        for (const auto& m : *rows) {
-          list.push_back({{"record_no", m.record_no},
-                          {"student_no", m.student_no},
-                          {"coach_no", m.coach_no},
-                          {"class_id", m.class_id},
-                          {"status", m.status},
-                          {"max_speed_kmh", m.max_speed_tenth_km_h / 10.0},
-                          {"mileage_km", m.mileage_tenth_km / 10.0},
-                          {"resent", m.resent}});
-        }
-      }
-      body = list;
+      body = sim_.minutes();
+    } else if (req_.method() == http::verb::get && target == "/sim/sessions") {
+      body = sim_.sessions();
     } else if (req_.method() == http::verb::get && target == "/sim/responses") {
       body = sim_.responses();
     } else if (req_.method() == http::verb::post && target == "/sim/command") {
@@ -682,7 +788,6 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
   }
 
   PlatformSim& sim_;
-  PlatformSim::Impl& impl_;
   beast::tcp_stream stream_;
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;
@@ -737,7 +842,7 @@ Result<std::unique_ptr<PlatformSim>> PlatformSim::create(asio::io_context& io,
     static void accept(PlatformSim* s) {
       s->impl_->admin.async_accept([s](boost::system::error_code e, tcp::socket sock) {
         if (e || s->impl_->stopped) return;
-        std::make_shared<AdminSession>(*s, *s->impl_, std::move(sock))->start();
+        std::make_shared<AdminSession>(*s, std::move(sock))->start();
         accept(s);
       });
     }
@@ -748,6 +853,8 @@ Result<std::unique_ptr<PlatformSim>> PlatformSim::create(asio::io_context& io,
 
 std::uint16_t PlatformSim::tcp_port() const { return impl_->acceptor.local_endpoint().port(); }
 std::uint16_t PlatformSim::admin_port() const { return impl_->admin.local_endpoint().port(); }
+nlohmann::json PlatformSim::minutes() const { return impl_->minutes_json(); }
+nlohmann::json PlatformSim::sessions() const { return impl_->sessions_json(); }
 nlohmann::json PlatformSim::summary() const {
   auto j = impl_->summary();
   if (impl_->https) j.update(impl_->https->summary());

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim_audit.hpp"
 #include "tta/core/result.hpp"
 #include "tta/uplink/frame.hpp"
 
@@ -57,6 +58,8 @@ struct SimOptions {
   std::uint16_t https_port = 0;  ///< 0 = pick a free port
   /// Certificates (PEM) whose keys may sign HTTPS requests, besides registered terminals'.
   std::vector<std::filesystem::path> http_client_certs;
+  /// The platform's audit rules (training-rules.md §4) applied to everything received.
+  AuditRules audit;
 };
 
 class PlatformSim {
@@ -75,8 +78,13 @@ class PlatformSim {
   /// HTTPS uploads stored, as served at GET /sim/http: resource, key, sha256, bytes.
   [[nodiscard]] nlohmann::json http_uploads() const;
 
-  /// Counts, as served at GET /sim/summary.
+  /// Counts, as served at GET /sim/summary; minutes_valid counts the minutes the platform's
+  /// audit accepts, minutes_void the reasons of the others.
   [[nodiscard]] nlohmann::json summary() const;
+  /// Every stored minute with the audit's verdict, as served at GET /sim/minutes.
+  [[nodiscard]] nlohmann::json minutes() const;
+  /// Every session (student login/logout) with the audit's verdict, GET /sim/sessions.
+  [[nodiscard]] nlohmann::json sessions() const;
 
   /// Send an extended message (a platform command: 0x8501, 0x8502, 0x8301, 0x8205 …) to the
   /// connected terminal with this phone number. Errc::not_found when it is not connected.

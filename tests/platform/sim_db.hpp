@@ -45,7 +45,30 @@ struct PhotoRow {
   std::uint32_t class_id = 0;
   std::uint8_t event = 0;
   std::uint8_t confidence = 0;
+  std::optional<std::int64_t> taken_ms;  ///< the GNSS time of its 0x0305, when it had one
   std::vector<std::uint8_t> jpeg;
+};
+
+/// A student's training session as the platform saw it: the 0x0201 login and the 0x0202
+/// logout, keyed by terminal and class ID.
+struct SessionRow {
+  std::string terminal_no;
+  std::uint32_t class_id = 0;
+  std::string student_no;
+  std::string coach_no;
+  std::string course_code;
+  std::optional<std::int64_t> login_ms;   ///< the login's GNSS time; nullopt: none received
+  bool logged_out = false;
+  std::optional<std::int64_t> logout_ms;
+  std::uint16_t logout_minutes = 0;       ///< the total the logout carried
+  std::uint16_t logout_mileage_tenth_km = 0;
+};
+
+/// The platform's audit verdict on one stored minute (sim_audit.hpp).
+struct AuditRow {
+  std::string record_no;
+  bool valid = false;
+  std::string reasons;  ///< comma-separated, empty when valid
 };
 
 struct HttpUploadRow {
@@ -73,6 +96,15 @@ class SimDb {
   Result<std::vector<std::string>> record_numbers();
   Result<std::vector<MinuteRow>> minutes();
   Result<std::map<int, std::int64_t>> photos_by_event();
+  Result<std::vector<PhotoRow>> photos_without_jpeg();
+  /// A 0x0201: inserted once per (terminal, class ID); a repeat changes nothing.
+  Status add_login(const SessionRow& s);
+  /// A 0x0202: closes the session (made when its login never arrived).
+  Status add_logout(const SessionRow& s);
+  Result<std::vector<SessionRow>> sessions();
+  /// Replace every stored verdict with these (one transaction).
+  Status save_audit(const std::vector<AuditRow>& rows);
+  Result<std::map<std::string, AuditRow>> audit();
   Result<std::optional<PhotoRow>> photo(const std::string& photo_no);
 
   /// An HTTPS upload, deduplicated by (resource, key).
