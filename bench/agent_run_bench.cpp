@@ -35,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "route_sim.hpp"
+#include "support/http_client.hpp"
 #include "support/nmea_pty.hpp"
 #include "support/process.hpp"
 #include "tta/config/config.hpp"
@@ -53,33 +54,13 @@ std::string slurp(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-struct Reply {
-  int status = 0;
-  json body;
-};
-
-Reply request(int port, http::verb verb, const std::string& target, const std::string& token,
-              const std::string& body = "") {
-  try {
-    boost::asio::io_context io;
-    boost::beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(60));
-    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                  static_cast<std::uint16_t>(port)));
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream, req);
-    boost::beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(stream, buf, res);
-    auto j = json::parse(res.body(), nullptr, false);
-    return {static_cast<int>(res.result_int()), j.is_object() ? j : json::object()};
-  } catch (const std::exception&) {
-    return {0, json::object()};
-  }
+/// A request to the agent's control API or the simulator's admin API; a body that is not a JSON
+/// object (or none, when the request failed) reads as {}.
+tta::testing::HttpReply request(int port, http::verb verb, const std::string& target,
+                                const std::string& token, const std::string& body = "") {
+  auto reply = tta::testing::http_request(port, verb, target, token, body);
+  if (!reply.body.is_object()) reply.body = json::object();
+  return reply;
 }
 
 template <typename Pred>

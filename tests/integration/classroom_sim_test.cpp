@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/demo_setup.hpp"
 #include "support/process.hpp"
 
 namespace tta {
@@ -29,11 +30,6 @@ namespace fs = std::filesystem;
 using tta::testing::BackgroundProcess;
 using tta::testing::run_process;
 using nlohmann::json;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 json get(const std::string& port, const std::string& target) {
   namespace http = boost::beast::http;
@@ -65,19 +61,10 @@ TEST(ClassroomSim, SeveralStudentsEachMinuteArrivesExactlyOnce) {
                          (dir / "platform").string()});
   const std::string ports = sim.read_line(20'000);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(ports, m, std::regex("tcp_port=(\\d+) admin_port=(\\d+)")))
-      << "simulator said: " << ports;
+  ASSERT_TRUE(testing::parse_sim_ports(ports, m)) << "simulator said: " << ports;
 
-  std::string text = slurp(fs::path(TTA_SOURCE_DIR) / "config/demo.toml");
-  auto swap = [&](const std::string& from, const std::string& to) {
-    const auto at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    text.replace(at, from.size(), to);
-  };
-  swap("\"../demo-run/tta.db\"", "\"tta.db\"");
-  swap("\"../demo-run/store.key\"", "\"store.key\"");
-  swap("port = 16000", "port = " + m[1].str());
-  swap("mode = \"vehicle\"", "mode = \"classroom\"");
+  std::string text = testing::demo_config_text(m[1].str());
+  testing::replace_once(text, "mode = \"vehicle\"", "mode = \"classroom\"");
   text += "\n[classroom]\nlatitude = 32.0440\nlongitude = 118.7850\ncourse_code = \"2212110000\"\n"
           "recheck_min_interval_min = 2\nrecheck_max_interval_min = 4\n";
   const fs::path config = dir / "agent.toml";

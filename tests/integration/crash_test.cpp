@@ -35,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "route_sim.hpp"
+#include "support/http_client.hpp"
 #include "support/nmea_pty.hpp"
 #include "support/process.hpp"
 #include "tta/config/config.hpp"
@@ -48,6 +49,7 @@ namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 using nlohmann::json;
 using tta::testing::BackgroundProcess;
+using tta::testing::http_request;
 using tta::testing::run_process;
 using Steady = std::chrono::steady_clock;
 
@@ -62,34 +64,6 @@ std::string slurp(const fs::path& p) {
 long env_or(const char* name, long fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::strtol(v, nullptr, 10) : fallback;
-}
-
-struct Reply {
-  int status = 0;
-  json body;
-};
-
-Reply request(int port, http::verb verb, const std::string& target, const std::string& token,
-              const std::string& body = "") {
-  try {
-    boost::asio::io_context io;
-    boost::beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(60));
-    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                  static_cast<std::uint16_t>(port)));
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream, req);
-    boost::beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(stream, buf, res);
-    return {static_cast<int>(res.result_int()), json::parse(res.body(), nullptr, false)};
-  } catch (const std::exception&) {
-    return {};
-  }
 }
 
 template <typename Pred>
@@ -206,7 +180,7 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
             0);
   std::string token = slurp(dir / "control.token");
   while (!token.empty() && token.back() == '\n') token.pop_back();
-  auto status = [&] { return request(api_port, http::verb::get, "/status", token); };
+  auto status = [&] { return http_request(api_port, http::verb::get, "/status", token); };
   auto running = [&] {
     auto s = status();
     return s.status == 200 && s.body.value("uplink_online", false) &&
@@ -217,12 +191,12 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   std::optional<BackgroundProcess> agent;
   agent.emplace(std::vector<std::string>{TTA_AGENT_BIN, "run", "--config", config.string()});
   ASSERT_TRUE(wait_for(running, std::chrono::seconds(30)));
-  auto coach = request(api_port, http::verb::post, "/checkin", token,
-                       std::string(R"({"role":"coach","number":")") + kCoach + "\"}");
+  auto coach = http_request(api_port, http::verb::post, "/checkin", token,
+                            std::string(R"({"role":"coach","number":")") + kCoach + "\"}");
   ASSERT_EQ(coach.status, 200) << coach.body.dump();
-  auto student = request(api_port, http::verb::post, "/checkin", token,
-                         std::string(R"({"role":"student","number":")") + kStudent +
-                             R"(","course":"1212110000"})");
+  auto student = http_request(api_port, http::verb::post, "/checkin", token,
+                              std::string(R"({"role":"student","number":")") + kStudent +
+                                  R"(","course":"1212110000"})");
   ASSERT_EQ(student.status, 200) << student.body.dump();
   const auto class_id = student.body.value("class_id", 0U);
 
@@ -266,9 +240,9 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   // The camera sees these frames from the first.
   frames({{"s2", 7}, {"s2", 8}, {"s2", 9}, {"s2", 10}, {"s2", 1},
           {"s1", 7}, {"s1", 8}, {"s1", 9}, {"s1", 10}, {"s1", 1}});
-  auto out = request(api_port, http::verb::post, "/checkout", token, R"({"role":"student"})");
+  auto out = http_request(api_port, http::verb::post, "/checkout", token, R"({"role":"student"})");
   ASSERT_EQ(out.status, 200) << out.body.dump();
-  out = request(api_port, http::verb::post, "/checkout", token, R"({"role":"coach"})");
+  out = http_request(api_port, http::verb::post, "/checkout", token, R"({"role":"coach"})");
   ASSERT_EQ(out.status, 200) << out.body.dump();
   ASSERT_TRUE(wait_for([&] {
     auto s = status();
@@ -296,13 +270,13 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   ASSERT_FALSE(made.empty());
 
   // What the platform holds: each of them, once, and nothing else.
-  const json minutes = request(admin_port, http::verb::get, "/sim/minutes", "").body;
+  const json minutes = http_request(admin_port, http::verb::get, "/sim/minutes", "").body;
   ASSERT_TRUE(minutes.is_array());
   std::multiset<std::string> received;
   for (const auto& row : minutes) received.insert(row.value("record_no", ""));
   EXPECT_EQ(received.size(), made.size());
   EXPECT_EQ(std::set<std::string>(received.begin(), received.end()), made);
-  const json summary = request(admin_port, http::verb::get, "/sim/summary", "").body;
+  const json summary = http_request(admin_port, http::verb::get, "/sim/summary", "").body;
   EXPECT_EQ(summary.value("minutes_unique", -1), static_cast<int>(made.size()));
   EXPECT_FALSE(summary["minutes_void"].contains("duplicate")) << summary.dump();
   EXPECT_EQ(summary.value("coach_logins", -1), 1);
@@ -313,7 +287,7 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
             << " copies re-sent after a kill (acknowledged, not stored twice), "
             << summary.value("resent_minutes", 0) << " flagged re-sent\n";
 
-  const json sessions = request(admin_port, http::verb::get, "/sim/sessions", "").body;
+  const json sessions = http_request(admin_port, http::verb::get, "/sim/sessions", "").body;
   ASSERT_EQ(sessions.size(), 1u) << sessions.dump();
   EXPECT_EQ(sessions[0].value("class_id", 0U), class_id);
   EXPECT_TRUE(sessions[0].value("closed", false));

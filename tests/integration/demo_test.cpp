@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/demo_setup.hpp"
 #include "support/process.hpp"
 
 namespace tta {
@@ -19,11 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 using tta::testing::BackgroundProcess;
 using tta::testing::run_process;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 TEST(Demo, SimulatedSessionIsDeliveredOnceWithEveryPhoto) {
   const fs::path faces = fs::path(TTA_SHARED_DATA_DIR) / "faces/att";
@@ -40,18 +36,9 @@ TEST(Demo, SimulatedSessionIsDeliveredOnceWithEveryPhoto) {
                          std::string(TTA_SOURCE_DIR) + "/config/demo.toml"});
   const std::string ports = sim.read_line(20'000);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(ports, m, std::regex("tcp_port=(\\d+) admin_port=(\\d+)")))
-      << "simulator said: " << ports;
+  ASSERT_TRUE(testing::parse_sim_ports(ports, m)) << "simulator said: " << ports;
 
-  std::string text = slurp(fs::path(TTA_SOURCE_DIR) / "config/demo.toml");
-  auto swap = [&](const std::string& from, const std::string& to) {
-    const auto at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << from;
-    text.replace(at, from.size(), to);
-  };
-  swap("\"../demo-run/tta.db\"", "\"tta.db\"");
-  swap("\"../demo-run/store.key\"", "\"store.key\"");
-  swap("port = 16000", "port = " + m[1].str());
+  std::string text = testing::demo_config_text(m[1].str());
   const fs::path config = dir / "agent.toml";
   std::ofstream(config) << text;
 

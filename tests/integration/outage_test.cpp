@@ -20,6 +20,7 @@
 #include "route_sim.hpp"
 #include "sim.hpp"
 #include "store_credentials.hpp"
+#include "support/engine_fixture.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/session.hpp"
@@ -30,54 +31,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr const char* kCoach = "3201000000000201";
-constexpr const char* kStudent = "3201000000000101";
-constexpr const char* kCourse = "1212110000";
+using testing::kCoach;
+using testing::kCourse;
+using testing::kStudent;
 
-config::Config make_config() {
-  const std::string text = R"toml(
-[terminal]
-phone = "13800138000"
-province_id = 32
-city_id = 100
-maker_id = "TTA01"
-model = "T"
-serial = "0000001"
-imei = "860000000000001"
-plate = "A12345"
-institution_code = "3201000000000001"
-[store]
-database = "x.db"
-key_file = "x.key"
-[gps]
-source = "replay:///dev/null"
-[[gps.fence]]
-name = "yard"
-points = [[32.0400, 118.7800], [32.0400, 118.7900], [32.0480, 118.7900], [32.0480, 118.7800]]
-[face]
-camera = "dir:///tmp"
-models_dir = "/tmp"
-[uplink.tcp]
-host = "127.0.0.1"
-port = 1
-[training]
-[agent]
-control_token_file = "t"
-)toml";
-  auto cfg = config::parse_config(text, "/test/agent.toml");
-  if (!cfg) {
-    for (const auto& d : cfg.error()) ADD_FAILURE() << d.to_string();
-    std::abort();
-  }
-  return *cfg;
-}
-
-/// A face check that passed, with a stand-in JPEG (the simulator stores the bytes as given).
-agent::FaceEvidence good_face() {
-  return agent::FaceEvidence{.performed = true, .matched = true, .confidence = 96,
-                             .jpeg = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9},
-                             .size_code = 1, .outcome = "match"};
-}
+agent::FaceEvidence good_face() { return testing::good_face(96); }
 
 class Listener final : public uplink::SessionListener {
  public:
@@ -103,7 +61,7 @@ class OutageTest : public ::testing::Test {
     ASSERT_TRUE(store_->add_person({.role = store::Role::student, .national_no = kStudent,
                                     .id_card = "11010519491231002X", .name = "李学员",
                                     .licence_class = "C1"}, 0));
-    cfg_ = make_config();
+    cfg_ = testing::test_config({.gps = testing::kYardFence});
     // 10:00 GMT+8 on 2026-11-27; an hour and a half of route.
     agent::RouteOptions route;
     route.start = *from_civil({2026, 11, 27, 2, 0, 0}, 0s);

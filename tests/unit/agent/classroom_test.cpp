@@ -12,6 +12,7 @@
 
 #include "classroom.hpp"
 #include "forwarder.hpp"
+#include "support/engine_fixture.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
 
@@ -21,8 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr const char* kLecturer = "3201000000000201";
-constexpr const char* kTerminal = "3201138001380000";
+constexpr const char* kLecturer = testing::kCoach;
+using testing::kTerminal;
 constexpr const char* kCourse = "2212110000";
 constexpr const char* kCeCourse = "2211800000";  // matches the "ce" programme below
 const std::vector<std::string> kStudents = {"3201000000000101", "3201000000000102",
@@ -30,41 +31,13 @@ const std::vector<std::string> kStudents = {"3201000000000101", "320100000000010
 
 config::Config make_config(const std::string& classroom_extra = "",
                            const std::string& training_extra = "") {
-  const std::string text = R"toml(
-[terminal]
-phone = "13800138000"
-province_id = 32
-city_id = 100
-maker_id = "TTA01"
-model = "T"
-serial = "0000001"
-imei = "860000000000001"
-plate = "A12345"
-institution_code = "3201000000000001"
-mode = "classroom"
-[store]
-database = "x.db"
-key_file = "x.key"
-[gps]
-source = "replay:///dev/null"
-[face]
-camera = "dir:///tmp"
-models_dir = "/tmp"
-[uplink.tcp]
-host = "127.0.0.1"
-port = 1
-[training]
-photo_interval_min = 15
-)toml" + training_extra + R"toml(
-[classroom]
+  const std::string classroom = R"toml([classroom]
 latitude = 32.0440
 longitude = 118.7850
 course_code = "2212110000"
 recheck_min_interval_min = 5
 recheck_max_interval_min = 9
 )toml" + classroom_extra + R"toml(
-[agent]
-control_token_file = "t"
 [[syllabus]]
 programme = "ce"
 kind = "continuing"
@@ -73,19 +46,12 @@ part = 1
 classroom_min = 1440
 courses = ["2??18?0000"]
 )toml";
-  auto cfg = config::parse_config(text, "/test/agent.toml");
-  if (!cfg) {
-    for (const auto& d : cfg.error()) ADD_FAILURE() << d.to_string();
-    std::abort();
-  }
-  return *cfg;
+  return testing::test_config({.terminal = "mode = \"classroom\"\n",
+                               .training = "photo_interval_min = 15\n" + training_extra,
+                               .sections = classroom});
 }
 
-FaceEvidence good_face() {
-  return FaceEvidence{.performed = true, .matched = true, .confidence = 95,
-                      .jpeg = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9}, .size_code = 1,
-                      .outcome = "match"};
-}
+FaceEvidence good_face() { return testing::good_face(95); }
 
 FaceEvidence other_face() {
   FaceEvidence f = good_face();

@@ -9,6 +9,7 @@
 #include "engine.hpp"
 #include "forwarder.hpp"
 #include "route_sim.hpp"
+#include "support/engine_fixture.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
 
@@ -18,55 +19,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr const char* kCoach = "3201000000000201";
-constexpr const char* kStudent = "3201000000000101";
-constexpr const char* kCourse = "1212110000";
-constexpr const char* kTerminal = "3201138001380000";
+using testing::kCoach;
+using testing::kCourse;
+using testing::kStudent;
+using testing::kTerminal;
 
-config::Config make_config(const std::string& training_extra = "") {
-  const std::string text = R"toml(
-[terminal]
-phone = "13800138000"
-province_id = 32
-city_id = 100
-maker_id = "TTA01"
-model = "T"
-serial = "0000001"
-imei = "860000000000001"
-plate = "A12345"
-institution_code = "3201000000000001"
-[store]
-database = "x.db"
-key_file = "x.key"
-[gps]
-source = "replay:///dev/null"
-[[gps.fence]]
-name = "yard"
-points = [[32.0400, 118.7800], [32.0400, 118.7900], [32.0480, 118.7900], [32.0480, 118.7800]]
-[face]
-camera = "dir:///tmp"
-models_dir = "/tmp"
-[uplink.tcp]
-host = "127.0.0.1"
-port = 1
-[training]
-)toml" + training_extra + R"toml(
-[agent]
-control_token_file = "t"
-)toml";
-  auto cfg = config::parse_config(text, "/test/agent.toml");
-  if (!cfg) {
-    for (const auto& d : cfg.error()) ADD_FAILURE() << d.to_string();
-    std::abort();
-  }
-  return *cfg;
-}
-
-FaceEvidence good_face() {
-  return FaceEvidence{.performed = true, .matched = true, .confidence = 96,
-                      .jpeg = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9}, .size_code = 1,
-                      .outcome = "match"};
-}
+FaceEvidence good_face() { return testing::good_face(96); }
 
 class EngineTest : public ::testing::Test {
  protected:
@@ -91,7 +49,7 @@ class EngineTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   void make_engine(const std::string& training_extra = "") {
-    cfg_ = make_config(training_extra);
+    cfg_ = testing::test_config({.gps = testing::kYardFence, .training = training_extra});
     engine_ = std::make_unique<TrainingEngine>(*store_, cfg_, kTerminal);
   }
 
