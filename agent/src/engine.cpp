@@ -202,8 +202,8 @@ uplink::PositionBlock TrainingEngine::position_block() const {
 void TrainingEngine::persist(WallTime now) {
   PersistedLogins p;
   p.coach_no = coach_no_.value_or("");
+  p.last_class_id = last_class_id_;
   if (student_) {
-    p.last_class_id = student_->class_id;
     p.students.push_back({.session_id = student_->session_id,
                           .last_photo_ms = ms(student_->last_photo_taken),
                           .last_recheck_ms = ms(student_->last_recheck),
@@ -225,6 +225,7 @@ Status TrainingEngine::resume(WallTime now) {
   // terminal number kept from registration.
   if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();
   if (!saved->coach_no.empty()) coach_no_ = saved->coach_no;
+  last_class_id_ = saved->last_class_id;
   for (const auto& open : saved->students) {
     auto row = store_.find_session(open.session_id);
     if (!row) return fail(row.error());
@@ -318,7 +319,9 @@ Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_n
                                    std::to_string(cfg_.training.daily_practical_max_min) +
                                    " practical minutes is reached");
   }
-  const auto class_id = static_cast<std::uint32_t>(unix_seconds(now));
+  // Unique per terminal even when a student checks out and in again within one second.
+  const auto class_id =
+      std::max(static_cast<std::uint32_t>(unix_seconds(now)), last_class_id_ + 1);
   auto sid = store_.begin_session(store::TrainingSession{
       .class_id = class_id, .mode = "vehicle", .student_no = student_no,
       .coach_no = *coach_no_, .course_code = course_code, .started_ms = ms(now)});
@@ -334,6 +337,7 @@ Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_n
                      .session_id = *sid, .since = now, .last_photo = now, .last_photo_taken = now,
                      .last_recheck = now,
                      .counted_today = *today, .day_start_ms = day_start};
+  last_class_id_ = class_id;
   persist(now);
   event("student.login", student_no + " class " + std::to_string(class_id), now);
   return class_id;

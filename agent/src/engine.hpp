@@ -243,6 +243,7 @@ class TrainingEngine {
 
   std::optional<std::string> coach_no_;
   std::optional<Student> student_;
+  std::uint32_t last_class_id_ = 0;  ///< class IDs only grow (kept across restarts)
   bool banned_ = false;
   std::string ban_message_;
   bool prev_minute_still_ = false;

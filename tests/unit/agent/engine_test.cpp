@@ -239,6 +239,24 @@ TEST_F(EngineTest, DailyCapStopsCountingAndRefusesTheNextLogin) {
   EXPECT_NE(again.error().message.find("daily cap"), std::string::npos);
 }
 
+TEST_F(EngineTest, CheckingOutAndInAgainWithinOneSecondGetsANewClass) {
+  make_engine();
+  login_both(morning());
+  const WallTime t = morning() + 20s;
+  const auto first = engine_->status().class_id;
+  ASSERT_TRUE(engine_->student_logout(good_face(), t));
+  auto again = engine_->student_login(kStudent, kCourse, good_face(), t);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_GT(*again, first);
+  // The next engine on this store (a restart) keeps counting up.
+  ASSERT_TRUE(engine_->student_logout(good_face(), t));
+  engine_ = std::make_unique<TrainingEngine>(*store_, cfg_, std::string(kTerminal));
+  ASSERT_TRUE(engine_->resume(t));
+  auto third = engine_->student_login(kStudent, kCourse, good_face(), t);
+  ASSERT_TRUE(third) << third.error().message;
+  EXPECT_GT(*third, *again);
+}
+
 TEST_F(EngineTest, TrainingBanRefusesLoginAndEndsTiming) {
   make_engine();
   login_both(morning());
