@@ -5,11 +5,15 @@
 #include <mutex>
 #include <thread>
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/videoio.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
 
-#include "cv_util.hpp"
+#include <dlfcn.h>
+
 #include "tta/face/camera.hpp"
+#include "v4l2_reader.hpp"
 
 namespace tta::face {
 namespace {
@@ -55,8 +59,7 @@ bool is_image_file(const std::filesystem::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* e :
-       {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".pnm", ".tif", ".tiff", ".webp"}) {
+  for (const char* e : {".jpg", ".jpeg", ".png", ".pgm", ".ppm", ".pnm"}) {
     if (ext == e) return true;
   }
   return false;
@@ -97,81 +100,52 @@ class DirCamera final : public Camera {
 };
 
 // ---------------------------------------------------------------------------------------------
-// v4l2://, rtsp://, file://: OpenCV VideoCapture, read on the camera's thread.
+// rtsp://, file://: OpenCV VideoCapture (FFmpeg) in a plugin loaded the first time such a camera
+// is opened. Linking videoio into every process would map libavcodec, GStreamer and their codec
+// libraries (tens of MB) into an agent that never uses them.
 
-class CaptureReader final : public FrameReader {
- public:
-  explicit CaptureReader(CameraUri u) : u_(std::move(u)) {}
+constexpr const char* kVideoioPlugin = "tta-camera-videoio.so";
+constexpr const char* kVideoioEntry = "tta_camera_videoio_reader_v1";
+using VideoioEntry = FrameReader* (*)(const CameraUri*);
 
-  Status open() override {
-    return detail::guarded("opening " + u_.target, [&]() -> Status {
-      cap_.release();
-      ended_ = false;
-      // FFmpeg honours these; they bound a stalled stream so the reader thread never hangs.
-      const std::vector<int> params{cv::CAP_PROP_OPEN_TIMEOUT_MSEC, 5000,
-                                    cv::CAP_PROP_READ_TIMEOUT_MSEC, 5000};
-      bool opened = false;
-      switch (u_.kind) {
-        case CameraKind::v4l2:
-          opened = cap_.open(u_.target, cv::CAP_V4L2);
-          break;
-        case CameraKind::rtsp:
-          opened = cap_.open(u_.target, cv::CAP_FFMPEG, params);
-          break;
-        case CameraKind::file:
-          opened = cap_.open(u_.target, cv::CAP_ANY);
-          break;
-        case CameraKind::dir:
-          break;
-      }
-      if (!opened || !cap_.isOpened()) {
-        return fail(Errc::unavailable, u_.target + ": cannot open camera");
-      }
-      if (u_.width > 0) cap_.set(cv::CAP_PROP_FRAME_WIDTH, u_.width);
-      if (u_.height > 0) cap_.set(cv::CAP_PROP_FRAME_HEIGHT, u_.height);
-      return ok();
-    });
+/// The plugin's entry point, loaded once per process. Looked up in $TTA_PLUGIN_DIR, then in the
+/// build tree it was built in, then where `cmake --install` puts it.
+Result<VideoioEntry> videoio_entry() {
+  static std::mutex mu;
+  static VideoioEntry entry = nullptr;
+  std::lock_guard lock(mu);
+  if (entry != nullptr) return entry;
+  std::vector<std::string> candidates;
+  if (const char* dir = std::getenv("TTA_PLUGIN_DIR"); dir != nullptr && *dir != '\0') {
+    candidates.push_back(std::string(dir) + "/" + kVideoioPlugin);
   }
-
-  Result<Image> read() override {
-    return detail::guarded("reading " + u_.target, [&]() -> Result<Image> {
-      cv::Mat frame;
-      if (!cap_.read(frame) || frame.empty()) {
-        if (u_.kind == CameraKind::file) {
-          if (u_.loop && frames_ > 0) {
-            cap_.set(cv::CAP_PROP_POS_FRAMES, 0);
-            frames_ = 0;
-            if (cap_.read(frame) && !frame.empty()) {
-              ++frames_;
-              return detail::from_mat(frame);
-            }
-          }
-          ended_ = true;
-          return fail(Errc::unavailable, u_.target + ": end of video");
-        }
-        return fail(Errc::unavailable, u_.target + ": no frame (camera gone?)");
-      }
-      ++frames_;
-      return detail::from_mat(frame);
-    });
-  }
-
-  void close() override {
-    try {
-      cap_.release();
-    } catch (const cv::Exception&) {
-      // Releasing a vanished device may throw; it is closed either way.
+  // The build tree's copy first: it is the one built with this binary. An installed terminal
+  // has no build tree, so it takes the installed one.
+  candidates.emplace_back(TTA_VIDEOIO_PLUGIN_BUILD_PATH);
+  candidates.emplace_back(TTA_PLUGIN_INSTALL_DIR "/" + std::string(kVideoioPlugin));
+  std::string tried;
+  for (const auto& path : candidates) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      tried += (tried.empty() ? "" : ", ") + path;
+      continue;
     }
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = ::dlerror();
+      return fail(Errc::unavailable,
+                  path + ": cannot load (" + (why != nullptr ? why : "unknown reason") + ")");
+    }
+    void* sym = ::dlsym(handle, kVideoioEntry);
+    if (sym == nullptr) {
+      return fail(Errc::incompatible, path + ": has no " + kVideoioEntry + " (another version?)");
+    }
+    entry = reinterpret_cast<VideoioEntry>(sym);  // NOLINT: dlsym's contract
+    return entry;
   }
-
-  bool end_of_stream() const override { return ended_; }
-
- private:
-  CameraUri u_;
-  cv::VideoCapture cap_;
-  std::uint64_t frames_ = 0;
-  bool ended_ = false;
-};
+  return fail(Errc::unavailable, std::string("rtsp:// and file:// cameras need ") + kVideoioPlugin +
+                                     " (OpenCV videoio); not found in " + tried);
+}
 
 class StreamCamera final : public Camera {
  public:
@@ -368,7 +342,16 @@ Result<std::unique_ptr<Camera>> open_camera(std::string_view uri, const CameraOp
   }
   // Open once here so a camera that is missing from the start is a clear error, not a
   // background retry loop.
-  auto reader = std::make_unique<CaptureReader>(*u);
+  std::unique_ptr<FrameReader> reader;
+  if (u->kind == CameraKind::v4l2) {
+    reader = detail::make_v4l2_reader(*u);
+  } else {
+    auto entry = videoio_entry();
+    if (!entry) return fail(entry.error().context(std::string(uri)));
+    reader.reset((*entry)(&*u));
+    if (!reader)
+      return fail(Errc::internal, std::string(uri) + ": the videoio plugin gave no reader");
+  }
   if (auto st = reader->open(); !st) return fail(st.error().context(std::string(uri)));
   return std::unique_ptr<Camera>(
       std::make_unique<StreamCamera>(std::string(uri), std::move(reader), options, true));

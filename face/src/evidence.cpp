@@ -1,7 +1,7 @@
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "cv_util.hpp"
@@ -100,9 +100,9 @@ Result<EvidencePhoto> make_evidence_photo(const Image& frame, std::uint8_t size_
                   cv::Scalar(255, 255, 255), thickness, cv::LINE_AA);
     }
     EvidencePhoto out;
-    if (!cv::imencode(".jpg", canvas, out.jpeg, {cv::IMWRITE_JPEG_QUALITY, jpeg_quality})) {
-      return fail(Errc::internal, "JPEG encoder refused the photo");
-    }
+    auto jpeg = encode_jpeg(detail::from_mat(canvas), jpeg_quality);
+    if (!jpeg) return fail(jpeg.error().context("evidence photo"));
+    out.jpeg = std::move(*jpeg);
     out.size_code = size_code;
     out.event = event;
     out.confidence = confidence;

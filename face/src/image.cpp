@@ -1,10 +1,10 @@
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iterator>
+#include <string>
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
-#include "cv_util.hpp"
+#include "codecs.hpp"
 #include "tta/face/image.hpp"
 
 namespace tta::face {
@@ -16,45 +16,19 @@ bool Image::valid() const noexcept {
   return pixels.size() == expected;
 }
 
-namespace detail {
-
-cv::Mat to_mat(const Image& image) {
-  const int type = image.format == PixelFormat::gray8 ? CV_8UC1 : CV_8UC3;
-  cv::Mat view(image.height, image.width, type,
-               const_cast<std::uint8_t*>(image.pixels.data()));  // NOLINT: copied right away
-  return view.clone();
-}
-
-Image from_mat(const cv::Mat& mat) {
-  cv::Mat src = mat;
-  if (src.depth() != CV_8U) src.convertTo(src, CV_8U);
-  if (src.channels() == 4) cv::cvtColor(src, src, cv::COLOR_BGRA2BGR);
-  if (!src.isContinuous()) src = src.clone();
-  Image out;
-  out.width = src.cols;
-  out.height = src.rows;
-  out.format = src.channels() == 1 ? PixelFormat::gray8 : PixelFormat::bgr8;
-  out.pixels.assign(src.data, src.data + src.total() * src.elemSize());
-  return out;
-}
-
-cv::Mat to_bgr(const Image& image) {
-  cv::Mat m = to_mat(image);
-  if (m.channels() == 1) cv::cvtColor(m, m, cv::COLOR_GRAY2BGR);
-  return m;
-}
-
-}  // namespace detail
-
 Result<Image> decode_image(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return fail(Errc::parse, "empty image data");
-  return detail::guarded("decoding image", [&]() -> Result<Image> {
-    const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8UC1,
-                      const_cast<std::uint8_t*>(bytes.data()));  // NOLINT: imdecode only reads
-    const cv::Mat m = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
-    if (m.empty()) return fail(Errc::parse, "not a readable image");
-    return detail::from_mat(m);
-  });
+  switch (detail::sniff_format(bytes)) {
+    case detail::ImageFormat::jpeg:
+      return detail::decode_jpeg(bytes);
+    case detail::ImageFormat::png:
+      return detail::decode_png(bytes);
+    case detail::ImageFormat::pnm:
+      return detail::decode_pnm(bytes);
+    case detail::ImageFormat::unknown:
+      break;
+  }
+  return fail(Errc::parse, "not a JPEG, PNG or binary PGM/PPM image");
 }
 
 Result<Image> load_image(const std::filesystem::path& file) {
@@ -76,23 +50,33 @@ Result<Image> load_image(const std::filesystem::path& file) {
 Result<std::vector<std::uint8_t>> encode_jpeg(const Image& image, int quality) {
   if (!image.valid()) return fail(Errc::invalid_argument, "encode_jpeg: invalid image");
   if (quality < 1 || quality > 100) return fail(Errc::invalid_argument, "JPEG quality 1..100");
-  return detail::guarded("encoding JPEG", [&]() -> Result<std::vector<std::uint8_t>> {
-    std::vector<std::uint8_t> out;
-    if (!cv::imencode(".jpg", detail::to_mat(image), out, {cv::IMWRITE_JPEG_QUALITY, quality})) {
-      return fail(Errc::internal, "JPEG encoder refused the image");
-    }
-    return out;
-  });
+  return detail::encode_jpeg_bytes(image, quality);
 }
 
 Status save_image(const Image& image, const std::filesystem::path& file) {
   if (!image.valid()) return fail(Errc::invalid_argument, "save_image: invalid image");
-  return detail::guarded("writing " + file.string(), [&]() -> Status {
-    if (!cv::imwrite(file.string(), detail::to_mat(image))) {
-      return fail(Errc::io, file.string() + ": cannot write image");
-    }
-    return ok();
-  });
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  Result<std::vector<std::uint8_t>> bytes = fail(Errc::internal, "unset");
+  if (ext == ".jpg" || ext == ".jpeg") {
+    bytes = detail::encode_jpeg_bytes(image, 95);
+  } else if (ext == ".png") {
+    bytes = detail::encode_png_bytes(image);
+  } else if ((ext == ".pgm" && image.format == PixelFormat::gray8) ||
+             (ext == ".ppm" && image.format == PixelFormat::bgr8) || ext == ".pnm") {
+    bytes = detail::encode_pnm_bytes(image);
+  } else {
+    return fail(Errc::invalid_argument,
+                file.string() + ": write .jpg, .png, .pnm, .pgm (grey) or .ppm (colour)");
+  }
+  if (!bytes) return fail(bytes.error().context(file.string()));
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes->data()),
+            static_cast<std::streamsize>(bytes->size()));
+  out.close();
+  if (!out) return fail(Errc::io, file.string() + ": cannot write image");
+  return ok();
 }
 
 }  // namespace tta::face

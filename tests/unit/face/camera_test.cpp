@@ -3,12 +3,14 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "face_support.hpp"
 #include "tta/face/camera.hpp"
+#include "v4l2_reader.hpp"
 
 namespace tta::face {
 namespace {
@@ -245,4 +247,64 @@ TEST(faceStreamCamera, VanishedDeviceIsReopenedAndReported) {
 }
 
 }  // namespace
+}  // namespace tta::face
+
+namespace tta::face {
+
+// ---------------------------------------------------------------------------------------------
+// V4L2 read directly. No capture device exists on the build machines, so the kernel side is
+// covered by the refusal paths and the frame conversion by known buffers.
+
+TEST(faceV4l2, YuyvAndGreyFramesConvertWithTheDriversStride) {
+  // Two pixels of YUYV per four bytes; Y=81 U=90 V=240 is BT.601 red (about B 0, G 0, R 255).
+  const int w = 4;
+  const int h = 2;
+  const int stride = 12;  // 8 bytes of pixels + 4 of padding per line
+  std::vector<std::uint8_t> yuyv(static_cast<std::size_t>(stride * h), 0xEE);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; x += 2) {
+      auto* p = &yuyv[static_cast<std::size_t>(y * stride + x * 2)];
+      p[0] = 81, p[1] = 90, p[2] = 81, p[3] = 240;
+    }
+  auto img = detail::v4l2_frame_to_image(detail::kFourccYuyv, w, h, stride, yuyv);
+  ASSERT_TRUE(img) << img.error().message;
+  EXPECT_EQ(img->format, PixelFormat::bgr8);
+  ASSERT_EQ(img->pixels.size(), static_cast<std::size_t>(w * h * 3));
+  for (std::size_t i = 0; i < img->pixels.size(); i += 3) {
+    EXPECT_LT(img->pixels[i], 10);       // blue
+    EXPECT_LT(img->pixels[i + 1], 10);   // green
+    EXPECT_GT(img->pixels[i + 2], 245);  // red
+  }
+
+  std::vector<std::uint8_t> grey{1, 2, 3, 0, 4, 5, 6};  // 3x2, stride 4, last line unpadded
+  auto g = detail::v4l2_frame_to_image(detail::kFourccGrey, 3, 2, 4, grey);
+  ASSERT_TRUE(g) << g.error().message;
+  EXPECT_EQ(g->pixels, (std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST(faceV4l2, ShortDamagedOrForeignFramesAreRefused) {
+  std::vector<std::uint8_t> short_frame(10);
+  EXPECT_EQ(detail::v4l2_frame_to_image(detail::kFourccYuyv, 4, 2, 0, short_frame).error().code,
+            Errc::parse);
+  EXPECT_FALSE(detail::v4l2_frame_to_image(detail::fourcc('H', '2', '6', '4'), 4, 2, 0,
+                                           std::vector<std::uint8_t>(64)));
+  EXPECT_FALSE(detail::v4l2_frame_to_image(detail::kFourccGrey, 0, 2, 0, short_frame));
+
+  // MJPEG: a whole frame decodes; a cut one or one of another size than negotiated does not.
+  std::vector<std::uint8_t> jpeg;
+  ASSERT_TRUE(cv::imencode(".jpg", cv::Mat(48, 64, CV_8UC3, cv::Scalar(0, 128, 255)), jpeg));
+  ASSERT_TRUE(detail::v4l2_frame_to_image(detail::kFourccMjpeg, 64, 48, 0, jpeg));
+  EXPECT_FALSE(detail::v4l2_frame_to_image(detail::kFourccMjpeg, 640, 480, 0, jpeg));
+  jpeg.resize(jpeg.size() / 2);
+  EXPECT_FALSE(detail::v4l2_frame_to_image(detail::kFourccMjpeg, 64, 48, 0, jpeg));
+}
+
+TEST(faceV4l2, SomethingThatIsNotACameraIsUnavailable) {
+  auto cam = open_camera("v4l2:///dev/null");
+  ASSERT_FALSE(cam);
+  EXPECT_EQ(cam.error().code, Errc::unavailable);
+  EXPECT_NE(cam.error().message.find("not a V4L2 device"), std::string::npos)
+      << cam.error().message;
+}
+
 }  // namespace tta::face

@@ -1,9 +1,12 @@
 #pragma once
 /// Camera sources behind one interface, chosen by a URI:
-///   v4l2:///dev/video0?width=640&height=480   a V4L2 device (OpenCV VideoCapture, V4L2 backend)
+///   v4l2:///dev/video0?width=640&height=480   a V4L2 device, read through the kernel interface
+///                                             (MJPEG, YUYV or grey; no video library)
 ///   rtsp://user:pw@host/stream                an IP camera (OpenCV VideoCapture, FFmpeg backend)
 ///   file:///path/video.mp4[?loop=1]           a video file, played once (or looped)
 ///   dir:///path/images[?loop=1]               the images of a folder in name order (tests, demo)
+/// rtsp:// and file:// are read by the plugin tta-camera-videoio.so, loaded the first time one
+/// is opened (looked up in $TTA_PLUGIN_DIR, the build tree, then the install's lib/tta).
 /// A grab never hangs: it waits at most its timeout. Device-backed sources read on their own
 /// thread and reopen a camera that vanished, with a back-off, reporting it in `CameraStatus`.
 

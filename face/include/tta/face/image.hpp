@@ -1,6 +1,6 @@
 #pragma once
 /// Plain image values that cross the face module's edge. cv::Mat stays inside face/: callers
-/// hand over encoded bytes (JPEG, PNG, PGM …) or an `Image`, and get `Image`s and JPEG bytes back.
+/// hand over encoded bytes (JPEG, PNG, PGM/PPM) or an `Image`, and get `Image`s and JPEG bytes back.
 
 #include <cstdint>
 #include <filesystem>
@@ -30,8 +30,9 @@ struct Image {
   [[nodiscard]] bool valid() const noexcept;
 };
 
-/// Decode image file bytes (anything OpenCV's imdecode reads). Grey files stay grey.
-/// Errc::parse when the bytes are not an image.
+/// Decode image file bytes: JPEG, PNG, binary PGM/PPM. Grey files stay grey. Errc::parse when
+/// the bytes are not one of those, or are damaged or truncated (never a partly decoded image),
+/// or the image is over 8192 pixels on a side.
 [[nodiscard]] Result<Image> decode_image(std::span<const std::uint8_t> bytes);
 
 /// Read and decode an image file. Errc::not_found when it does not exist, Errc::parse when it is
@@ -41,7 +42,8 @@ struct Image {
 /// Encode as baseline JPEG, `quality` 1..100.
 [[nodiscard]] Result<std::vector<std::uint8_t>> encode_jpeg(const Image& image, int quality = 90);
 
-/// Write an image file; the format follows the extension (.jpg, .png, .pgm …).
+/// Write an image file; the format follows the extension: .jpg/.jpeg, .png, .pnm, .pgm (grey
+/// images), .ppm (colour). Errc::invalid_argument for others.
 [[nodiscard]] Status save_image(const Image& image, const std::filesystem::path& file);
 
 }  // namespace tta::face
