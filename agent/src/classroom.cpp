@@ -94,18 +94,14 @@ void ClassroomEngine::persist(WallTime now) {
                           .recheck_failed = s.recheck_failed,
                           .next_recheck_ms = ms(s.next_recheck)});
   }
-  if (auto st = store_.set_param(kStateParam, p.encode(), ms(now)); !st) {
-    spdlog::error("classroom state not stored (a restart would lose check-ins): {}",
-                  st.error().message);
-  }
+  save_logins(store_, kStateParam, p, ms(now), "check-ins");
 }
 
 Status ClassroomEngine::resume(WallTime now) {
-  auto text = store_.param(kStateParam);
-  if (!text) return fail(text.error());
-  if (!*text) return ok();
-  auto saved = PersistedLogins::decode(**text);
-  if (!saved) return fail(saved.error());
+  auto loaded = load_logins(store_, kStateParam);
+  if (!loaded) return fail(loaded.error());
+  if (!*loaded) return ok();  // never ran
+  const PersistedLogins* saved = &**loaded;
   if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();
   if (!saved->coach_no.empty()) lecturer_no_ = saved->coach_no;
   last_class_id_ = saved->last_class_id;

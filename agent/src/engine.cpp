@@ -209,18 +209,14 @@ void TrainingEngine::persist(WallTime now) {
                           .last_recheck_ms = ms(student_->last_recheck),
                           .recheck_failed = student_->recheck_failed});
   }
-  if (auto st = store_.set_param(kStateParam, p.encode(), ms(now)); !st) {
-    spdlog::error("engine state not stored (a restart would lose the login): {}",
-                  st.error().message);
-  }
+  save_logins(store_, kStateParam, p, ms(now), "the login");
 }
 
 Status TrainingEngine::resume(WallTime now) {
-  auto text = store_.param(kStateParam);
-  if (!text) return fail(text.error());
-  if (!*text) return ok();  // never ran
-  auto saved = PersistedLogins::decode(**text);
-  if (!saved) return fail(saved.error());
+  auto loaded = load_logins(store_, kStateParam);
+  if (!loaded) return fail(loaded.error());
+  if (!*loaded) return ok();  // never ran
+  const PersistedLogins* saved = &**loaded;
   // Minutes may be made before the platform session is up again: number them with the
   // terminal number kept from registration.
   if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();

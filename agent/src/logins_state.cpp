@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 namespace tta::agent {
 
 std::string PersistedLogins::encode() const {
@@ -41,9 +43,26 @@ Result<PersistedLogins> PersistedLogins::decode(std::string_view text) {
       s.recheck_failed = failed != 0;
       p.students.push_back(s);
     }
-    if (!good || ls.fail()) return fail(Errc::corrupt, "stored engine state: bad line '" + line + "'");
+    if (!good || ls.fail())
+      return fail(Errc::corrupt, "stored engine state: bad line '" + line + "'");
   }
   return p;
+}
+
+void save_logins(store::Store& store, std::string_view param, const PersistedLogins& logins,
+                 std::int64_t now_ms, std::string_view what) {
+  if (auto st = store.set_param(param, logins.encode(), now_ms); !st) {
+    spdlog::error("{} not stored (a restart would lose {}): {}", param, what, st.error().message);
+  }
+}
+
+Result<std::optional<PersistedLogins>> load_logins(store::Store& store, std::string_view param) {
+  auto text = store.param(param);
+  if (!text) return fail(text.error());
+  if (!*text) return std::optional<PersistedLogins>{};  // never stored
+  auto saved = PersistedLogins::decode(**text);
+  if (!saved) return fail(saved.error().context(std::string(param)));
+  return std::optional<PersistedLogins>(std::move(*saved));
 }
 
 }  // namespace tta::agent

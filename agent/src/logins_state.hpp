@@ -4,11 +4,13 @@
 /// and what (student, course, class ID); this holds the timers. Text, one item per line.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tta/core/result.hpp"
+#include "tta/store/store.hpp"
 
 namespace tta::agent {
 
@@ -31,5 +33,15 @@ struct PersistedLogins {
   /// Unreadable text is an error (never guessed at).
   [[nodiscard]] static Result<PersistedLogins> decode(std::string_view text);
 };
+
+/// Keep `logins` in the store param `param`. A failure is logged, naming `what` a restart would
+/// lose, and not returned: the engine goes on (its minutes are stored separately).
+void save_logins(store::Store& store, std::string_view param, const PersistedLogins& logins,
+                 std::int64_t now_ms, std::string_view what);
+
+/// The logins kept in `param`; nullopt when the engine never stored any. Unreadable state is
+/// an error.
+[[nodiscard]] Result<std::optional<PersistedLogins>> load_logins(store::Store& store,
+                                                                 std::string_view param);
 
 }  // namespace tta::agent
