@@ -35,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "route_sim.hpp"
+#include "support/free_port.hpp"
 #include "support/http_client.hpp"
 #include "support/nmea_pty.hpp"
 #include "support/process.hpp"
@@ -144,7 +145,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int admin_port = std::stoi(m[2].str());
-  const int api_port = 30000 + ::getpid() % 10000;
+  const int api_port = tta::testing::free_tcp_port();
 
   // Camera frames, 5 per check: the coach's check-in, then the student's in and out, N+1 times.
   int frame = 0;

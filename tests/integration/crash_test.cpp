@@ -35,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "route_sim.hpp"
+#include "support/free_port.hpp"
 #include "support/http_client.hpp"
 #include "support/nmea_pty.hpp"
 #include "support/process.hpp"
@@ -115,7 +116,7 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   const std::string ports = sim.read_line(20'000);
   ASSERT_TRUE(std::regex_search(ports, m, std::regex("tcp_port=(\\d+) admin_port=(\\d+)")));
   const int admin_port = std::stoi(m[2].str());
-  const int api_port = 40000 + ::getpid() % 20000;
+  const int api_port = tta::testing::free_tcp_port();
 
   // Camera frames, 5 per check, in the order the checks take them (see the check-out below).
   auto frames = [&](std::initializer_list<std::pair<const char*, int>> images) {
@@ -190,7 +191,9 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   receiver.start();
   std::optional<BackgroundProcess> agent;
   agent.emplace(std::vector<std::string>{TTA_AGENT_BIN, "run", "--config", config.string()});
-  ASSERT_TRUE(wait_for(running, std::chrono::seconds(30)));
+  ASSERT_TRUE(wait_for(running, std::chrono::seconds(30)))
+      << "not up with GNSS and the platform after 30 s; /status: " << status().status << " "
+      << status().body.dump();
   auto coach = http_request(api_port, http::verb::post, "/checkin", token,
                             std::string(R"({"role":"coach","number":")") + kCoach + "\"}");
   ASSERT_EQ(coach.status, 200) << coach.body.dump();
@@ -230,7 +233,9 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   // camera yet (the frames of the check-out are put in place below).
   agent.reset();
   agent.emplace(std::vector<std::string>{TTA_AGENT_BIN, "run", "--config", config.string()});
-  ASSERT_TRUE(wait_for(running, std::chrono::seconds(30)));
+  ASSERT_TRUE(wait_for(running, std::chrono::seconds(30)))
+      << "not up with GNSS and the platform after 30 s; /status: " << status().status << " "
+      << status().body.dump();
   // At least one whole minute after the last restart, so the end is a normal one.
   const auto made_before = status().body.value("minutes_made", 0);
   ASSERT_TRUE(wait_for([&] { return status().body.value("minutes_made", 0) > made_before; },
