@@ -397,6 +397,8 @@ struct Daemon::Impl final : uplink::SessionListener {
       case x::kQueryAppParams: on_query_params(); return;
       case x::kTakePhoto: on_take_photo(m); return;
       case x::kRecordRequest: on_record_request(m); return;
+      case x::kPhotoQuery: on_photo_query(m); return;
+      case x::kUploadPhoto: on_upload_photo(m); return;
       default:
         spdlog::info("platform command 0x{:04x} ({}) is not handled",
                      m.ext_id, uplink::extended_message_name(m.ext_id));
@@ -540,6 +542,63 @@ struct Daemon::Impl final : uplink::SessionListener {
       }
       send_records(records, i + 1);
     });
+  }
+
+  void on_photo_query(const uplink::ExtendedMessage& m) {
+    auto query = uplink::PhotoQuery::decode(m.data);
+    auto nos = query ? queried_photos(store, *query)
+                     : Result<std::vector<std::string>>(fail(query.error()));
+    if (!nos) {
+      spdlog::warn("0x8302: {}", nos.error().message);
+      reply(uplink::PhotoQueryReply{.result = 2});
+      return;
+    }
+    reply(uplink::PhotoQueryReply{.result = 1});
+    spdlog::info("0x8302: {} photos found", nos->size());
+    send_photo_results(
+        std::make_shared<std::vector<uplink::PhotoQueryResult>>(photo_query_results(*nos)), 0);
+  }
+
+  /// 0x0303 messages one after another, each after the previous one's ack.
+  void send_photo_results(std::shared_ptr<std::vector<uplink::PhotoQueryResult>> results,
+                          std::size_t i) {
+    if (i >= results->size()) return;
+    auto data = (*results)[i].encode();
+    if (!data) {
+      spdlog::error("0x0303: {}", data.error().message);
+      return;
+    }
+    uplink::ExtendedMessage m;
+    m.ext_id = uplink::extid::kPhotoQueryResult;
+    m.data = std::move(*data);
+    session.send_extended(std::move(m), [this, results, i](Result<uplink::Reply> r) {
+      if (!r) {
+        spdlog::warn("0x0303: stopped after {} of {} messages: {}", i, results->size(),
+                     r.error().message);
+        return;
+      }
+      send_photo_results(results, i + 1);
+    });
+  }
+
+  void on_upload_photo(const uplink::ExtendedMessage& m) {
+    auto req = uplink::UploadPhoto::decode(m.data);
+    if (!req) {
+      spdlog::warn("0x8304: {}", req.error().message);
+      reply(uplink::UploadPhotoReply{.result = 9});
+      return;
+    }
+    auto entry = photo_upload_on_request(store, req->photo_no, now_ms());
+    Result<std::int64_t> queued =
+        entry ? store.enqueue(*entry, now_ms()) : Result<std::int64_t>(fail(entry.error()));
+    if (!queued) {
+      spdlog::warn("0x8304: {}", queued.error().message);
+      reply(uplink::UploadPhotoReply{
+          .result = static_cast<std::uint8_t>(queued.error().code == Errc::not_found ? 1 : 9)});
+      return;
+    }
+    reply(uplink::UploadPhotoReply{.result = 0});
+    forwarder.poke();
   }
 
   /// Replies to queued logins carry text for the screen (0x8101, 0x8201).

@@ -89,17 +89,19 @@ void Forwarder::send(const store::OutboxEntry& e) {
 void Forwarder::send_photo(const store::OutboxEntry& e, bool resent) {
   // 0x0305 announces the photo; 0x8305 answers 0 (go ahead) or 255 (refused: drop it);
   // then 0x0306 carries the JPEG, split into sub-packets, and is acked by 0x8001.
-  auto photo = store_.find_photo(e.key);
+  // The key is the photo number, or "<photo no.>#…" for a photo sent again on request.
+  const std::string photo_no = e.key.substr(0, e.key.find('#'));
+  auto photo = store_.find_photo(photo_no);
   auto init = uplink::PhotoUploadInit::decode(e.payload);
   const auto now = unix_millis(clock_.wall_now());
   if (!photo || !*photo || !init) {
-    const std::string why = !photo ? photo.error().message
-                            : !*photo ? "photo " + e.key + " is not in the store"
+    const std::string why = !photo    ? photo.error().message
+                            : !*photo ? "photo " + photo_no + " is not in the store"
                                       : init.error().message;
     (void)store_.mark_refused(e.id, now, "cannot upload: " + why);
     return;
   }
-  uplink::PhotoData data{e.key, (*photo)->jpeg};
+  uplink::PhotoData data{photo_no, (*photo)->jpeg};
   auto data_bytes = data.encode();
   if (!data_bytes) {
     (void)store_.mark_refused(e.id, now, "cannot upload: " + data_bytes.error().message);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "forwarder.hpp"
 #include "tta/core/time_util.hpp"
 
 namespace tta::agent {
@@ -138,6 +139,63 @@ Result<std::vector<store::MinuteRecord>> requested_minutes(store::Store& store,
     all->resize(kMaxRecordsPerRequest);
   }
   return all;
+}
+
+// ---- photos on request -----------------------------------------------------------------------
+
+Result<std::vector<std::string>> queried_photos(store::Store& store,
+                                                const uplink::PhotoQuery& query) {
+  if (query.mode != 1 || !query.start || !query.end) {
+    return fail(Errc::invalid_argument, "0x8302 needs mode 1 with a start and an end");
+  }
+  const std::int64_t from = unix_millis(*query.start);
+  const std::int64_t to = unix_millis(*query.end) + 999;  // BCD times name whole seconds
+  if (to < from) return fail(Errc::invalid_argument, "0x8302 ends before it starts");
+  return store.photo_numbers_between(from, to, kMaxPhotosPerQuery);
+}
+
+std::vector<uplink::PhotoQueryResult> photo_query_results(
+    const std::vector<std::string>& photo_nos) {
+  std::vector<uplink::PhotoQueryResult> out;
+  const auto total = static_cast<std::uint8_t>(
+      std::min<std::size_t>(photo_nos.size(), static_cast<std::size_t>(kMaxPhotosPerQuery)));
+  std::size_t i = 0;
+  do {
+    uplink::PhotoQueryResult r;
+    r.total = total;
+    for (; i < total && r.photo_nos.size() < kPhotoNosPerResult; ++i) {
+      r.photo_nos.push_back(photo_nos[i]);
+    }
+    r.finished = i >= total;
+    out.push_back(std::move(r));
+  } while (i < total);
+  return out;
+}
+
+std::string photo_request_key(std::string_view photo_no, std::int64_t now_ms) {
+  return std::string(photo_no) + "#8304@" + std::to_string(now_ms);
+}
+
+Result<store::OutboxEntry> photo_upload_on_request(store::Store& store, std::string_view photo_no,
+                                                   std::int64_t now_ms) {
+  auto photo = store.find_photo(photo_no);
+  if (!photo) return fail(photo.error());
+  if (!*photo) return fail(Errc::not_found, "no photo " + std::string(photo_no));
+  // The announcement it was first sent with holds its position and confidence as they were.
+  auto first = store.outbox_entry(kPhotoKind, photo_no);
+  if (!first) return fail(first.error());
+  if (!*first) {
+    return fail(Errc::internal, "photo " + std::string(photo_no) + " has no 0x0305 in the outbox");
+  }
+  auto init = uplink::PhotoUploadInit::decode((*first)->payload);
+  if (!init) return fail(init.error().context("photo " + std::string(photo_no)));
+  init->upload_mode = 1;  // on request
+  auto data = init->encode();
+  if (!data) return fail(data.error());
+  store::OutboxEntry e{
+      .kind = kPhotoKind, .key = photo_request_key(photo_no, now_ms), .payload = std::move(*data)};
+  e.next_attempt_ms = now_ms;
+  return e;
 }
 
 uplink::TrainingRecord record_on_request(const store::MinuteRecord& m,

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,35 @@ inline constexpr int kMaxRecordsPerRequest = 1000;
 /// have stay missing (written as 0 on the wire, with the stored status).
 [[nodiscard]] uplink::TrainingRecord record_on_request(const store::MinuteRecord& m,
                                                        const store::TrainingSession& session);
+
+// ---- photos on request (0x8302 / 0x8304) ---------------------------------------------------
+
+/// The most photo numbers one 0x8302 is answered with: 0x0303 counts them in a BYTE.
+inline constexpr int kMaxPhotosPerQuery = 255;
+/// Photo numbers per 0x0303 message.
+inline constexpr std::size_t kPhotoNosPerResult = 50;
+
+/// The stored photos a 0x8302 asks for (mode 1: taken from `start` to the end of the second
+/// `end`), oldest first, at most kMaxPhotosPerQuery. Errc::invalid_argument for another mode,
+/// a missing time or an end before the start.
+[[nodiscard]] Result<std::vector<std::string>> queried_photos(store::Store& store,
+                                                              const uplink::PhotoQuery& query);
+
+/// The 0x0303 messages that list `photo_nos`: kPhotoNosPerResult per message, `finished` on
+/// the last; none found is one message with nothing in it, finished.
+[[nodiscard]] std::vector<uplink::PhotoQueryResult> photo_query_results(
+    const std::vector<std::string>& photo_nos);
+
+/// Outbox key of a photo uploaded again on request: "<photo no.>#8304@<ms>". The forwarder
+/// finds the photo by the part before '#'.
+[[nodiscard]] std::string photo_request_key(std::string_view photo_no, std::int64_t now_ms);
+
+/// The outbox entry that uploads stored photo `photo_no` again because the platform asked
+/// (0x8304): the photo's own 0x0305 (event, position, confidence as they were) with upload
+/// mode 1, "on request". Errc::not_found when there is no such photo.
+[[nodiscard]] Result<store::OutboxEntry> photo_upload_on_request(store::Store& store,
+                                                                 std::string_view photo_no,
+                                                                 std::int64_t now_ms);
 
 // ---- platform messages for the screen ------------------------------------------------------
 

@@ -905,6 +905,20 @@ Result<std::vector<Photo>> Store::class_photos(std::uint32_t class_id) {
   return out;
 }
 
+Result<std::vector<std::string>> Store::photo_numbers_between(std::int64_t from_ms,
+                                                              std::int64_t to_ms, int limit) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT photo_no FROM photos WHERE taken_ms BETWEEN ? AND ? "
+                         "ORDER BY taken_ms, photo_no LIMIT ?");
+  if (!s) return fail(s.error());
+  s->bind(1, from_ms).bind(2, to_ms).bind(3, static_cast<std::int64_t>(std::max(limit, 0)));
+  std::vector<std::string> out;
+  if (auto st = s->each([&](const Stmt& r) { out.push_back(r.text(0)); }); !st) {
+    return fail(st.error());
+  }
+  return out;
+}
+
 Result<std::int64_t> Store::enqueue(const OutboxEntry& e, std::int64_t now_ms) {
   std::int64_t id = 0;
   auto st = impl_->transaction([&]() -> Status {
@@ -1012,6 +1026,17 @@ Result<std::optional<OutboxEntry>> Store::outbox_entry(std::int64_t id) {
   auto s = Stmt::prepare(impl_->db, std::string(kOutboxCols) + " WHERE id = ?");
   if (!s) return fail(s.error());
   s->bind(1, id);
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<OutboxEntry>();
+  return std::optional<OutboxEntry>(Impl::read_outbox(*s));
+}
+
+Result<std::optional<OutboxEntry>> Store::outbox_entry(std::string_view kind,
+                                                       std::string_view key) {
+  auto s = Stmt::prepare(impl_->db, std::string(kOutboxCols) + " WHERE kind = ? AND idem_key = ?");
+  if (!s) return fail(s.error());
+  s->bind(1, kind).bind(2, key);
   auto row = s->step();
   if (!row) return fail(row.error());
   if (!*row) return std::optional<OutboxEntry>();

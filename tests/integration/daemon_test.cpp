@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "route_sim.hpp"
+#include "support/free_port.hpp"
 #include "support/process.hpp"
 #include "tta/config/config.hpp"
 #include "tta/core/hex.hpp"
@@ -161,7 +162,7 @@ class DaemonTest : public ::testing::Test {
                      m[2].str() + "\"\nretry_min_ms = 100\nretry_max_ms = 1000\n";
     }
     if (o.control_listen.empty()) {
-      api_.port = 20000 + ::getpid() % 20000;
+      api_.port = tta::testing::free_tcp_port();
     } else {
       api_.unix_path = o.control_listen.substr(5);
     }
@@ -526,6 +527,42 @@ TEST_F(DaemonTest, PlatformCommandsParametersBanMessagesAndPhotoOnDemand) {
   ASSERT_TRUE(wait_for([&] {
     return sim("/sim/summary")["photos_by_event"].value("0", 0) == 1;
   }, std::chrono::seconds(20))) << sim("/sim/summary").dump();
+
+  // 0x8302 for the years around now (the agent's clock may follow the GNSS replay) finds that
+  // photo and lists it in a finished 0x0303.
+  const auto now = tta::SystemClock().wall_now();
+  const auto years = std::chrono::hours(24 * 366 * 3);
+  ASSERT_NO_FATAL_FAILURE(
+      command(uplink::PhotoQuery{.mode = 1, .start = now - years, .end = now + years}));
+  auto started = response<uplink::PhotoQueryReply>(0);
+  ASSERT_TRUE(started);
+  EXPECT_EQ(started->result, 1);
+  auto listed = response<uplink::PhotoQueryResult>(0);
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->finished);
+  EXPECT_EQ(listed->total, 1);
+  ASSERT_EQ(listed->photo_nos.size(), 1u);
+  // A query of a period without photos: started, then an empty finished list.
+  ASSERT_NO_FATAL_FAILURE(command(uplink::PhotoQuery{
+      .mode = 1, .start = now - 2 * years, .end = now - years - std::chrono::hours(24)}));
+  auto empty = response<uplink::PhotoQueryResult>(1);
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->finished);
+  EXPECT_EQ(empty->total, 0);
+  // 0x8304 for that photo: "will upload", and it arrives again, marked as asked for; for a
+  // number the terminal never used: "no such photo".
+  ASSERT_NO_FATAL_FAILURE(command(uplink::UploadPhoto{.photo_no = listed->photo_nos[0]}));
+  auto will = response<uplink::UploadPhotoReply>(0);
+  ASSERT_TRUE(will);
+  EXPECT_EQ(will->result, 0);
+  ASSERT_TRUE(wait_for([&] { return sim("/sim/summary").value("photos_on_request", 0) == 1; },
+                       std::chrono::seconds(20)))
+      << sim("/sim/summary").dump();
+  EXPECT_EQ(sim("/sim/summary").value("photo_duplicates", -1), 0);
+  ASSERT_NO_FATAL_FAILURE(command(uplink::UploadPhoto{.photo_no = "9999999999"}));
+  auto none = response<uplink::UploadPhotoReply>(1);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->result, 1);
 
   // 0x8205 with no records stored: none found.
   ASSERT_NO_FATAL_FAILURE(command(uplink::RecordRequest{.mode = 2, .count = 10}));

@@ -63,6 +63,7 @@ struct Counters {
   std::int64_t bad_frames = 0;
   std::int64_t photos_received = 0;
   std::int64_t photo_duplicates = 0;
+  std::int64_t photos_on_request = 0;  ///< stored photos sent again after a 0x8304
   std::int64_t resend_requests = 0;
   std::int64_t commands_sent = 0;
   std::int64_t dropped_by_fault = 0;
@@ -449,7 +450,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     row.photo_no = data->photo_no;
     row.terminal_no = m.terminal_no;
     row.jpeg = data->jpeg;
+    bool on_request = false;
     if (auto it = photo_inits_.find(data->photo_no); it != photo_inits_.end()) {
+      on_request = it->second.upload_mode == 1;
       row.person_no = it->second.person_no;
       row.class_id = it->second.class_id;
       row.event = it->second.event;
@@ -461,6 +464,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (fresh && *fresh) {
       ++sim_.counts.photos_received;
       sim_.audit_dirty = true;
+    } else if (fresh && on_request) {
+      ++sim_.counts.photos_on_request;  // asked for again: not a duplicate
     } else {
       ++sim_.counts.photo_duplicates;
     }
@@ -712,6 +717,7 @@ nlohmann::json PlatformSim::Impl::summary() {
           {"bad_frames", c.bad_frames},
           {"photos_received", c.photos_received},
           {"photo_duplicates", c.photo_duplicates},
+          {"photos_on_request", c.photos_on_request},
           {"photos_by_event", photos},
           {"commands_sent", c.commands_sent},
           {"resend_requests", c.resend_requests},

@@ -220,6 +220,87 @@ TEST_F(DaemonPartsTest, RecordsOnRequestKeepMissingValuesMissing) {
   EXPECT_TRUE(r.encode());
 }
 
+TEST_F(DaemonPartsTest, PhotoQueryFindsTheSecondsAskedForAndListsThemInBatches) {
+  (void)session(1000, 1);  // photos 10017, 10019, 10018 taken at kT0 + 1000000 + event ms
+  const WallTime base{std::chrono::milliseconds(kT0 + 1'000'000)};
+  // The end names a whole second: all three photos (17..19 ms after it started) are in it.
+  auto all = queried_photos(*store_, {.mode = 1, .start = base, .end = base});
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_EQ(*all, (std::vector<std::string>{"10017", "10018", "10019"}));
+  auto before = queried_photos(
+      *store_,
+      {.mode = 1, .start = base - std::chrono::hours(2), .end = base - std::chrono::seconds(1)});
+  ASSERT_TRUE(before);
+  EXPECT_TRUE(before->empty());
+  EXPECT_FALSE(queried_photos(*store_, {.mode = 2, .start = base, .end = base}));
+  EXPECT_FALSE(queried_photos(*store_, {.mode = 1, .start = base, .end = std::nullopt}));
+  EXPECT_FALSE(
+      queried_photos(*store_, {.mode = 1, .start = base, .end = base - std::chrono::seconds(5)}));
+
+  // Batches of 50, the last one finished; the BYTE total caps a listing at 255.
+  EXPECT_EQ(photo_query_results({}).size(), 1u);
+  EXPECT_TRUE(photo_query_results({})[0].finished);
+  EXPECT_EQ(photo_query_results({})[0].total, 0);
+  std::vector<std::string> nos;
+  for (int i = 0; i < 300; ++i)
+    nos.push_back(std::to_string(1'000'000'000 + i));
+  for (const std::size_t n : {std::size_t{1}, std::size_t{50}, std::size_t{51}, std::size_t{300}}) {
+    const auto results = photo_query_results(
+        std::vector<std::string>(nos.begin(), nos.begin() + static_cast<long>(n)));
+    const std::size_t listed = std::min<std::size_t>(n, kMaxPhotosPerQuery);
+    ASSERT_EQ(results.size(), (listed + kPhotoNosPerResult - 1) / kPhotoNosPerResult) << n;
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      EXPECT_EQ(results[i].total, listed);
+      EXPECT_EQ(results[i].finished, i + 1 == results.size());
+      EXPECT_LE(results[i].photo_nos.size(), kPhotoNosPerResult);
+      for (const auto& no : results[i].photo_nos)
+        EXPECT_EQ(no, nos[seen++]);
+      EXPECT_TRUE(results[i].encode()) << n;
+    }
+    EXPECT_EQ(seen, listed);
+  }
+}
+
+TEST_F(DaemonPartsTest, PhotoAskedForAgainKeepsItsAnnouncementButSaysOnRequest) {
+  uplink::PhotoUploadInit first;
+  first.photo_no = "0000000007";
+  first.person_no = "3201000000000101";
+  first.upload_mode = 129;
+  first.event = 19;
+  first.size_code = 2;
+  first.class_id = 42;
+  first.face_confidence = 88;
+  auto payload = first.encode();
+  ASSERT_TRUE(payload);
+  store::Photo p{.photo_no = "0000000007",
+                 .person_no = "3201000000000101",
+                 .class_id = 42,
+                 .event = 19,
+                 .taken_ms = kT0,
+                 .jpeg = {0xFF, 0xD8}};
+  ASSERT_TRUE(store_->add_photo(p, {.kind = kPhotoKind, .key = "0000000007", .payload = *payload}));
+
+  auto e = photo_upload_on_request(*store_, "0000000007", kT0 + 5);
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->kind, kPhotoKind);
+  EXPECT_EQ(e->key, "0000000007#8304@" + std::to_string(kT0 + 5));
+  auto init = uplink::PhotoUploadInit::decode(e->payload);
+  ASSERT_TRUE(init);
+  EXPECT_EQ(init->upload_mode, 1);
+  EXPECT_EQ(init->event, 19);
+  EXPECT_EQ(init->class_id, 42u);
+  EXPECT_EQ(init->face_confidence, 88);
+  ASSERT_TRUE(store_->enqueue(*e, kT0 + 5));
+  auto back = store_->outbox_entry(kPhotoKind, e->key);
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ((*back)->payload, e->payload);
+
+  auto missing = photo_upload_on_request(*store_, "0000000099", kT0);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
 TEST_F(DaemonPartsTest, MessagesAreKeptUnreadUntilAcked) {
   EXPECT_TRUE(messages(*store_, 10)->empty());
   ASSERT_EQ(*add_message(*store_, "0x8502 training ban", "暂停培训", true, kT0), 1);

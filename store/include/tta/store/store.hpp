@@ -254,6 +254,10 @@ class Store {
   [[nodiscard]] Result<std::optional<Photo>> find_photo(std::string_view photo_no);
   /// The photos of one class ID (a student session), oldest first (daemon helper).
   [[nodiscard]] Result<std::vector<Photo>> class_photos(std::uint32_t class_id);
+  /// Numbers of the photos taken in [from_ms, to_ms], oldest first, at most `limit` (0x8302).
+  [[nodiscard]] Result<std::vector<std::string>> photo_numbers_between(std::int64_t from_ms,
+                                                                       std::int64_t to_ms,
+                                                                       int limit);
 
   // Outbox
   /// Queue an entry. Same (kind, key) with the same payload again: returns the existing id.
@@ -279,6 +283,9 @@ class Store {
   /// Put a refused entry back in the queue (an administrator's retry).
   [[nodiscard]] Status requeue(std::int64_t id, std::int64_t now_ms);
   [[nodiscard]] Result<std::optional<OutboxEntry>> outbox_entry(std::int64_t id);
+  /// The entry of `kind` under `key`, in whatever state.
+  [[nodiscard]] Result<std::optional<OutboxEntry>> outbox_entry(std::string_view kind,
+                                                                std::string_view key);
   [[nodiscard]] Result<std::vector<OutboxEntry>> refused_entries();
   [[nodiscard]] Result<OutboxCounts> outbox_counts();
   /// The same for one kind of entry (e.g. "tcp.0203").
