@@ -275,8 +275,9 @@ struct Daemon::Impl final : uplink::SessionListener {
 
   void teach_scan() {
     if (!http) return;
-    auto n = scan_teaching_logs(store, teach_id, now_ms(),
-                                [this](const std::string& no) { return student_totals(no); });
+    auto n = scan_teaching_logs(
+        store, teach_id, now_ms(), [this](const std::string& no) { return student_totals(no); },
+        [this](const store::TrainingSession& t) { return continuing_totals(store, cfg, t); });
     if (!n) {
       spdlog::error("teaching log: {}", n.error().message);
     } else if (*n > 0) {

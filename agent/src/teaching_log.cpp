@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http_forwarder.hpp"
+#include "progress.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/http_api.hpp"
 
@@ -77,8 +78,8 @@ Result<std::optional<std::string>> file_id(store::Store& store, const std::strin
 
 /// Step 2: trainimginfo per accepted photo, then the classrecord.
 Status queue_records(store::Store& store, const TeachingLogIdentity& id,
-                     const store::TrainingSession& session,
-                     const std::vector<store::Photo>& photos, const StudentTotalsFn& totals,
+                     const store::TrainingSession& session, const std::vector<store::Photo>& photos,
+                     const StudentTotalsFn& totals, const ContinuingFn& continuing,
                      std::int64_t now_ms, int& queued) {
   std::optional<std::string> photo1, photo2, photo3;
   for (const auto& p : photos) {
@@ -102,6 +103,19 @@ Status queue_records(store::Store& store, const TeachingLogIdentity& id,
   auto q = queue(store, "classrecord", std::to_string(session.class_id), bytes_of(body), now_ms);
   if (!q) return fail(q.error());
   ++queued;
+  if (session.mode == "classroom" && continuing) {
+    if (auto cycle = continuing(session)) {
+      auto person = store.find_person(session.student_no);
+      if (!person) return fail(person.error());
+      const std::optional<std::string> id_card =
+          *person ? std::optional<std::string>((*person)->id_card) : std::nullopt;
+      const auto ce = ce_record_payload(id, session, id_card, *minutes, *cycle).dump();
+      auto c = queue(store, "ce.record", teaching_log_number(id.terminal_no, session.class_id),
+                     bytes_of(ce), now_ms);
+      if (!c) return fail(c.error());
+      ++queued;
+    }
+  }
   return ok();
 }
 
@@ -161,6 +175,66 @@ nlohmann::ordered_json classrecord_payload(const TeachingLogIdentity& id,
   return j;
 }
 
+std::optional<ContinuingTotals> continuing_totals(store::Store& store, const config::Config& cfg,
+                                                  const store::TrainingSession& session) {
+  const config::SyllabusProgramme* prog = nullptr;
+  for (const auto& p : cfg.syllabus) {
+    if (p.kind != "continuing" || prog != nullptr) continue;
+    for (const auto& part : p.parts) {
+      for (const auto& pattern : part.courses) {
+        if (course_matches(pattern, session.course_code)) prog = &p;
+      }
+    }
+  }
+  if (prog == nullptr) return std::nullopt;
+  ContinuingTotals out{.programme = prog->programme,
+                       .cycle_min = std::nullopt,
+                       .required_min = std::nullopt,
+                       .cycle_from_ms = std::nullopt};
+  auto p = progress(store, cfg, session.student_no, session.ended_ms.value_or(session.started_ms));
+  if (!p) {
+    spdlog::warn("continuing education: progress of {}: {}", session.student_no, p.error().message);
+    return out;  // the record goes without the cycle figures
+  }
+  for (const auto& pp : p->programmes) {
+    if (pp.programme != prog->programme) continue;
+    std::int64_t done = 0;
+    std::int64_t need = 0;
+    for (const auto& part : pp.parts) {
+      done += part.practical_min + part.classroom_min;
+      need += part.required_practical_min + part.required_classroom_min;
+    }
+    out.cycle_min = done;
+    out.required_min = need;
+    out.cycle_from_ms = pp.window_from_ms;
+  }
+  return out;
+}
+
+nlohmann::ordered_json ce_record_payload(const TeachingLogIdentity& id,
+                                         const store::TrainingSession& session,
+                                         const std::optional<std::string>& id_card,
+                                         const std::vector<store::MinuteRecord>& minutes,
+                                         const ContinuingTotals& cycle) {
+  std::int64_t counted = 0;
+  for (const auto& m : minutes)
+    counted += m.counted ? 1 : 0;
+  ojson j{{"inscode", id.institution_code}, {"stunum", session.student_no}};
+  if (id_card) j["idcard"] = *id_card;
+  j["subjcode"] = session.course_code;
+  j["programme"] = cycle.programme;
+  j["simunum"] = id.terminal_no;
+  j["platnum"] = id.platform_no;
+  j["recnum"] = teaching_log_number(id.terminal_no, session.class_id);
+  j["starttime"] = platform_time(session.started_ms);
+  j["endtime"] = platform_time(session.ended_ms.value_or(session.started_ms));
+  j["duration"] = counted;  // counted (valid) minutes of this session
+  if (cycle.cycle_from_ms) j["cyclestart"] = platform_time(*cycle.cycle_from_ms);
+  if (cycle.cycle_min) j["cycletime"] = *cycle.cycle_min;
+  if (cycle.required_min) j["cyclerequired"] = *cycle.required_min;
+  return j;
+}
+
 nlohmann::ordered_json trainimginfo_payload(const TeachingLogIdentity& id,
                                             const store::TrainingSession& session,
                                             const store::Photo& photo,
@@ -176,7 +250,8 @@ nlohmann::ordered_json trainimginfo_payload(const TeachingLogIdentity& id,
 }
 
 Result<int> scan_teaching_logs(store::Store& store, const TeachingLogIdentity& id,
-                               std::int64_t now_ms, const StudentTotalsFn& totals) {
+                               std::int64_t now_ms, const StudentTotalsFn& totals,
+                               const ContinuingFn& continuing) {
   if (id.terminal_no.empty()) return 0;  // not registered: no session can exist yet
   auto cursor_text = store.param(kCursorParam);
   if (!cursor_text) return fail(cursor_text.error());
@@ -206,7 +281,9 @@ Result<int> scan_teaching_logs(store::Store& store, const TeachingLogIdentity& i
       auto settled = images_settled(store, state.value("ids", ojson::object()));
       if (!settled) return fail(settled.error());
       if (*settled) {
-        if (auto st = queue_records(store, id, **session, *photos, totals, now_ms, queued); !st) {
+        if (auto st =
+                queue_records(store, id, **session, *photos, totals, continuing, now_ms, queued);
+            !st) {
           return fail(st.error());
         }
         state = ojson{{"step", "done"}};

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tta/config/config.hpp"
 #include "tta/core/result.hpp"
 #include "tta/store/store.hpp"
 
@@ -44,6 +45,19 @@ struct StudentTotals {
 /// Where the totals come from (the daemon asks progress.hpp); nullopt leaves them out.
 using StudentTotalsFn = std::function<std::optional<StudentTotals>(const std::string& student_no)>;
 
+/// A continuing-education session's place in its cycle (training-rules.md §1: hours per
+/// cycle), for the provincial qualification platform. Unknown figures are left out.
+struct ContinuingTotals {
+  std::string programme;                  ///< syllabus id of the continuing programme
+  std::optional<std::int64_t> cycle_min;  ///< counted minutes in the cycle up to the session's end
+  std::optional<std::int64_t> required_min;   ///< minutes the cycle requires
+  std::optional<std::int64_t> cycle_from_ms;  ///< where the cycle window starts
+};
+/// The continuing programme a classroom session counts toward, or nullopt when it is not
+/// continuing education.
+using ContinuingFn =
+    std::function<std::optional<ContinuingTotals>(const store::TrainingSession& session)>;
+
 /// The electronic-teaching-log number of a session: terminal no. + class ID as 10 digits
 /// (platform-http.md gives no format; this is unique per terminal and session).
 [[nodiscard]] std::string teaching_log_number(const std::string& terminal_no,
@@ -60,17 +74,35 @@ using StudentTotalsFn = std::function<std::optional<StudentTotals>(const std::st
     const std::optional<std::string>& photo2, const std::optional<std::string>& photo3,
     const std::optional<StudentTotals>& totals);
 
+/// The continuing programme of the syllabus whose courses include the session's, with the
+/// student's counted minutes in its cycle as they stood at the session's end (progress.hpp);
+/// nullopt for other courses. When progress cannot be measured the figures stay unknown.
+[[nodiscard]] std::optional<ContinuingTotals> continuing_totals(
+    store::Store& store, const config::Config& cfg, const store::TrainingSession& session);
+
+/// The continuing-education record ("ce.record" on [uplink.http.continuing_education]) of an
+/// ended classroom session: who (with the ID card when enrolled), the course, the session's
+/// times and counted minutes, and the cycle so far. The qualification platform's interface is
+/// not public (platform-http.md): these are canonical names, renamed per field in the config.
+[[nodiscard]] nlohmann::ordered_json ce_record_payload(
+    const TeachingLogIdentity& id, const store::TrainingSession& session,
+    const std::optional<std::string>& id_card, const std::vector<store::MinuteRecord>& minutes,
+    const ContinuingTotals& cycle);
+
 /// The `trainimginfo` payload of one accepted photo.
 [[nodiscard]] nlohmann::ordered_json trainimginfo_payload(const TeachingLogIdentity& id,
                                                           const store::TrainingSession& session,
                                                           const store::Photo& photo,
                                                           const std::string& file_id);
 
-/// Walk the sessions from the cursor and queue what each ended one still needs. Returns the
-/// number of outbox entries queued (0 when nothing was due). Cheap when nothing is due: one
-/// lookup per open session after the cursor.
+/// Walk the sessions from the cursor and queue what each ended one still needs; a classroom
+/// session that `continuing` names continuing education also gets its "http.ce.record" (key:
+/// the log number), queued with the classrecord. Returns the number of outbox entries queued
+/// (0 when nothing was due). Cheap when nothing is due: one lookup per open session after the
+/// cursor.
 [[nodiscard]] Result<int> scan_teaching_logs(store::Store& store, const TeachingLogIdentity& id,
                                              std::int64_t now_ms,
-                                             const StudentTotalsFn& totals = {});
+                                             const StudentTotalsFn& totals = {},
+                                             const ContinuingFn& continuing = {});
 
 }  // namespace tta::agent

@@ -148,6 +148,85 @@ TEST_F(DaemonPartsTest, TeachingLogWaitsForThePhotosThenQueuesMetadataAndTheLogO
   EXPECT_EQ(store_->outbox_counts()->queued, before->queued);
 }
 
+TEST_F(DaemonPartsTest, ContinuingEducationSessionsAlsoGoToTheQualificationPlatform) {
+  ASSERT_TRUE(store_->add_person({.role = store::Role::student,
+                                  .national_no = "3201000000000101",
+                                  .id_card = "11010519491231002X",
+                                  .name = "s",
+                                  .licence_class = "A2"},
+                                 kT0));
+  // Two classroom sessions without photos (nothing to wait for): one continuing-education
+  // course, one theory course; and the vehicle session of the fixture.
+  auto classroom = [&](std::uint32_t class_id, const std::string& course) {
+    const std::int64_t start = kT0 + std::int64_t{class_id} * 1000;
+    auto sid = store_->begin_session({.class_id = class_id,
+                                      .mode = "classroom",
+                                      .student_no = "3201000000000101",
+                                      .course_code = course,
+                                      .started_ms = start});
+    EXPECT_TRUE(sid);
+    for (int i = 0; i < 3; ++i) {
+      const std::string no = std::to_string(class_id) + "m" + std::to_string(i);
+      store::MinuteRecord m{
+          .record_no = no, .session_id = *sid, .minute_ms = start + (i + 1) * 60'000, .status = 0};
+      m.counted = i != 1;
+      EXPECT_TRUE(store_->add_minute(m, {.kind = "tcp.0203", .key = no, .payload = {1}}));
+    }
+    EXPECT_TRUE(store_->end_session(*sid, start + 4 * 60'000));
+  };
+  classroom(5000, "3400110000");
+  classroom(6000, "2212110000");
+  (void)session(7000, 2);
+  // The syllabus names the continuing programme by its course codes.
+  config::Config cfg;
+  cfg.syllabus.push_back(
+      {.programme = "ce",
+       .kind = "continuing",
+       .title = "继续教育",
+       .cycle_days = 730,
+       .parts = {{.part = 1, .classroom_min = 1440, .courses = {"34??1?0000"}}}});
+  std::vector<std::string> asked;
+  auto continuing = [&](const store::TrainingSession& t) {
+    asked.push_back(t.course_code);
+    return continuing_totals(*store_, cfg, t);
+  };
+  auto n = scan_teaching_logs(*store_, id_, kT0, {}, continuing);
+  ASSERT_TRUE(n) << n.error().message;
+  // Only classroom sessions are asked about; only the continuing one is queued.
+  EXPECT_EQ(asked, (std::vector<std::string>{"3400110000", "2212110000"}));
+  auto ce = due("http.ce.record");
+  ASSERT_EQ(ce.size(), 1u);
+  EXPECT_EQ(ce[0].key, std::string(kTerminal) + "0000005000");
+  auto j = nlohmann::json::parse(ce[0].payload);
+  EXPECT_EQ(j["stunum"], "3201000000000101");
+  EXPECT_EQ(j["idcard"], "11010519491231002X");
+  EXPECT_EQ(j["subjcode"], "3400110000");
+  EXPECT_EQ(j["programme"], "ce");
+  EXPECT_EQ(j["duration"], 2);   // counted minutes only
+  EXPECT_EQ(j["cycletime"], 2);  // the cycle so far: this session's counted minutes
+  EXPECT_EQ(j["cyclerequired"], 1440);
+  // The cycle runs 730 days back from the session's end.
+  EXPECT_EQ(j["cyclestart"], platform_time(kT0 + 5'000'000 + 4 * 60'000 - 730 * 86'400'000LL));
+  EXPECT_FALSE(continuing_totals(*store_, cfg, {.course_code = "2212110000"}));
+  // Without the student's enrolment the cycle is unknown and left out, never made up.
+  auto unknown = continuing_totals(*store_, cfg,
+                                   {.student_no = "3201000000009999", .course_code = "3400110000"});
+  ASSERT_TRUE(unknown);
+  EXPECT_FALSE(unknown->cycle_min);
+  // The teaching logs go to the supervision platform as before (the vehicle session's waits
+  // for its photos).
+  EXPECT_EQ(due("http.classrecord").size(), 2u);
+  // The request machinery takes it on a configured qualification platform.
+  config::HttpUplinkConfig hc{.base_url = "https://x"};
+  hc.continuing_education.base_url = "https://ce.example.cn";
+  auto api = uplink::HttpApi::create(hc);
+  ASSERT_TRUE(api);
+  EXPECT_TRUE(api->body("ce.record", ce[0].payload));
+  // Scanning again queues nothing more.
+  EXPECT_EQ(*scan_teaching_logs(*store_, id_, kT0, {}, continuing), 0);
+  EXPECT_EQ(due("http.ce.record").size(), 1u);
+}
+
 TEST_F(DaemonPartsTest, TeachingLogNeedsARegisteredTerminal) {
   (void)session(1000, 1);
   EXPECT_EQ(*scan_teaching_logs(*store_, {}, kT0), 0);
