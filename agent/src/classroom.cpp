@@ -472,6 +472,7 @@ void ClassroomEngine::make_minute(Student& s, WallTime minute_start) {
   }
   store::OutboxEntry e{.kind = tcp_kind(r.kExtId), .key = r.record_no, .payload = std::move(*data)};
   e.next_attempt_ms = ms(minute_start + minutes(1));
+  e.created_ms = e.next_attempt_ms;  // made now, at the end of the minute
   if (auto st = store_.add_minute(rec, e); !st) {
     if (st.error().code == Errc::already_exists) {
       spdlog::info("minute {} is already stored: not made again", r.record_no);

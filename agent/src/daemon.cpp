@@ -18,16 +18,16 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
-#include "control_target.hpp"
 #include "classroom.hpp"
+#include "control_target.hpp"
 #include "engine.hpp"
+#include "fix_clock.hpp"
 #include "forwarder.hpp"
 #include "http_forwarder.hpp"
 #include "platform_commands.hpp"
 #include "progress.hpp"
 #include "store_credentials.hpp"
 #include "teaching_log.hpp"
-#include "vehicle_signals.hpp"  // [vehicle-signals]
 #include "tta/core/hex.hpp"
 #include "tta/core/secure_file.hpp"
 #include "tta/core/time_util.hpp"
@@ -38,6 +38,7 @@
 #include "tta/uplink/http_api.hpp"
 #include "tta/uplink/http_client.hpp"
 #include "tta/uplink/signing.hpp"
+#include "vehicle_signals.hpp"  // [vehicle-signals]
 
 namespace tta::agent {
 
@@ -162,6 +163,7 @@ struct Daemon::Impl final : uplink::SessionListener {
   const config::Config& cfg;
   store::Store& store;
   SystemClock clock;
+  FixClock fix_clock{clock};  ///< GNSS time carried by the monotonic clock (records, forwarder)
   StoreCredentials creds;
   const config::Config live;  ///< cfg with the platform's parameters as they were at start
   uplink::TerminalSession session;
@@ -171,7 +173,6 @@ struct Daemon::Impl final : uplink::SessionListener {
   Recorder photos;  ///< photos the platform asks for (0x8301)
   std::unique_ptr<gps::GnssSource> gnss;
   std::unique_ptr<VehicleSignals> vehicle;  // [vehicle-signals] null when [vehicle] names none
-  std::optional<WallTime> last_fix;
   std::optional<MonoTime> last_fix_mono;  ///< when the last fix came (classroom ticks)
   std::uint64_t fixes = 0;
 
@@ -203,7 +204,7 @@ struct Daemon::Impl final : uplink::SessionListener {
         creds(s, clock),
         live(with_stored_params(c, s)),
         session(ctx, uplink::SessionOptions::from_config(c), clock, creds, *this),
-        forwarder(ctx, s, session, clock),
+        forwarder(ctx, s, session, fix_clock),
         engine(s, live),
         tick_timer(ctx),
         photos(s),
@@ -211,7 +212,7 @@ struct Daemon::Impl final : uplink::SessionListener {
         api(ctx),
         unix_api(ctx) {}
 
-  WallTime now() const { return last_fix.value_or(clock.wall_now()); }
+  WallTime now() const { return fix_clock.wall_now(); }
   std::int64_t now_ms() const { return unix_millis(now()); }
 
   void on_online() override {
@@ -781,7 +782,8 @@ struct Daemon::Impl final : uplink::SessionListener {
            {"uplink_online", session.online()},
            {"uplink", {{"tcp", tcp_state}, {"https", https_state}}},
            {"gnss_fixes", fixes},
-           {"last_fix_utc", last_fix ? json(iso8601_utc(*last_fix)) : json(nullptr)}};
+           {"last_fix_utc",
+            fix_clock.last_fix() ? json(iso8601_utc(*fix_clock.last_fix())) : json(nullptr)}};
     if (auto c = store.outbox_counts()) {
       j["outbox"] = {{"queued", c->queued}, {"acked", c->acked}, {"refused", c->refused}};
     }
@@ -1098,7 +1100,7 @@ Status Daemon::start() {
   d.gnss = std::move(*source);
   if (auto st = d.gnss->start([&d](const gps::Fix& fix) {
         ++d.fixes;
-        if (auto t = fix.utc(); t && (!d.last_fix || *t > *d.last_fix)) d.last_fix = t;
+        if (auto t = fix.utc()) d.fix_clock.on_fix(*t, d.clock.mono_now());
         if (auto* v = d.engine.vehicle()) v->on_fix(fix, d.clock.mono_now());
         d.last_fix_mono = d.clock.mono_now();
         if (auto* c = d.engine.classroom()) c->on_tick(d.now());  // GNSS time: tick per fix

@@ -556,6 +556,7 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   }
   store::OutboxEntry e{.kind = tcp_kind(r.kExtId), .key = r.record_no, .payload = std::move(*data)};
   e.next_attempt_ms = ms(minute_end);
+  e.created_ms = e.next_attempt_ms;  // made now, at the end of the minute
   if (auto st = store_.add_minute(rec, e); !st) {
     if (st.error().code == Errc::already_exists) {
       // Made before a restart (same record number): the stored one stands, nothing is counted twice.

@@ -574,7 +574,9 @@ Status Store::add_minute(const MinuteRecord& m, const OutboxEntry& out) {
       }
       return r;
     }
-    return impl_->insert_outbox(out, m.minute_ms);
+    // Made when the minute was complete (its end), which the caller names; the re-send
+    // flag compares it with the time of sending.
+    return impl_->insert_outbox(out, out.created_ms != 0 ? out.created_ms : m.minute_ms);
   });
 }
 

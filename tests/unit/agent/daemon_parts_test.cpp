@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "control_target.hpp"
+#include "fix_clock.hpp"
 #include "forwarder.hpp"
 #include "http_forwarder.hpp"
 #include "platform_commands.hpp"
@@ -396,6 +397,37 @@ TEST_F(DaemonPartsTest, MessagesAreKeptUnreadUntilAcked) {
   const auto after = messages(*store_, 10);
   ASSERT_TRUE(after);
   for (const auto& m : *after) EXPECT_TRUE(m.read);
+}
+
+TEST(FixClock, GnssTimeCarriedByTheMonotonicClockNeverBackwards) {
+  FakeClock base;
+  base.set_wall(WallTime{std::chrono::milliseconds(kT0)});
+  FixClock clock(base);
+  // Before any fix: the system clock.
+  EXPECT_EQ(clock.wall_now(), base.wall_now());
+  EXPECT_FALSE(clock.last_fix());
+  // A fix a day earlier than the system clock (a terminal whose clock is wrong): GNSS wins.
+  const WallTime gnss{std::chrono::milliseconds(kT0 - 86'400'000)};
+  clock.on_fix(gnss, base.mono_now());
+  EXPECT_EQ(clock.wall_now(), gnss);
+  // Between fixes and with fixes lost, it runs on with the monotonic clock, not the wall.
+  base.advance(std::chrono::milliseconds(700));
+  base.set_wall(WallTime{std::chrono::milliseconds(kT0 + 999'000)});  // a wall-clock step
+  EXPECT_EQ(clock.wall_now(), gnss + std::chrono::milliseconds(700));
+  base.advance(std::chrono::minutes(5));
+  EXPECT_EQ(clock.wall_now(), gnss + std::chrono::minutes(5) + std::chrono::milliseconds(700));
+  // Fixes are back; this one was read 700 ms late and names an earlier instant than the
+  // clock has shown: time holds rather than step back, then follows the fix.
+  const WallTime back = gnss + std::chrono::minutes(5);
+  clock.on_fix(back, base.mono_now());
+  EXPECT_EQ(clock.wall_now(), back + std::chrono::milliseconds(700));
+  base.advance(std::chrono::milliseconds(300));
+  EXPECT_EQ(clock.wall_now(), back + std::chrono::milliseconds(700));
+  base.advance(std::chrono::seconds(1));
+  EXPECT_EQ(clock.wall_now(), back + std::chrono::milliseconds(1300));
+  // An old fix replayed is ignored.
+  clock.on_fix(gnss, base.mono_now());
+  EXPECT_EQ(*clock.last_fix(), back);
 }
 
 TEST(ControlTarget, PathAndDecodedQuery) {

@@ -116,11 +116,26 @@ TEST_F(StoreTest, MinuteAndOutboxEntryAreStoredTogether) {
   ASSERT_TRUE(due);
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].key, m.record_no);
+  EXPECT_EQ((*due)[0].created_ms, m.minute_ms);  // no making time given: the minute's start
   // The same record again fails and leaves one outbox entry.
   auto again = s.add_minute(m, outbox_for(m));
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, Errc::already_exists);
   EXPECT_EQ(s.outbox_counts()->queued, 1);
+}
+
+TEST_F(StoreTest, MinuteOutboxEntryIsMadeWhenTheCallerSays) {
+  // The re-send flag compares this with the time of sending: a minute is made at its end.
+  Store s = open_store();
+  auto sid = s.begin_session(make_session(8));
+  ASSERT_TRUE(sid);
+  const MinuteRecord m = make_minute(*sid, 1);
+  OutboxEntry e = outbox_for(m);
+  e.created_ms = m.minute_ms + 60'000;
+  ASSERT_TRUE(s.add_minute(m, e));
+  auto back = s.outbox_entry(e.kind, e.key);
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ((*back)->created_ms, m.minute_ms + 60'000);
 }
 
 TEST_F(StoreTest, MinuteNeedsAnExistingSession) {
