@@ -521,29 +521,32 @@ struct Daemon::Impl final : uplink::SessionListener {
       records->push_back(record_on_request(mr, it->second));
     }
     spdlog::info("0x8205: sending {} records on request", records->size());
-    send_records(records, 0);
+    send_in_turn(records, 0, "0x8205");
   }
 
-  /// One at a time, each after the previous one's ack: a request never floods the link.
-  void send_records(std::shared_ptr<std::vector<uplink::TrainingRecord>> records, std::size_t i) {
-    if (i >= records->size()) return;
-    auto data = (*records)[i].encode();
-    if (!data) {
-      spdlog::error("0x8205: record {}: {}", (*records)[i].record_no, data.error().message);
-      send_records(std::move(records), i + 1);
+  /// Answers of `what` (e.g. "0x8205") one at a time, each after the previous one's ack: a
+  /// request never floods the link. One that cannot be encoded is logged and skipped.
+  template <typename Msg>
+  void send_in_turn(std::shared_ptr<std::vector<Msg>> msgs, std::size_t i, const char* what) {
+    for (; i < msgs->size(); ++i) {
+      auto data = (*msgs)[i].encode();
+      if (!data) {
+        spdlog::error("{}: answer {} of {}: {}", what, i + 1, msgs->size(), data.error().message);
+        continue;
+      }
+      uplink::ExtendedMessage m;
+      m.ext_id = Msg::kExtId;
+      m.data = std::move(*data);
+      session.send_extended(std::move(m), [this, msgs, i, what](Result<uplink::Reply> r) {
+        if (!r) {
+          spdlog::warn("{}: stopped after {} of {} answers: {}", what, i, msgs->size(),
+                       r.error().message);
+          return;
+        }
+        send_in_turn(msgs, i + 1, what);
+      });
       return;
     }
-    uplink::ExtendedMessage m;
-    m.ext_id = uplink::extid::kTrainingRecord;
-    m.data = std::move(*data);
-    session.send_extended(std::move(m), [this, records, i](Result<uplink::Reply> r) {
-      if (!r) {
-        spdlog::warn("0x8205: stopped after {} of {} records: {}", i, records->size(),
-                     r.error().message);
-        return;
-      }
-      send_records(records, i + 1);
-    });
   }
 
   void on_photo_query(const uplink::ExtendedMessage& m) {
@@ -557,30 +560,8 @@ struct Daemon::Impl final : uplink::SessionListener {
     }
     reply(uplink::PhotoQueryReply{.result = 1});
     spdlog::info("0x8302: {} photos found", nos->size());
-    send_photo_results(
-        std::make_shared<std::vector<uplink::PhotoQueryResult>>(photo_query_results(*nos)), 0);
-  }
-
-  /// 0x0303 messages one after another, each after the previous one's ack.
-  void send_photo_results(std::shared_ptr<std::vector<uplink::PhotoQueryResult>> results,
-                          std::size_t i) {
-    if (i >= results->size()) return;
-    auto data = (*results)[i].encode();
-    if (!data) {
-      spdlog::error("0x0303: {}", data.error().message);
-      return;
-    }
-    uplink::ExtendedMessage m;
-    m.ext_id = uplink::extid::kPhotoQueryResult;
-    m.data = std::move(*data);
-    session.send_extended(std::move(m), [this, results, i](Result<uplink::Reply> r) {
-      if (!r) {
-        spdlog::warn("0x0303: stopped after {} of {} messages: {}", i, results->size(),
-                     r.error().message);
-        return;
-      }
-      send_photo_results(results, i + 1);
-    });
+    send_in_turn(std::make_shared<std::vector<uplink::PhotoQueryResult>>(photo_query_results(*nos)),
+                 0, "0x8302");
   }
 
   void on_upload_photo(const uplink::ExtendedMessage& m) {
