@@ -221,6 +221,10 @@ struct Daemon::Impl final : uplink::SessionListener {
     start_http();
   }
 
+  void on_refused_message(const Error& why) override {
+    spdlog::warn("platform message refused: {}", why.message);
+  }
+
   // ---- HTTPS uplink and the teaching log ----
 
   Status prepare_http() {

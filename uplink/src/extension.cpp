@@ -136,6 +136,14 @@ Result<ExtendedMessage> ExtendedMessage::decode(std::span<const std::uint8_t> bo
                   static_cast<unsigned>(body[0]));
     return fail(Errc::parse, buf);
   }
+  // The type byte is the 0x0900/0x8900 pass-through type itself: one byte, then the extended
+  // message ID (§2.1 offset 0 and 1; real terminals send `3C 13 02 01 00 22`). No extended ID
+  // has the high byte 0x13, so a second 0x13 is the old doubled form: refuse it by name.
+  if (body.size() >= 2 && body[1] == kPassThroughTraining) {
+    return fail(Errc::incompatible,
+                "pass-through type 0x13 twice (offsets 0 and 1): §2.1 has one type byte, then "
+                "the extended message ID");
+  }
   // Old draft: a WORD data length at offset 23, data from offset 25. Say so rather than
   // misparse (§2.1: "accept neither silently — fail clearly").
   auto old_draft = [&]() -> std::optional<Error> {

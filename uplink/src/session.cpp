@@ -4,6 +4,7 @@
 #include <boost/asio/ssl.hpp>
 
 #include <array>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <random>
@@ -144,7 +145,15 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
   std::uint16_t packet_no = 0;
   std::uint64_t next_pending = 1;
   std::map<std::uint64_t, Pending> pending;
-  std::deque<std::pair<std::uint16_t, std::shared_ptr<Bytes>>> sent_cache;
+  /// A sent sub-packet kept for 0x8003: its serial, the serial of its message's first part,
+  /// its 1-based index, and the frame as written.
+  struct CachedPart {
+    std::uint16_t serial;
+    std::uint16_t first_serial;
+    std::uint16_t index;
+    std::shared_ptr<Bytes> wire;
+  };
+  std::deque<CachedPart> sent_cache;
   SessionStats stats;
 
   Impl(asio::io_context& ctx, SessionOptions o, const Clock& c, CredentialStore& cs,
@@ -436,12 +445,30 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
       auto shared = std::make_shared<Bytes>(std::move(*wire));
       serials.push_back(f.header.serial);
       if (f.header.subpacket) {
-        sent_cache.emplace_back(f.header.serial, shared);
+        sent_cache.push_back({f.header.serial, frames->front().header.serial,
+                              f.header.subpacket->index, shared});
         while (sent_cache.size() > opt.resend_cache_frames) sent_cache.pop_front();
       }
       enqueue(std::move(shared));
     }
     return serials;
+  }
+
+  /// The part a 0x8003 entry `v` asks for. §1.2 lists serials; JT/T 808-2013 calls the list
+  /// "重传包 ID" and some platforms put the 1-based sub-packet index there. So: a part of the
+  /// message starting at `first` whose serial is `v`; else that message's part number `v`;
+  /// else any kept part with serial `v` (a platform that got the first serial wrong).
+  std::shared_ptr<Bytes> part_for_resend(std::uint16_t first, std::uint16_t v) const {
+    const CachedPart* by_index = nullptr;
+    const CachedPart* by_serial_elsewhere = nullptr;
+    for (const auto& c : sent_cache) {
+      if (c.first_serial == first && c.serial == v) return c.wire;
+      if (c.first_serial == first && c.index == v) by_index = &c;
+      if (c.serial == v) by_serial_elsewhere = &c;
+    }
+    if (by_index) return by_index->wire;
+    if (by_serial_elsewhere) return by_serial_elsewhere->wire;
+    return nullptr;
   }
 
   void enqueue(std::shared_ptr<Bytes> wire) {
@@ -513,13 +540,9 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
       done(fail(st.error()));
       return;
     }
-    auto ext = m.encode();
-    if (!ext) {
-      done(fail(ext.error()));
-      return;
-    }
-    PassThrough pt{kPassThroughTraining, std::move(*ext)};
-    auto body = pt.encode();
+    // The extended message is the whole 0x0900 body: its first byte, 0x13, is the
+    // pass-through type (§2.1 offset 0), so it is not wrapped in a PassThrough again.
+    auto body = m.encode();
     if (!body) {
       done(fail(body.error()));
       return;
@@ -604,22 +627,35 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
       case msgid::kResendRequest: {
         auto r = ResendRequest::decode(f.body);
         if (!r) return;
-        for (std::uint16_t s : r->serials) {
-          for (const auto& [cached, wire] : sent_cache) {
-            if (cached == s) {
-              ++stats.resent_on_request;
-              enqueue(wire);
-            }
+        for (std::uint16_t v : r->serials) {
+          if (auto wire = part_for_resend(r->first_serial, v)) {
+            ++stats.resent_on_request;
+            enqueue(std::move(wire));
           }
         }
         return;
       }
       case msgid::kDownlinkPassThrough: {
+        // One 0x13 at offset 0, then the extended message (§2.1): the body is decoded as it
+        // is. Another pass-through type is not ours (result 3); a malformed extended message
+        // is refused (result 2) and reported, never guessed at.
+        if (f.body.empty() || f.body[0] != kPassThroughTraining) {
+          ack_platform(f, 3);
+          listener.on_refused_message(
+              Error(Errc::incompatible, f.body.empty() ? "empty 0x8900 body"
+                                                      : "0x8900 pass-through type " +
+                                                            hex_byte(f.body[0]) +
+                                                            " is not the training extension"));
+          return;
+        }
+        auto m = ExtendedMessage::decode(f.body);
+        if (!m) {
+          ++stats.bad_messages;
+          ack_platform(f, 2);
+          listener.on_refused_message(Error(m.error().code, "0x8900: " + m.error().message));
+          return;
+        }
         ack_platform(f);
-        auto pt = PassThrough::decode(f.body);
-        if (!pt || pt->type != kPassThroughTraining) return;
-        auto m = ExtendedMessage::decode(pt->content);
-        if (!m) return;
         // A reply to one of ours: by reply ID and echoed packet number, else the oldest
         // request waiting for that reply ID (the echo is seen in one source only, §2.1).
         auto match = pending.end();
@@ -652,8 +688,14 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  void ack_platform(const Frame& f) {
-    GeneralAck a{f.header.serial, f.header.msg_id, 0};
+  static std::string hex_byte(std::uint8_t b) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned>(b));
+    return buf;
+  }
+
+  void ack_platform(const Frame& f, std::uint8_t result = 0) {
+    GeneralAck a{f.header.serial, f.header.msg_id, result};
     if (auto body = a.encode()) send_core(msgid::kTerminalAck, *body);
   }
 };
@@ -677,7 +719,7 @@ void TerminalSession::send_extended(ExtendedMessage m, Done done) {
   impl_->send_extended(std::move(m), std::move(done));
 }
 std::uint16_t TerminalSession::packets_for(std::size_t ext_data_bytes) const {
-  // 0x0900 body: type 0x13, 26-byte envelope, data, 256-byte signature (§2.1).
+  // 0x0900 body: one type byte 0x13, 26-byte envelope, data, 256-byte signature (§2.1).
   const std::size_t body = 1 + 26 + ext_data_bytes + kSignatureBytes;
   const std::size_t chunk = impl_->opt.subpacket_bytes;
   return static_cast<std::uint16_t>(body <= chunk ? 1 : (body + chunk - 1) / chunk);

@@ -99,41 +99,13 @@ TEST(UplinkExplain, EveryCoreMessage) {
 }
 
 TEST(UplinkExplain, EveryExtensionMessage) {
-  const auto pos = test::sample_position();
-  const auto att = test::sample_attached();
-  const std::vector<Frame> frames = {
-      ext_frame(CoachLogin{"COA0000000000001", "11010519491231002X", "C1", pos}),
-      ext_frame(CoachLoginReply{1, "COA0000000000001", 0, "ok"}),
-      ext_frame(CoachLogout{"COA0000000000001", pos}),
-      ext_frame(CoachLogoutReply{1, "COA0000000000001"}),
-      ext_frame(StudentLogin{"STU0000000000001", "COA0000000000001", "1212110000", 1, pos}),
-      ext_frame(StudentLoginReply{1, "STU0000000000001", 1, 2, 3, 4, 0, ""}),
-      ext_frame(StudentLogout{"STU0000000000001", test::cst(2026, 1, 1, 8, 0, 0), 1, 2, 3, pos}),
-      ext_frame(StudentLogoutReply{1, "STU0000000000001"}),
-      ext_frame(RecordRequest{2, std::nullopt, std::nullopt, 5}),
-      ext_frame(RecordRequestReply{1}),
-      ext_frame(TakePhoto{1, 0, 1}),
-      ext_frame(TakePhotoReply{1, 1, 0, 1}),
-      ext_frame(PhotoQuery{1, test::cst(2026, 1, 1, 8, 0, 0), test::cst(2026, 1, 1, 9, 0, 0)}),
-      ext_frame(PhotoQueryReply{1}),
-      ext_frame(PhotoQueryResult{true, 1, {"0000000001"}}),
-      ext_frame(UploadPhoto{"0000000001"}),
-      ext_frame(UploadPhotoReply{0}),
-      ext_frame(
-          PhotoUploadInit{"0000000001", "STU0000000000001", 129, 0, 1, 19, 3, 2000, 1, att, 90}),
-      ext_frame(PhotoUploadInitReply{0}),
-      ext_frame(PhotoData{"0000000001", {0xFF, 0xD8}}),
-      ext_frame(SetAppParams{0, AppParams{}}),
-      ext_frame(SetAppParamsReply{1}),
-      ext_frame(SetTrainingBan{2, "禁训"}),
-      ext_frame(SetTrainingBanReply{1, 2, "禁训"}),
-      ext_frame(QueryAppParams{}),
-      ext_frame(QueryAppParamsReply{0, AppParams{}}),
-      ext_frame(IdentityInfoRequest{1, 1, "11010519491231002X"}),
-      ext_frame(IdentityInfoReply{1, 1, "信息"}),
-      ext_frame(NationalNumberRequest{1, "11010519491231002X"}),
-      ext_frame(NationalNumberReply{1, 1, "STU0000000000001", "C1"}),
-  };
+  std::vector<Frame> frames;
+  for (const auto& m : test::every_extended_message()) {
+    const bool down = (m.ext_id & 0x8000) != 0;
+    frames.push_back(core_frame(down ? msgid::kDownlinkPassThrough : msgid::kUplinkPassThrough,
+                                m.encode().value()));
+  }
+  ASSERT_EQ(frames.size(), 31U);
   for (const auto& f : frames) {
     auto e = explain_ok(f);
     const auto* data = find(e, "body.data");

@@ -60,6 +60,8 @@ class SessionListener {
   virtual void on_platform_command(const ExtendedMessage& m) = 0;
   /// A core command (0x8103, 0x8104, 0x8105, 0x8106).
   virtual void on_core_command(const Frame& f) { (void)f; }
+  /// A 0x8900 the session refused (general ack result 2 or 3 sent back): for the log.
+  virtual void on_refused_message(const Error& why) { (void)why; }
 };
 
 struct SessionOptions {
@@ -99,6 +101,7 @@ struct SessionStats {
   std::uint64_t bad_frames = 0;
   std::uint64_t timeouts = 0;
   std::uint64_t resent_on_request = 0;
+  std::uint64_t bad_messages = 0;  ///< 0x8900 bodies refused as malformed
 };
 
 class TerminalSession {
