@@ -31,6 +31,12 @@ int main(int argc, char** argv) {
                  "ignore everything after N frames on each connection");
   app.add_option("--lose-subpacket-every", opt.faults.lose_subpacket_every,
                  "lose part 2 of every Nth split message and ask for it again (0x8003)");
+  app.add_flag("--resend-by-index", opt.faults.resend_by_index,
+               "list lost parts in 0x8003 by sub-packet index, not by serial");
+  app.add_flag("--reply-without-echo", opt.faults.reply_without_echo,
+               "replies carry training packet number 0, not the request's");
+  app.add_flag("--ack-last-serial", opt.faults.ack_last_serial,
+               "ack a split message against its last sub-packet's serial");
   std::string tls_cert;
   std::string tls_key;
   app.add_option("--tls-cert", tls_cert, "PEM certificate chain: the terminal port speaks TLS");

@@ -101,6 +101,14 @@ struct PlatformSim::Impl {
 
   void accept();
   nlohmann::json summary();
+  /// Count a refusal by code and keep its message (the last 50) for /sim/summary.
+  void note_error(const std::string& code, const std::string& message) {
+    error_counts[code] += 1;
+    error_log.push_back(message);
+    if (error_log.size() > 50) error_log.pop_front();
+  }
+  std::map<std::string, std::int64_t> error_counts;
+  std::deque<std::string> error_log;
   /// Audit everything received when anything arrived since the last time, and store the
   /// verdicts (table `audit`).
   const AuditResult& audit();
@@ -148,11 +156,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     m.packet_no = packet_no;
     m.terminal_no = terminal_no_;
     m.data = data;
-    auto body = m.encode();
-    if (!body) return;
-    PassThrough pt{kPassThroughTraining, *body};
-    auto pt_body = pt.encode();
-    if (pt_body) send(msgid::kDownlinkPassThrough, *pt_body);
+    auto body = m.encode();  // 0x13 + envelope + data: the whole 0x8900 body (§2.1)
+    if (body) send(msgid::kDownlinkPassThrough, *body);
   }
 
   std::uint16_t next_packet_no() { return ++packet_no_ == 0 ? ++packet_no_ : packet_no_; }
@@ -215,7 +220,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return true;
     }
     if (!*done) return true;
-    handle((*done)->frame, (*done)->first_serial);
+    parts_ = (*done)->parts;
+    handle((*done)->frame, f.ack_last_serial ? (*done)->last_serial : (*done)->first_serial);
     return true;
   }
 
@@ -229,7 +235,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     lost_once_.insert(frame.header.serial);
     ResendRequest req;
     req.first_serial = static_cast<std::uint16_t>(frame.header.serial - 1);
-    req.serials = {frame.header.serial};
+    req.serials = {sim_.options.faults.resend_by_index ? frame.header.subpacket->index
+                                                       : frame.header.serial};
     if (auto body = req.encode()) send(msgid::kResendRequest, *body);
     ++sim_.counts.resend_requests;
     return true;
@@ -309,28 +316,69 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ack(serial, msgid::kAuthenticate, good ? 0 : 1);
   }
 
+  /// As strict as a real platform (terminal-protocol.md §1.2, §2.1, §2.2): one type byte
+  /// 0x13, a data length that covers exactly the data (and the signature), every uplink
+  /// extended message signed, known extended IDs only. Each refusal is acked with the §1.2
+  /// result and counted under `errors` in /sim/summary with the reason.
   void on_pass_through(const Frame& frame, std::uint16_t serial) {
-    auto pt = PassThrough::decode(frame.body);
-    if (!pt || pt->type != kPassThroughTraining) {
-      ack(serial, frame.header.msg_id, pt ? 3 : 2);
+    const auto& body = frame.body;
+    if (body.empty() || body[0] != kPassThroughTraining) {
+      reject(serial, 3, "pass_through_type",
+             body.empty() ? "empty 0x0900 body"
+                          : "0x0900 pass-through type " + to_hex(Bytes{body[0]}) +
+                                " is not the driving-training extension 0x13");
       return;
     }
-    auto m = ExtendedMessage::decode(pt->content);
+    if (body.size() >= 2 && body[1] == kPassThroughTraining) {
+      reject(serial, 2, "doubled_type_byte",
+             "0x0900 body starts 13 13: the pass-through type byte is doubled (§2.1 has one "
+             "0x13, then the extended message ID)");
+      return;
+    }
+    auto m = ExtendedMessage::decode(body);
     if (!m) {
-      std::cerr << "sim: bad extended message: " << m.error().message << '\n';
-      ack(serial, frame.header.msg_id, 2);
+      reject(serial, 2, "bad_envelope", "0x0900: " + m.error().message);
       return;
     }
     if (!authenticated_) {
-      ack(serial, frame.header.msg_id, 1);
+      reject(serial, 1, "not_authenticated", "0x0900 before a valid 0x0102 authentication");
       return;
     }
-    if (m->signature_algorithm == 0 || !verify_extended(*m, *cert_)) {
+    if (!is_uplink_ext_id(m->ext_id)) {
+      reject(serial, 3, "unknown_ext_id",
+             "extended message ID " + to_hex(Bytes{static_cast<std::uint8_t>(m->ext_id >> 8),
+                                                   static_cast<std::uint8_t>(m->ext_id)}) +
+                 " is not a terminal-to-platform message of §2.4");
+      return;
+    }
+    if (m->signature_algorithm == 0) {
       ++sim_.counts.signature_failures;
-      ack(serial, frame.header.msg_id, 1);
+      reject(serial, 1, "unsigned",
+             std::string("unsigned ") + std::string(extended_message_name(m->ext_id)) +
+                 ": terminals sign every uplink extended message (§2.2)");
+      return;
+    }
+    if (!verify_extended(*m, *cert_)) {
+      ++sim_.counts.signature_failures;
+      reject(serial, 1, "bad_signature",
+             std::string(extended_message_name(m->ext_id)) +
+                 ": the signature does not verify with the terminal's certificate");
       return;
     }
     on_extended(*m, serial);
+  }
+
+  static bool is_uplink_ext_id(std::uint16_t id) {
+    return id < 0x8000 && !extended_message_name(id).empty();
+  }
+
+  /// Refuse a 0x0900 with general-ack `result`, and say why in the log and the summary.
+  void reject(std::uint16_t serial, std::uint8_t result, const std::string& code,
+              const std::string& why) {
+    std::cerr << "sim: refused 0x0900 serial " << serial << " (result " << int(result)
+              << ", " << code << "): " << why << '\n';
+    sim_.note_error(code, why);
+    ack(serial, msgid::kUplinkPassThrough, result);
   }
 
   void on_extended(const ExtendedMessage& m, std::uint16_t serial) {
@@ -394,7 +442,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         ack(serial, msgid::kUplinkPassThrough, 0);
         return;
     }
-    ack(serial, msgid::kUplinkPassThrough, 2);
+    reject(serial, 2, "bad_data",
+           std::string(extended_message_name(m.ext_id)) + ": the data does not decode");
   }
 
   void on_minute(const ExtendedMessage& m, std::uint16_t serial) {
@@ -452,6 +501,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     row.jpeg = data->jpeg;
     bool on_request = false;
     if (auto it = photo_inits_.find(data->photo_no); it != photo_inits_.end()) {
+      // "total packets" in 0x0305 counts the sub-packets of the 0x0900 that carries 0x0306.
+      if (it->second.total_packets != parts_) {
+        reject(serial, 2, "photo_total_packets",
+               "photo " + data->photo_no + ": 0x0305 announced " +
+                   std::to_string(it->second.total_packets) + " packets, the 0x0306 came in " +
+                   std::to_string(parts_));
+        return;
+      }
       on_request = it->second.upload_mode == 1;
       row.person_no = it->second.person_no;
       row.class_id = it->second.class_id;
@@ -476,7 +533,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void reply_ext(const ExtendedMessage& request, const Reply& reply) {
     auto data = reply.encode();
     if (!data) return;
-    const std::uint16_t packet_no = request.packet_no;  // replies echo the request's number
+    // Replies echo the request's number (§2.1 [one]), unless the fault plan says otherwise.
+    const std::uint16_t packet_no =
+        sim_.options.faults.reply_without_echo ? std::uint16_t{0} : request.packet_no;
     later([this, self = shared_from_this(), packet_no, data = std::move(*data)] {
       send_extended(Reply::kExtId, packet_no, data);
     });
@@ -587,6 +646,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint16_t packet_no_ = 0;
   std::map<std::string, PhotoUploadInit> photo_inits_;
   std::set<std::uint16_t> lost_once_;
+  std::uint16_t parts_ = 1;  // sub-packets of the message being handled
 };
 
 void PlatformSim::Impl::accept() {
@@ -690,7 +750,11 @@ nlohmann::json PlatformSim::Impl::summary() {
     for (const auto& [event, n] : *by_event) photos[std::to_string(event)] = n;
   }
   const Counters& c = counts;
-  return {{"connections", c.connections},
+  nlohmann::json errors = nlohmann::json::object();
+  for (const auto& [code, n] : error_counts) errors[code] = n;
+  return {{"errors", errors},
+          {"error_messages", error_log},
+          {"connections", c.connections},
           {"registrations", c.registrations},
           {"authentications", c.authentications},
           {"auth_failures", c.auth_failures},

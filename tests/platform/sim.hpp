@@ -34,6 +34,14 @@ struct FaultPlan {
   std::uint32_t silent_after = 0;   ///< on each connection, ignore everything after N frames
   /// Lose part 2 of every Nth split message received and ask for it again with 0x8003.
   std::uint32_t lose_subpacket_every = 0;
+  /// Ask for lost parts by their 1-based index instead of their serial (the other reading of
+  /// JT/T 808's "重传包 ID 列表"; terminal-protocol.md §1.2 says serials).
+  bool resend_by_index = false;
+  /// Replies (0x8101, 0x8201, 0x8305 …) carry training packet number 0 instead of echoing the
+  /// request's (§2.1 marks the echo [one]).
+  bool reply_without_echo = false;
+  /// Ack a split message against the serial of its last sub-packet, not its first.
+  bool ack_last_serial = false;
   // HTTPS side (sim_https.cpp); request numbers count across connections.
   std::uint32_t http_5xx_every = 0;     ///< answer every Nth HTTPS request with 503, not stored
   std::chrono::milliseconds http_delay{0};  ///< delay every HTTPS response by this much
