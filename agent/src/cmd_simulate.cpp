@@ -22,6 +22,7 @@
 #include "common.hpp"
 #include "classroom.hpp"
 #include "engine.hpp"
+#include "fix_clock.hpp"
 #include "forwarder.hpp"
 #include "logging.hpp"
 #include "progress.hpp"
@@ -106,6 +107,7 @@ struct SimArgs {
   std::string course;  ///< empty: 1212110000 (vehicle), classroom.course_code (classroom)
   int minutes = 60;
   std::string summary_url;
+  int drain_seconds = 120;  ///< how long to keep delivering after the session
   bool json = false;
 };
 
@@ -141,6 +143,28 @@ FaceEvidence simulated_check(face::FaceEngine& faces, const Who& who, int frame_
 int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
            const EngineStatus& status, int failures, double wall_s);
 
+/// An outbox kind in words: "training-hour record (tcp.0203)", "photo (tcp.photo)".
+std::string outbox_kind_words(const std::string& kind) {
+  if (kind == kPhotoKind) return "photo (" + kind + ")";
+  if (const auto id = ext_id_of(kind)) {
+    const auto name = uplink::extended_message_name(*id);
+    if (!name.empty()) return std::string(name) + " (" + kind + ")";
+  }
+  return kind;
+}
+
+/// Deliver everything that was made: run the loop until the TCP outbox is empty, at most
+/// `seconds` of real time. Retries are due on the daemon's clock, which keeps moving after the
+/// simulated route's last fix.
+void drain(store::Store& st, Forwarder& forwarder, asio::io_context& io, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto c = st.outbox_counts();
+    if (c && c->queued + c->in_flight == 0 && forwarder.in_flight() == 0) break;
+    io.run_for(20ms);
+  }
+}
+
 struct ClassroomRun {
   EngineStatus status;
   int failures = 0;
@@ -148,11 +172,13 @@ struct ClassroomRun {
 };
 
 /// SIMULATED class: the students check in one after another (50 s apart), each stays
-/// `minutes` minutes; time ticks second by second on the virtual clock.
+/// `minutes` minutes; time ticks second by second of simulated GNSS time, fed to the clock
+/// as fixes.
 ClassroomRun run_classroom(const SimArgs& a, const config::Config& cfg, store::Store& st,
                            face::FaceEngine& faces, std::map<std::string, Who>& people,
                            uplink::TerminalSession& session, Forwarder& forwarder,
-                           FakeClock& vclock, asio::io_context& io) {
+                           FixClock& vclock, const Clock& real, WallTime t0,
+                           asio::io_context& io) {
   ClassroomRun r;
   ClassroomEngine engine(st, cfg, session.terminal_no(), /*seed=*/20261127);
   engine.on_outbox([&] { forwarder.poke(); });
@@ -177,8 +203,6 @@ ClassroomRun run_classroom(const SimArgs& a, const config::Config& cfg, store::S
     report(engine.recheck(no, check(no, 19), vclock.wall_now()), "re-check " + no);
   });
 
-  const CivilTime today = to_civil(SystemClock().wall_now(), kChinaUtcOffset);
-  const WallTime t0 = *from_civil({today.year, today.month, today.day, 9, 0, 0}, kChinaUtcOffset);
   const bool lecturer = !a.coach.empty();
   struct Stay {
     std::string no;
@@ -192,7 +216,7 @@ ClassroomRun run_classroom(const SimArgs& a, const config::Config& cfg, store::S
   const WallTime end = stays.back().out + 10s;
   const auto wall_start = std::chrono::steady_clock::now();
   for (WallTime t = t0; t <= end; t += 1s) {
-    vclock.set_wall(t);
+    vclock.on_fix(t, real.mono_now());
     engine.on_tick(t);
     if (lecturer && t == t0 + 5s) {
       report(engine.lecturer_login(a.coach, check(a.coach, 20), t), "lecturer login");
@@ -210,12 +234,7 @@ ClassroomRun run_classroom(const SimArgs& a, const config::Config& cfg, store::S
     }
     io.poll();
   }
-  const auto drain_deadline = std::chrono::steady_clock::now() + 120s;
-  while (std::chrono::steady_clock::now() < drain_deadline) {
-    auto c = st.outbox_counts();
-    if (c && c->queued + c->in_flight == 0 && forwarder.in_flight() == 0) break;
-    io.run_for(20ms);
-  }
+  drain(st, forwarder, io, a.drain_seconds);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   r.status = engine.status();
   return r;
@@ -281,8 +300,14 @@ int simulate(const SimArgs& a) {
   }
 
   asio::io_context io;
-  FakeClock vclock;  // the route's GNSS time drives the engine and the outbox
   SystemClock real;
+  // The daemon's time base: the SIMULATED route's GNSS time, carried forward by the monotonic
+  // clock (fix_clock.hpp). It runs as fast as the route is replayed and keeps moving after
+  // the last fix, so retries come due. It starts at the route's start, 09:00 local today.
+  const CivilTime today = to_civil(real.wall_now(), kChinaUtcOffset);
+  const WallTime t0 = *from_civil({today.year, today.month, today.day, 9, 0, 0}, kChinaUtcOffset);
+  FixClock vclock(real);
+  vclock.on_fix(t0, real.mono_now());
   TrainingEngine* engine_ptr = nullptr;
   Listener listener(engine_ptr);
   StoreCredentials creds(*st, real);
@@ -290,6 +315,9 @@ int simulate(const SimArgs& a) {
                                   listener);
   ForwarderOptions fo;
   fo.pump_interval = 50ms;
+  // An hour is simulated in about a second: retries back off to 5 s at most (not the
+  // terminal's 5 minutes), so what a faulty platform dropped is delivered within the drain.
+  fo.retry_max = 5s;
   Forwarder forwarder(io, *st, session, vclock, fo);
   session.start();
   const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -302,7 +330,7 @@ int simulate(const SimArgs& a) {
   if (mode == "classroom") {
     forwarder.start();
     const ClassroomRun run = run_classroom(a, *cfg, *st, *faces, people, session, forwarder,
-                                           vclock, io);
+                                           vclock, real, t0, io);
     forwarder.stop();
     session.stop();
     return finish(a, *cfg, *st, run.status, run.failures, run.wall_s);
@@ -319,9 +347,8 @@ int simulate(const SimArgs& a) {
     std::cerr << "tta-agent simulate: the config needs a [[gps.fence]] to drive in\n";
     return kExitUsage;
   }
-  const CivilTime today = to_civil(real.wall_now(), kChinaUtcOffset);
   RouteOptions route;
-  route.start = *from_civil({today.year, today.month, today.day, 9, 0, 0}, kChinaUtcOffset);
+  route.start = t0;
   route.seconds = a.minutes * 60 + 120;
   route.area = cfg->gps.fences.front();
   const fs::path nmea_file = cfg->store.database.parent_path() / "route-SIMULATED.nmea";
@@ -343,7 +370,6 @@ int simulate(const SimArgs& a) {
   engine.on_photo_due([&] { (void)engine.add_timed_photo(check(student, 19), vclock.wall_now()); });
   engine.on_recheck_due([&] { (void)engine.recheck(check(student, 19), vclock.wall_now()); });
 
-  const WallTime t0 = route.start;
   const WallTime student_out = t0 + 30s + std::chrono::minutes(a.minutes) + 20s;
   int stage = 0;
   int failures = 0;
@@ -356,7 +382,7 @@ int simulate(const SimArgs& a) {
   auto start_fixes = (*source)->start([&](const gps::Fix& fix) {
     const auto t = fix.utc();
     if (!t) return;
-    if (*t > vclock.wall_now()) vclock.set_wall(*t);
+    vclock.on_fix(*t, real.mono_now());
     listener.last_ = *t;
     // SIMULATED vehicle signals, derived from the simulated speed.
     const double kmh = std::isnan(fix.speed_kmh) ? 0 : fix.speed_kmh;
@@ -385,13 +411,7 @@ int simulate(const SimArgs& a) {
   }
   const auto wall_start = std::chrono::steady_clock::now();
   while (!(*source)->stats().finished) io.run_for(10ms);
-  // Deliver everything that was made.
-  const auto drain_deadline = std::chrono::steady_clock::now() + 120s;
-  while (std::chrono::steady_clock::now() < drain_deadline) {
-    auto c = st->outbox_counts();
-    if (c && c->queued + c->in_flight == 0 && forwarder.in_flight() == 0) break;
-    io.run_for(20ms);
-  }
+  drain(*st, forwarder, io, a.drain_seconds);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   forwarder.stop();
@@ -414,6 +434,28 @@ int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
     for (const auto& [event, n] : *photos) photo_json[std::to_string(event)] = n;
   }
   out["photos_made"] = photo_json;
+  // Made and never delivered (still queued or in flight after the drain, or refused): the
+  // run failed, whatever else it did.
+  nlohmann::json undelivered = nlohmann::json::object();
+  std::string undelivered_text;
+  if (auto by_kind = st.outbox_counts_by_kind()) {
+    for (const auto& k : *by_kind) {
+      const auto n = k.counts.queued + k.counts.in_flight + k.counts.refused;
+      if (n == 0) continue;
+      undelivered[k.kind] = n;
+      undelivered_text += (undelivered_text.empty() ? "" : ", ") + std::to_string(n) + " " +
+                          outbox_kind_words(k.kind) + " (" + std::to_string(k.counts.refused) +
+                          " refused)";
+    }
+  } else {
+    undelivered["error"] = by_kind.error().message;
+    undelivered_text = "the outbox could not be read: " + by_kind.error().message;
+  }
+  out["undelivered"] = undelivered;
+  if (!undelivered.empty()) {
+    ++failures;
+    std::cerr << "tta-agent simulate: made but never delivered: " << undelivered_text << '\n';
+  }
   if (!a.summary_url.empty()) {
     // What the platform says it received and accepted: minutes_valid is what the
     // simulator's own audit (training-rules.md §4) accepts, not the terminal's status.
@@ -427,9 +469,17 @@ int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
         out["photos"] = s["photos_by_event"];
         out["platform_minutes_unique"] = s["minutes_unique"];
         out["signature_failures"] = s["signature_failures"];
+        out["platform_resent_minutes"] = s["resent_minutes"];
+        out["platform_errors"] = s["errors"];
       }
-    } else {
-      spdlog::warn("platform summary: {}", summary.error().message);
+    }
+    if (!out.contains("minutes_valid")) {
+      // Without the platform's verdicts the report would show the terminal's own count as if
+      // the platform had said it: fail instead.
+      ++failures;
+      std::cerr << "tta-agent simulate: the platform's verdicts could not be read from "
+                << a.summary_url << ": "
+                << (summary ? "not a JSON summary" : summary.error().message) << '\n';
     }
   }
   if (!out.contains("photos")) out["photos"] = photo_json;
@@ -535,6 +585,10 @@ void add_simulate_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--course", a->course,
                   "course code (default 1212110000; classroom: classroom.course_code)");
   cmd->add_option("--minutes", a->minutes, "minutes of training")->capture_default_str();
+  cmd->add_option("--drain-seconds", a->drain_seconds,
+                  "keep delivering this long after the session; what is left then fails the run")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   cmd->add_option("--platform-admin", a->summary_url,
                   "tta-platform-sim admin URL (http://127.0.0.1:PORT) for the report");
   cmd->add_flag("--json", a->json, "print only the JSON line");

@@ -15,14 +15,12 @@ std::string tcp_kind(std::uint16_t ext_id) {
   return buf;
 }
 
-namespace {
 std::optional<std::uint16_t> ext_id_of(const std::string& kind) {
   if (kind.size() != 8 || !kind.starts_with("tcp.")) return std::nullopt;
   unsigned v = 0;
   if (std::sscanf(kind.c_str() + 4, "%4x", &v) != 1) return std::nullopt;
   return static_cast<std::uint16_t>(v);
 }
-}  // namespace
 
 Forwarder::Forwarder(boost::asio::io_context& io, store::Store& store,
                      uplink::TerminalSession& session, const Clock& clock,
@@ -52,6 +50,10 @@ void Forwarder::poke() { pump_.poke(); }
 
 void Forwarder::pump() {
   if (!session_.online()) return;
+  if (const auto auths = session_.stats().authentications; auths != seen_authentications_) {
+    seen_authentications_ = auths;
+    online_since_ms_ = unix_millis(clock_.wall_now());
+  }
   // Only "tcp." kinds: the HTTPS sender's backlog must not fill this window.
   for (const auto& e : next_batch(store_, unix_millis(clock_.wall_now()), "tcp.", opt_.window,
                                   in_flight_)) {
@@ -61,8 +63,10 @@ void Forwarder::pump() {
 
 void Forwarder::send(const store::OutboxEntry& e) {
   const auto now = unix_millis(clock_.wall_now());
-  // Re-sent (补传): sent before without an ack, or made while the platform was out of reach.
-  const bool resent = e.attempts > 0 || now - e.created_ms > opt_.realtime_grace.count();
+  // Re-sent (补传): sent before without an ack, or made before this connection came up (while
+  // the platform was out of reach, or before a restart). How late it goes out on a busy link
+  // does not matter, so a replay faster than real time flags nothing it sends as it goes.
+  const bool resent = e.attempts > 0 || e.created_ms < online_since_ms_;
   if (e.kind == kPhotoKind) {
     send_photo(e, resent);
     return;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ namespace tta::agent {
 
 /// The outbox kind of an extended message sent over TCP, e.g. "tcp.0203".
 std::string tcp_kind(std::uint16_t ext_id);
+/// The extended message ID of a "tcp.XXXX" kind; nullopt for any other kind.
+std::optional<std::uint16_t> ext_id_of(const std::string& kind);
 /// The outbox kind of an evidence photo: payload = the 0x0305 data, key = photo number; the
 /// JPEG itself is read from the store's photos when it is sent (0x0305, 0x8305, 0x0306).
 inline constexpr const char* kPhotoKind = "tcp.photo";
@@ -41,8 +44,6 @@ struct ForwarderOptions {
   std::chrono::milliseconds pump_interval{1000};        ///< how often due entries are looked for
   std::chrono::milliseconds retry_min{1000};            ///< backoff after a failure …
   std::chrono::milliseconds retry_max{300'000};         ///< … doubling up to this
-  /// An entry first sent this long after it was made goes out as re-sent (补传, bit 0).
-  std::chrono::milliseconds realtime_grace{60'000};
 };
 
 struct ForwarderStats {
@@ -88,6 +89,11 @@ class Forwarder {
   std::vector<std::int64_t> acked_;  // acked, not yet written
   bool flush_posted_ = false;
   ForwarderStats stats_;
+  // Re-sent (补传) means made while the platform was out of reach (terminal-protocol.md §2.1,
+  // §2.5): an entry made before the current connection came up. The session counts its
+  // authentications; a new count is a new connection, seen here at the next pump.
+  std::uint64_t seen_authentications_ = 0;
+  std::int64_t online_since_ms_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it
   Pump pump_;  // last: its handlers call pump()
 };
