@@ -50,9 +50,11 @@ void Forwarder::poke() { pump_.poke(); }
 
 void Forwarder::pump() {
   if (!session_.online()) return;
-  if (const auto auths = session_.stats().authentications; auths != seen_authentications_) {
-    seen_authentications_ = auths;
-    online_since_ms_ = unix_millis(clock_.wall_now());
+  if (const auto st = session_.stats(); st.authentications != seen_authentications_) {
+    seen_authentications_ = st.authentications;
+    const auto since = st.online_since ? clock_.mono_now() - *st.online_since : MonoTime::duration{};
+    online_since_ms_ = unix_millis(clock_.wall_now()) -
+                       std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
   }
   // Only "tcp." kinds: the HTTPS sender's backlog must not fill this window.
   for (const auto& e : next_batch(store_, unix_millis(clock_.wall_now()), "tcp.", opt_.window,

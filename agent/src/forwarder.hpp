@@ -56,6 +56,9 @@ struct ForwarderStats {
 
 class Forwarder {
  public:
+  /// `clock` stamps and schedules entries. Its monotonic time must be the session's (FixClock
+  /// over the session's clock, as `run` and `simulate` wire it): the re-sent flag places the
+  /// session's connection time on it.
   Forwarder(boost::asio::io_context& io, store::Store& store, uplink::TerminalSession& session,
             const Clock& clock, ForwarderOptions options = {},
             std::function<double()> random01 = {});
@@ -91,7 +94,9 @@ class Forwarder {
   ForwarderStats stats_;
   // Re-sent (补传) means made while the platform was out of reach (terminal-protocol.md §2.1,
   // §2.5): an entry made before the current connection came up. The session counts its
-  // authentications; a new count is a new connection, seen here at the next pump.
+  // authentications and says when the last one was, on the monotonic clock this forwarder's
+  // clock shares with it (FixClock carries its base clock's); a new count is a new connection,
+  // and its start is placed on this clock's wall time at the next pump.
   std::uint64_t seen_authentications_ = 0;
   std::int64_t online_since_ms_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it

@@ -367,6 +367,7 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
         return;
       }
       ++stats.authentications;
+      stats.online_since = clock.mono_now();
       phase = Phase::online;
       attempt = 0;
       arm_heartbeat();
