@@ -1,8 +1,6 @@
 #include "daemon.hpp"
 
 #include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include <algorithm>
 #include <condition_variable>
@@ -12,13 +10,11 @@
 #include <thread>
 #include <variant>
 
-#include <sys/stat.h>
-
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include "classroom.hpp"
+#include "control/api.hpp"
 #include "control_target.hpp"
 #include "engine.hpp"
 #include "fix_clock.hpp"
@@ -43,11 +39,7 @@
 namespace tta::agent {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace fs = std::filesystem;
-using asio::ip::tcp;
-using unix_socket = asio::local::stream_protocol;
 using nlohmann::json;
 
 Status ensure_control_token(const std::filesystem::path& file) {
@@ -158,7 +150,7 @@ class ModeEngine {
 
 }  // namespace
 
-struct Daemon::Impl final : uplink::SessionListener {
+struct Daemon::Impl final : uplink::SessionListener, control::Backend {
   asio::io_context& io;
   const config::Config& cfg;
   store::Store& store;
@@ -188,10 +180,7 @@ struct Daemon::Impl final : uplink::SessionListener {
 
   bool photo_busy = false;  ///< a 0x8301 photo is being taken
 
-  tcp::acceptor api;
-  unix_socket::acceptor unix_api;
-  fs::path unix_path;  ///< the socket file this process made (removed on stop)
-  std::string token;
+  std::unique_ptr<control::Server> api;  ///< the control API (control/api.hpp)
   // Touched only on the worker thread:
   std::optional<face::FaceEngine> faces;
   std::unique_ptr<face::Camera> camera;
@@ -208,9 +197,7 @@ struct Daemon::Impl final : uplink::SessionListener {
         engine(s, live),
         tick_timer(ctx),
         photos(s),
-        teach_timer(ctx),
-        api(ctx),
-        unix_api(ctx) {}
+        teach_timer(ctx) {}
 
   WallTime now() const { return fix_clock.wall_now(); }
   std::int64_t now_ms() const { return unix_millis(now()); }
@@ -772,295 +759,99 @@ struct Daemon::Impl final : uplink::SessionListener {
     if (auto c = store.outbox_counts()) {
       j["outbox"] = {{"queued", c->queued}, {"acked", c->acked}, {"refused", c->refused}};
     }
-    if (auto msgs = messages(store, 100)) {
+    if (auto msgs = agent::messages(store, 100)) {
       j["messages_unread"] = std::count_if(msgs->begin(), msgs->end(),
                                            [](const PlatformMessage& m) { return !m.read; });
     }
     return j;
   }
 
-  Status listen_tcp(const std::string& listen);
-  Status listen_unix(const std::string& path_text);
-  void accept_tcp();
-  void accept_unix();
-};
+  // ---- the control API's backend (control/api.hpp) -------------------------------------
 
-namespace {
+  nlohmann::json status() override { return status_json(); }
 
-/// One request on the control API (TCP or Unix socket), answered and closed.
-template <class Protocol>
-class ApiSession : public std::enable_shared_from_this<ApiSession<Protocol>> {
- public:
-  ApiSession(Daemon::Impl& d, typename Protocol::socket s) : d_(d), stream_(std::move(s)) {}
-  void start() {
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_read(stream_, buf_, req_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                       if (!ec) self->route();
-                     });
-  }
-
- private:
-  void reply(http::status status, const json& body) {
-    res_.version(req_.version());
-    res_.keep_alive(false);
-    res_.result(status);
-    res_.set(http::field::content_type, "application/json");
-    res_.body() = body.dump() + "\n";
-    res_.prepare_payload();
-    http::async_write(stream_, res_,
-                      [self = this->shared_from_this()](beast::error_code, std::size_t) {
-                        beast::error_code ignored;
-                        self->stream_.socket().shutdown(Protocol::socket::shutdown_send, ignored);
-                      });
-  }
-
-  bool authorised() const {
-    const auto it = req_.find(http::field::authorization);
-    if (it == req_.end()) return false;
-    const std::string expected = "Bearer " + d_.token;
-    const std::string given(it->value());
-    return given.size() == expected.size() &&
-           CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
-  }
-
-  /// The request body as a JSON object, or a 400 answered.
-  std::optional<json> body_object() {
-    auto body = json::parse(req_.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-      reply(http::status::bad_request, {{"error", "the request body must be a JSON object"}});
-      return std::nullopt;
-    }
-    return body;
-  }
-
-  void route() {
-    if (!authorised()) {
-      reply(http::status::unauthorized, {{"error", "a valid bearer token is required"}});
+  /// Check a coach or student in or out. Vehicle: the one logged in is checked out. Classroom:
+  /// the coach role is the lecturer, and a student's check-out names the student.
+  void check(const control::CheckRequest& r, control::Respond done) override {
+    auto* classroom = engine.classroom();
+    const auto st = engine.status();
+    std::string number = r.number.value_or("");
+    if (!r.in && !classroom) number = r.role == "coach" ? st.coach_no : st.student_no;
+    if (!r.in && classroom && r.role == "coach") number = st.coach_no;
+    if (number.empty()) {
+      done({409,
+            {{"error", !r.in && classroom ? "expected {\"role\": \"student\", \"number\": …}: "
+                                            "which student checks out"
+                                          : "nobody to check " + std::string(r.in ? "in" : "out")}},
+            {}});
       return;
     }
-    const auto target = req_.target();
-    const ControlTarget t = parse_control_target(std::string_view(target.data(), target.size()));
-    static const std::map<std::string, http::verb> kEndpoints = {
-        {"/status", http::verb::get},   {"/checkin", http::verb::post},
-        {"/checkout", http::verb::post}, {"/messages", http::verb::get},
-        {"/messages/ack", http::verb::post}, {"/progress", http::verb::get}};
-    const auto ep = kEndpoints.find(t.path);
-    if (ep == kEndpoints.end()) {
-      reply(http::status::not_found, {{"error", "unknown endpoint " + t.path}});
-      return;
-    }
-    if (req_.method() != ep->second) {
-      res_.set(http::field::allow, http::to_string(ep->second));
-      reply(http::status::method_not_allowed,
-            {{"error", t.path + " takes " + std::string(http::to_string(ep->second))}});
-      return;
-    }
-    if (t.path == "/status") {
-      reply(http::status::ok, d_.status_json());
-    } else if (t.path == "/checkin" || t.path == "/checkout") {
-      auto body = body_object();
-      if (!body) return;
-      const std::string role = body->value("role", "");
-      if (role != "coach" && role != "student") {
-        reply(http::status::bad_request, {{"error", "expected {\"role\": \"coach\"|\"student\", …}"}});
-        return;
+    const bool in = r.in;
+    const std::string role = r.role;
+    const std::uint8_t event = role == "coach" ? (in ? 20 : 21) : (in ? 17 : 18);
+    const std::string course = r.course.value_or(classroom ? "" : "1212110000");
+    face_check(number, event, [this, in, role, number, course, done](FaceEvidence ev) {
+      // Runs on the loop when the face worker is done: an exception here must not escape
+      // the Asio completion.
+      try {
+        const WallTime t = now();
+        std::uint32_t class_id = 0;
+        auto login = [&](Result<std::uint32_t> res) {
+          if (res) class_id = *res;
+          return res ? Status(ok()) : Status(fail(res.error()));
+        };
+        Status result = ok();
+        if (auto* c = engine.classroom()) {
+          result = role == "coach" ? (in ? c->lecturer_login(number, ev, t) : c->lecturer_logout(ev, t))
+                   : in            ? login(c->student_login(number, course, ev, t))
+                                   : c->student_logout(number, ev, t);
+        } else {
+          auto& e = *engine.vehicle();
+          result = role == "coach" ? (in ? e.coach_login(number, ev, t) : e.coach_logout(ev, t))
+                   : in            ? login(e.student_login(number, course, ev, t))
+                                   : e.student_logout(ev, t);
+        }
+        if (!result) {
+          done({409,
+                {{"error", result.error().message}, {"face", ev.outcome}, {"confidence", ev.confidence}},
+                {}});
+          return;
+        }
+        done({200,
+              {{"ok", true}, {"number", number}, {"class_id", class_id}, {"face", ev.outcome},
+               {"confidence", ev.confidence}},
+              {}});
+      } catch (const std::exception& e) {
+        spdlog::error("control API: check-{} of {}: {}", in ? "in" : "out", number, e.what());
+        done({500, {{"error", "internal error; the agent keeps running"}}, {}});
       }
-      check(t.path == "/checkin", role, *body);
-    } else if (t.path == "/messages") {
-      list_messages(t);
-    } else if (t.path == "/messages/ack") {
-      ack(t);
-    } else {
-      progress(t);
-    }
+    });
   }
 
-  void list_messages(const ControlTarget& t) {
-    auto all = messages(d_.store, 100);
-    if (!all) {
-      reply(http::status::internal_server_error, {{"error", all.error().message}});
-      return;
-    }
-    const bool unread_only = t.query.contains("unread") && t.query.at("unread") != "0";
+  Result<nlohmann::json> messages(bool unread_only) override {
+    auto all = agent::messages(store, 100);
+    if (!all) return fail(all.error());
     json list = json::array();
     int unread = 0;
     for (const auto& m : *all) {
       if (!m.read) ++unread;
       if (!unread_only || !m.read) list.push_back(message_json(m));
     }
-    reply(http::status::ok, {{"messages", list}, {"unread", unread}});
+    return json{{"messages", list}, {"unread", unread}};
   }
 
-  void ack(const ControlTarget&) {
-    auto body = body_object();
-    if (!body) return;
-    std::vector<std::int64_t> ids;
-    const bool all = body->value("all", false);
-    if (!all) {
-      const auto it = body->find("ids");
-      if (it == body->end() || !it->is_array() || it->empty()) {
-        reply(http::status::bad_request,
-              {{"error", "expected {\"ids\": [1, 2, …]} or {\"all\": true}"}});
-        return;
-      }
-      for (const auto& v : *it) {
-        if (!v.is_number_integer()) {
-          reply(http::status::bad_request, {{"error", "message ids are integers"}});
-          return;
-        }
-        ids.push_back(v.template get<std::int64_t>());
-      }
-    }
-    auto n = ack_messages(d_.store, ids, d_.now_ms());
-    if (!n) {
-      reply(n.error().code == Errc::not_found ? http::status::not_found
-                                              : http::status::internal_server_error,
-            {{"error", n.error().message}});
-      return;
-    }
-    reply(http::status::ok, {{"ok", true}, {"marked_read", *n}});
+  Result<std::int64_t> ack_messages(const std::vector<std::int64_t>& ids) override {
+    auto n = agent::ack_messages(store, ids, now_ms());
+    if (!n) return fail(n.error());
+    return static_cast<std::int64_t>(*n);
   }
 
-  void progress(const ControlTarget& t) {
-    const auto it = t.query.find("student");
-    if (it == t.query.end() || it->second.empty()) {
-      reply(http::status::bad_request, {{"error", "expected /progress?student=NUMBER"}});
-      return;
-    }
-    auto p = agent::progress(d_.store, d_.cfg, it->second, unix_millis(d_.clock.wall_now()));
-    if (!p) {
-      reply(p.error().code == Errc::not_found ? http::status::not_found
-                                              : http::status::internal_server_error,
-            {{"error", p.error().message}});
-      return;
-    }
-    reply(http::status::ok, progress_json(*p));
+  Result<nlohmann::json> progress(const std::string& student) override {
+    auto p = agent::progress(store, cfg, student, unix_millis(clock.wall_now()));
+    if (!p) return fail(p.error());
+    return progress_json(*p);
   }
-
-  /// Check a coach or student in or out. Vehicle: the one logged in is checked out. Classroom:
-  /// the coach role is the lecturer, and a student's check-out names the student.
-  void check(bool in, const std::string& role, const json& body) {
-    auto* classroom = d_.engine.classroom();
-    const auto st = d_.engine.status();
-    std::string number = body.value("number", "");
-    if (!in && !classroom) number = role == "coach" ? st.coach_no : st.student_no;
-    if (!in && classroom && role == "coach") number = st.coach_no;
-    if (number.empty()) {
-      reply(http::status::conflict,
-            {{"error", !in && classroom ? "expected {\"role\": \"student\", \"number\": …}: "
-                                          "which student checks out"
-                                        : "nobody to check " + std::string(in ? "in" : "out")}});
-      return;
-    }
-    const std::uint8_t event = role == "coach" ? (in ? 20 : 21) : (in ? 17 : 18);
-    const std::string course = body.value("course", classroom ? "" : "1212110000");
-    d_.face_check(number, event, [self = this->shared_from_this(), in, role, number, course](FaceEvidence ev) {
-      const WallTime t = self->d_.now();
-      std::uint32_t class_id = 0;
-      auto login = [&](Result<std::uint32_t> r) {
-        if (r) class_id = *r;
-        return r ? Status(ok()) : Status(fail(r.error()));
-      };
-      Status result = ok();
-      if (auto* c = self->d_.engine.classroom()) {
-        result = role == "coach" ? (in ? c->lecturer_login(number, ev, t) : c->lecturer_logout(ev, t))
-                 : in            ? login(c->student_login(number, course, ev, t))
-                                 : c->student_logout(number, ev, t);
-      } else {
-        auto& e = *self->d_.engine.vehicle();
-        result = role == "coach" ? (in ? e.coach_login(number, ev, t) : e.coach_logout(ev, t))
-                 : in            ? login(e.student_login(number, course, ev, t))
-                                 : e.student_logout(ev, t);
-      }
-      if (!result) {
-        self->reply(http::status::conflict,
-                    {{"error", result.error().message}, {"face", ev.outcome},
-                     {"confidence", ev.confidence}});
-        return;
-      }
-      self->reply(http::status::ok, {{"ok", true}, {"number", number}, {"class_id", class_id},
-                                     {"face", ev.outcome}, {"confidence", ev.confidence}});
-    });
-  }
-
-  Daemon::Impl& d_;
-  beast::basic_stream<Protocol> stream_;
-  beast::flat_buffer buf_;
-  http::request<http::string_body> req_;
-  http::response<http::string_body> res_;
 };
-
-}  // namespace
-
-void Daemon::Impl::accept_tcp() {
-  api.async_accept([this](boost::system::error_code ec, tcp::socket s) {
-    if (ec) return;
-    std::make_shared<ApiSession<tcp>>(*this, std::move(s))->start();
-    accept_tcp();
-  });
-}
-
-void Daemon::Impl::accept_unix() {
-  unix_api.async_accept([this](boost::system::error_code ec, unix_socket::socket s) {
-    if (ec) return;
-    std::make_shared<ApiSession<unix_socket>>(*this, std::move(s))->start();
-    accept_unix();
-  });
-}
-
-Status Daemon::Impl::listen_tcp(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  boost::system::error_code ec;
-  const auto addr = asio::ip::make_address(listen.substr(0, colon), ec);
-  if (ec) return fail(Errc::invalid_argument, "control_listen: bad address " + listen);
-  if (!addr.is_loopback()) {
-    return fail(Errc::invalid_argument, "control_listen must be a loopback address");
-  }
-  tcp::endpoint ep(addr, static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1))));
-  api.open(ep.protocol(), ec);
-  if (!ec) api.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) api.bind(ep, ec);
-  if (!ec) api.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return fail(Errc::unavailable, "control API on " + listen + ": " + ec.message());
-  accept_tcp();
-  return ok();
-}
-
-Status Daemon::Impl::listen_unix(const std::string& path_text) {
-  fs::path path = path_text;
-  if (path.is_relative()) path = cfg.source.parent_path() / path;
-  std::error_code fec;
-  const auto st = fs::symlink_status(path, fec);
-  if (fs::exists(st)) {
-    if (!fs::is_socket(st)) {
-      return fail(Errc::already_exists,
-                  "control_listen: " + path.string() + " exists and is not a socket (left as it is)");
-    }
-    // A socket file: served by a running agent, or left behind by one that died.
-    unix_socket::socket probe(io);
-    boost::system::error_code ec;
-    probe.connect(unix_socket::endpoint(path.string()), ec);
-    if (!ec) {
-      return fail(Errc::already_exists, "control_listen: another process serves " + path.string());
-    }
-    spdlog::info("control API: replacing the stale socket {}", path.string());
-    fs::remove(path, fec);
-  }
-  boost::system::error_code ec;
-  unix_api.open(unix_socket(), ec);
-  if (!ec) unix_api.bind(unix_socket::endpoint(path.string()), ec);
-  if (ec) return fail(Errc::unavailable, "control API on unix:" + path.string() + ": " + ec.message());
-  unix_path = path;
-  // Owner only, before listen(): nobody can connect to a socket that is not listening yet.
-  if (::chmod(path.c_str(), 0600) != 0) {
-    return fail(Errc::permission, "control API: chmod 600 " + path.string() + " failed");
-  }
-  unix_api.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return fail(Errc::unavailable, "control API on unix:" + path.string() + ": " + ec.message());
-  accept_unix();
-  return ok();
-}
 
 Daemon::Daemon(asio::io_context& io, const config::Config& cfg, store::Store& store)
     : impl_(std::make_unique<Impl>(io, cfg, store)) {}
@@ -1070,15 +861,21 @@ Status Daemon::start() {
   auto& d = *impl_;
   auto token = read_secret_file(d.cfg.agent.control_token_file);
   if (!token) return fail(token.error().context("control-API token"));
-  d.token.assign(token->begin(), token->end());
-  while (!d.token.empty() && (d.token.back() == '\n' || d.token.back() == '\r')) d.token.pop_back();
-  if (d.token.size() < 16) return fail(Errc::permission, "control-API token is too short");
+  std::string api_token(token->begin(), token->end());
+  while (!api_token.empty() && (api_token.back() == '\n' || api_token.back() == '\r')) {
+    api_token.pop_back();
+  }
+  if (api_token.size() < 16) return fail(Errc::permission, "control-API token is too short");
 
   const std::string& listen = d.cfg.agent.control_listen;
-  if (auto st = listen.starts_with("unix:") ? d.listen_unix(listen.substr(5)) : d.listen_tcp(listen);
-      !st) {
-    return st;
+  std::string where = listen;
+  if (listen.starts_with("unix:")) {
+    fs::path path = listen.substr(5);
+    if (path.is_relative()) path = d.cfg.source.parent_path() / path;
+    where = "unix:" + path.string();
   }
+  d.api = std::make_unique<control::Server>(d.io, d, std::move(api_token));
+  if (auto st = d.api->listen(where); !st) return st;
   if (auto st = d.prepare_http(); !st) return st;
   auto source = gps::make_source(d.cfg.gps.source, d.io, d.clock);
   if (!source) return fail(source.error().context("GNSS source"));
@@ -1127,14 +924,7 @@ Status Daemon::start() {
 void Daemon::stop() {
   if (!impl_) return;
   auto& d = *impl_;
-  boost::system::error_code ec;
-  d.api.close(ec);
-  if (d.unix_api.is_open()) {
-    d.unix_api.close(ec);
-    std::error_code fec;
-    if (!d.unix_path.empty()) fs::remove(d.unix_path, fec);
-    d.unix_path.clear();
-  }
+  if (d.api) d.api->stop();
   d.teach_timer.cancel();
   d.tick_timer.cancel();
   if (d.gnss) d.gnss->stop();
@@ -1144,9 +934,7 @@ void Daemon::stop() {
 }
 
 std::uint16_t Daemon::control_port() const {
-  boost::system::error_code ec;
-  const auto ep = impl_->api.local_endpoint(ec);
-  return ec ? 0 : ep.port();
+  return impl_->api ? impl_->api->port() : 0;
 }
 
 }  // namespace tta::agent

@@ -636,6 +636,16 @@ TEST_F(DaemonTest, UnixSocketControlApiWithEveryErrorAnswer) {
   EXPECT_EQ(api(http::verb::get, "/progress").status, 400);
   EXPECT_EQ(api(http::verb::get, "/progress?student=3201999999999999").status, 404);
   EXPECT_EQ(api(http::verb::post, "/checkout", R"({"role":"student"})").status, 409);
+  // Wrongly typed fields (issue #14: an unquoted number ended the process), a path that is
+  // not UTF-8, a body over the cap: each answered, and the agent is still there.
+  auto unquoted = api(http::verb::post, "/checkin", R"({"role":"student","number":3201000000000101})");
+  EXPECT_EQ(unquoted.status, 400);
+  EXPECT_NE(unquoted.body.value("error", "").find("\"number\""), std::string::npos);
+  EXPECT_EQ(api(http::verb::post, "/checkin", R"({"role":7})").status, 400);
+  EXPECT_EQ(api(http::verb::post, "/messages/ack", R"({"all":"yes"})").status, 400);
+  EXPECT_EQ(api(http::verb::get, "/%FF%FE").status, 404);
+  EXPECT_EQ(api(http::verb::post, "/checkin", std::string(100 * 1024, ' ')).status, 413);
+  EXPECT_EQ(api(http::verb::get, "/status").status, 200);
   auto msgs = api(http::verb::get, "/messages");
   EXPECT_EQ(msgs.status, 200);
   EXPECT_EQ(msgs.body["messages"].size(), 0u);
