@@ -167,6 +167,8 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
   std::unique_ptr<VehicleSignals> vehicle;  // [vehicle-signals] null when [vehicle] names none
   std::optional<MonoTime> last_fix_mono;  ///< when the last fix came (classroom ticks)
   std::uint64_t fixes = 0;
+  std::string uplink_error;               ///< why the platform connection last ended
+  std::optional<WallTime> uplink_since;   ///< when it last came up or went down (system time)
 
   // The HTTPS uplink, when uplink.http.base_url is set. The sender signs with the terminal's
   // key from registration, so it starts once the terminal has one.
@@ -202,7 +204,14 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
   WallTime now() const { return fix_clock.wall_now(); }
   std::int64_t now_ms() const { return unix_millis(now()); }
 
+  void on_offline(const Error& why) override {
+    uplink_error = why.message;
+    uplink_since = clock.wall_now();
+    spdlog::warn("platform connection lost: {}", why.message);
+  }
+
   void on_online() override {
+    uplink_since = clock.wall_now();
     engine.set_terminal_no(session.terminal_no());
     forwarder.poke();
     start_http();
@@ -711,7 +720,10 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
     const auto s = engine.status();
     const auto& fs_ = forwarder.stats();
     const auto ss = session.stats();
-    json tcp_state{{"online", session.online()},
+    json tcp_state{{"state", session.online() ? "online" : "connecting"},
+                   {"since", uplink_since ? json(iso8601_utc(*uplink_since)) : json(nullptr)},
+                   {"last_error", uplink_error.empty() ? json(nullptr) : json(uplink_error)},
+                   {"online", session.online()},
                    {"terminal_no", session.terminal_no()},
                    {"connects", ss.connects},
                    {"sent", fs_.sent},
@@ -753,6 +765,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
            {"ban_message", s.ban_message},
            {"uplink_online", session.online()},
            {"uplink", {{"tcp", tcp_state}, {"https", https_state}}},
+           {"sources", {{"gnss", gnss_state()}}},
            {"gnss_fixes", fixes},
            {"last_fix_utc",
             fix_clock.last_fix() ? json(iso8601_utc(*fix_clock.last_fix())) : json(nullptr)}};
@@ -764,6 +777,32 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
                                            [](const PlatformMessage& m) { return !m.read; });
     }
     return j;
+  }
+
+  /// The GNSS source in words: a missing receiver or a gpsd that is down is a state, not an
+  /// exit; the age of the last fix tells a fresh position from a stale one.
+  json gnss_state() const {
+    const auto scheme = cfg.gps.source.substr(0, cfg.gps.source.find(':'));
+    json g{{"source", scheme}, {"simulated", scheme == "replay"}};
+    if (!gnss) {
+      g["state"] = "not started";
+      return g;
+    }
+    const auto st = gnss->stats();
+    const bool had_fix = last_fix_mono.has_value();
+    const double age =
+        had_fix ? std::chrono::duration<double>(clock.mono_now() - *last_fix_mono).count() : 0.0;
+    const char* state = st.finished                           ? "finished"
+                        : !st.connected && scheme != "replay" ? "waiting for the receiver"
+                        : !had_fix                            ? "no fix yet"
+                        : age > 5.0                           ? "fix lost"
+                                                              : "fix";
+    g["state"] = state;
+    g["connects"] = st.connects;
+    g["disconnects"] = st.disconnects;
+    g["last_error"] = st.last_error.empty() ? json(nullptr) : json(st.last_error);
+    g["last_fix_age_s"] = had_fix ? json(age) : json(nullptr);
+    return g;
   }
 
   // ---- the control API's backend (control/api.hpp) -------------------------------------

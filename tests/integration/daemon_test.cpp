@@ -122,6 +122,7 @@ struct Options {
   bool https = false;
   bool classroom = false;      ///< terminal.mode = "classroom" with a [classroom] section
   std::string control_listen;  ///< empty: a loopback port picked from the pid
+  std::string gnss_source;     ///< empty: the simulated route, replayed
 };
 
 /// The simulator, a store with its config, and the daemon, all in a fresh directory.
@@ -185,7 +186,7 @@ institution_code = "3201000000000001"
 database = "tta.db"
 key_file = "store.key"
 [gps]
-source = "replay://route-SIMULATED.nmea?rate=30"
+)toml" + "source = \"" + (o.gnss_source.empty() ? "replay://route-SIMULATED.nmea?rate=30" : o.gnss_source) + "\"\n" + R"toml(
 [[gps.fence]]
 name = "test teaching area (simulated)"
 points = [[32.0400, 118.7800], [32.0400, 118.7900], [32.0480, 118.7900], [32.0480, 118.7800]]
@@ -656,6 +657,36 @@ TEST_F(DaemonTest, UnixSocketControlApiWithEveryErrorAnswer) {
   daemon_.reset();
   fs::remove(sock);
 }
+
+/// Missing hardware is a state, not an exit (issue #14): a serial receiver not plugged in and a
+/// gpsd that is down. The agent starts, serves the API, reaches the platform, and says in
+/// /status what it is waiting for.
+class MissingGnss : public DaemonTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(MissingGnss, RunKeepsServingAndSaysWhatItWaitsFor) {
+  ASSERT_NO_FATAL_FAILURE(start({.gnss_source = GetParam()}));
+  ASSERT_NO_FATAL_FAILURE(run_daemon());  // online with the platform, no fix at all
+  ASSERT_TRUE(wait_for([&] {
+    auto r = api(http::verb::get, "/status");
+    return r.status == 200 && r.body["sources"]["gnss"].value("connects", 1) == 0 &&
+           !r.body["sources"]["gnss"]["last_error"].is_null();
+  }, std::chrono::seconds(10)));
+  auto status = api(http::verb::get, "/status");
+  const auto& g = status.body["sources"]["gnss"];
+  EXPECT_EQ(g["state"], "waiting for the receiver") << g.dump();
+  EXPECT_EQ(g["simulated"], false);
+  EXPECT_TRUE(g["last_fix_age_s"].is_null());
+  EXPECT_EQ(status.body["gnss_fixes"], 0);
+  EXPECT_EQ(status.body["uplink"]["tcp"]["state"], "online");
+  EXPECT_EQ(::kill(daemon_->pid(), 0), 0) << "tta-agent run is still there";
+}
+
+INSTANTIATE_TEST_SUITE_P(Sources, MissingGnss,
+                         ::testing::Values("serial:///dev/ttyTTA-not-plugged-in?reconnect_ms=200",
+                                           "gpsd://127.0.0.1:1?reconnect_ms=200"),
+                         [](const auto& param_info) {
+                           return std::string(param_info.index == 0 ? "serial" : "gpsd");
+                         });
 
 }  // namespace
 }  // namespace tta
