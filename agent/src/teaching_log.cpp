@@ -19,6 +19,7 @@ using ojson = nlohmann::ordered_json;
 
 constexpr int kSessionsPerScan = 64;
 constexpr const char* kCursorParam = "teachlog.cursor";
+constexpr const char* kNextParam = "teachlog.next";
 
 std::string state_param(std::int64_t session_id) {
   return "teachlog." + std::to_string(session_id);
@@ -253,17 +254,36 @@ Result<int> scan_teaching_logs(store::Store& store, const TeachingLogIdentity& i
                                std::int64_t now_ms, const StudentTotalsFn& totals,
                                const ContinuingFn& continuing) {
   if (id.terminal_no.empty()) return 0;  // not registered: no session can exist yet
-  auto cursor_text = store.param(kCursorParam);
-  if (!cursor_text) return fail(cursor_text.error());
-  std::int64_t cursor = 1;
-  if (*cursor_text) cursor = std::max<std::int64_t>(1, std::atoll((*cursor_text)->c_str()));
-  const std::int64_t first = cursor;
-  bool contiguous = true;  // every session before this one is done: the cursor may move
+  auto read_position = [&](const char* name) -> Result<std::int64_t> {
+    auto text = store.param(name);
+    if (!text) return fail(text.error());
+    return *text ? std::max<std::int64_t>(1, std::atoll((*text)->c_str())) : 1;
+  };
+  // `cursor`: every session before it is done. `next`: where the last scan stopped. A scan
+  // visits at most kSessionsPerScan sessions from `next` on, then wraps to the cursor, so a
+  // session that never finishes (open, or its photos never settle) cannot hide the ones after
+  // it, and no scan grows with the store.
+  auto cursor_pos = read_position(kCursorParam);
+  if (!cursor_pos) return fail(cursor_pos.error());
+  auto next_pos = read_position(kNextParam);
+  if (!next_pos) return fail(next_pos.error());
+  std::int64_t cursor = *cursor_pos;
+  const std::int64_t first_cursor = cursor;
+  const std::int64_t from = std::max(cursor, *next_pos);
+  std::int64_t sid = from;
+  const bool started_at_cursor = from == cursor;  // then one pass covers everything
+  bool wrapped = started_at_cursor;
   int queued = 0;
-  for (std::int64_t sid = first; sid < first + kSessionsPerScan; ++sid) {
+  for (int visited = 0; visited < kSessionsPerScan; ++visited) {
+    if (wrapped && !started_at_cursor && sid >= from) break;  // a whole round
     auto session = store.find_session(sid);
     if (!session) return fail(session.error());
-    if (!*session) break;
+    if (!*session) {
+      if (wrapped) break;
+      wrapped = true;  // past the newest session: back to the oldest unfinished one
+      sid = cursor;
+      continue;
+    }
     auto state_text = store.param(state_param(sid));
     if (!state_text) return fail(state_text.error());
     ojson state = *state_text ? ojson::parse(**state_text, nullptr, false) : ojson::object();
@@ -291,11 +311,16 @@ Result<int> scan_teaching_logs(store::Store& store, const TeachingLogIdentity& i
         spdlog::info("teaching log of session {} (class {}) queued", sid, (*session)->class_id);
       }
     }
-    contiguous = contiguous && state.value("step", "") == "done";
-    if (contiguous) cursor = sid + 1;
+    if (sid == cursor && state.value("step", "") == "done") cursor = sid + 1;
+    ++sid;
   }
-  if (cursor != first) {
+  if (cursor != first_cursor) {
     if (auto st = store.set_param(kCursorParam, std::to_string(cursor), now_ms); !st) {
+      return fail(st.error());
+    }
+  }
+  if (sid != *next_pos) {
+    if (auto st = store.set_param(kNextParam, std::to_string(sid), now_ms); !st) {
       return fail(st.error());
     }
   }

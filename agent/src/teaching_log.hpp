@@ -95,11 +95,12 @@ using ContinuingFn =
                                                           const store::Photo& photo,
                                                           const std::string& file_id);
 
-/// Walk the sessions from the cursor and queue what each ended one still needs; a classroom
-/// session that `continuing` names continuing education also gets its "http.ce.record" (key:
-/// the log number), queued with the classrecord. Returns the number of outbox entries queued
-/// (0 when nothing was due). Cheap when nothing is due: one lookup per open session after the
-/// cursor.
+/// Walk the sessions and queue what each ended one still needs; a classroom session that
+/// `continuing` names continuing education also gets its "http.ce.record" (key: the log
+/// number), queued with the classrecord. Returns the number of outbox entries queued (0 when
+/// nothing was due). A scan visits at most 64 sessions: from where the last one stopped
+/// ("teachlog.next"), wrapping to the oldest unfinished one ("teachlog.cursor"), so an
+/// unfinished session never hides later ones and a scan never grows with the store.
 [[nodiscard]] Result<int> scan_teaching_logs(store::Store& store, const TeachingLogIdentity& id,
                                              std::int64_t now_ms,
                                              const StudentTotalsFn& totals = {},

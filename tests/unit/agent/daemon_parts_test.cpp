@@ -79,6 +79,36 @@ class DaemonPartsTest : public ::testing::Test {
   std::optional<store::Store> store_;
 };
 
+TEST_F(DaemonPartsTest, AnUnfinishedSessionNeverWedgesTheScan) {
+  // 150 sessions, the 5th left open: every ended one gets its photos queued within a few
+  // scans of at most 64 sessions each (issue #14: the scan used to stop 64 past the open one).
+  std::int64_t open_sid = 0;
+  for (std::uint32_t i = 1; i <= 150; ++i) {
+    const auto sid = session(i, 1, /*open=*/i == 5);
+    if (i == 5) open_sid = sid;
+  }
+  int queued = 0;
+  for (int scan = 0; scan < 5; ++scan) {
+    auto n = scan_teaching_logs(*store_, id_, kT0);
+    ASSERT_TRUE(n) << n.error().message;
+    queued += *n;
+  }
+  EXPECT_EQ(queued, 149 * 3);
+  EXPECT_EQ(due("http.imageup").size(), 149u * 3);
+  for (std::int64_t sid = 1; sid <= 150; ++sid) {
+    EXPECT_EQ(store_->param("teachlog." + std::to_string(sid))->has_value(), sid != open_sid) << sid;
+  }
+  EXPECT_EQ(store_->param("teachlog.cursor")->value_or(""), "")
+      << "session 1's photos are not settled yet: the cursor stays";
+  // Nothing twice, however often it scans.
+  for (int scan = 0; scan < 5; ++scan) EXPECT_EQ(*scan_teaching_logs(*store_, id_, kT0), 0);
+  // The open session ends: the next scans find it.
+  ASSERT_TRUE(store_->end_session(open_sid, kT0 + 9'000'000));
+  queued = 0;
+  for (int scan = 0; scan < 4; ++scan) queued += *scan_teaching_logs(*store_, id_, kT0);
+  EXPECT_EQ(queued, 3);
+}
+
 TEST_F(DaemonPartsTest, TeachingLogWaitsForThePhotosThenQueuesMetadataAndTheLogOnce) {
   const auto sid = session(1000, 4);
   (void)session(2000, 2, /*open=*/true);
