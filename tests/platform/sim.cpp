@@ -214,7 +214,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
       sim_.by_phone[phone_key(phone_)] = weak_from_this();
     }
     if (lose_this_part(frame)) return true;
-    auto done = reassembler_.feed(frame, std::chrono::steady_clock::now());
+    const auto now = std::chrono::steady_clock::now();
+    auto done = reassembler_.feed(frame, now);
+    auto dropped = reassembler_.expire(now);
+    for (auto& d : reassembler_.take_evicted()) dropped.push_back(std::move(d));
+    for (const auto& d : dropped) {
+      sim_.note_error("incomplete_subpackets",
+                      "message " + to_hex(Bytes{static_cast<std::uint8_t>(d.msg_id >> 8),
+                                                static_cast<std::uint8_t>(d.msg_id)}) +
+                          " from serial " + std::to_string(d.first_serial) + ": " +
+                          std::to_string(d.missing.size()) + " of " + std::to_string(d.total) +
+                          " parts never came; dropped");
+    }
     if (!done) {
       ++sim_.counts.bad_frames;
       return true;

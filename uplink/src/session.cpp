@@ -139,6 +139,7 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
   std::array<std::uint8_t, 16384> rbuf{};
   FrameSplitter splitter;
   Reassembler reassembler;
+  MonoTime last_expire{};
   std::deque<std::shared_ptr<Bytes>> wqueue;
   bool writing = false;
   std::uint16_t serial = 0;
@@ -587,7 +588,15 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
           continue;
         }
         ++stats.frames_received;
-        auto whole = reassembler.feed(*r.frame, std::chrono::steady_clock::now());
+        const auto now = std::chrono::steady_clock::now();
+        auto whole = reassembler.feed(*r.frame, now);
+        if (now - last_expire > std::chrono::seconds(5)) {
+          // A set whose parts stopped coming is dropped after the reassembly timeout; the
+          // platform sends it again when it gets no ack.
+          last_expire = now;
+          stats.incomplete_dropped += reassembler.expire(now).size();
+        }
+        stats.incomplete_dropped += reassembler.take_evicted().size();
         if (!whole) {
           ++stats.bad_frames;
           continue;

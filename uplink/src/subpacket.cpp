@@ -71,13 +71,7 @@ Result<std::optional<Reassembled>> Reassembler::feed(const Frame& frame, MonoTim
   }
   auto it = sets_.find(key);
   if (it == sets_.end()) {
-    if (sets_.size() >= options_.max_pending_sets && options_.max_pending_sets > 0) {
-      auto oldest = std::min_element(sets_.begin(), sets_.end(), [](const auto& a, const auto& b) {
-        return a.second.order < b.second.order;
-      });
-      evicted_.push_back(dropped(oldest->first, oldest->second));
-      sets_.erase(oldest);
-    }
+    if (sets_.size() >= options_.max_pending_sets && options_.max_pending_sets > 0) evict_oldest();
     Set s;
     s.started = now;
     s.order = next_order_++;
@@ -92,10 +86,16 @@ Result<std::optional<Reassembled>> Reassembler::feed(const Frame& frame, MonoTim
     return std::optional<Reassembled>();
   }
   slot = frame.body;
+  held_bytes_ += frame.body.size();
   ++set.received;
   if (sp->index == 1) set.header = frame.header;
   if (sp->index == sp->total) set.last_serial = frame.header.serial;
-  if (set.received < sp->total) return std::optional<Reassembled>();
+  if (set.received < sp->total) {
+    // Over the byte bound: the oldest other sets go first, then, if still over, this one.
+    const std::uint64_t mine = set.order;
+    while (held_bytes_ > options_.max_pending_bytes && !sets_.empty()) evict_oldest(mine);
+    return std::optional<Reassembled>();
+  }
 
   Reassembled r;
   r.frame.header = set.header;
@@ -112,8 +112,23 @@ Result<std::optional<Reassembled>> Reassembler::feed(const Frame& frame, MonoTim
                       ? static_cast<std::uint16_t>(key.first_serial + sp->total - 1)
                       : set.last_serial;
   r.parts = sp->total;
+  held_bytes_ -= size;
   sets_.erase(it);
   return std::optional<Reassembled>(std::move(r));
+}
+
+void Reassembler::evict_oldest(std::optional<std::uint64_t> spare) {
+  if (sets_.empty()) return;
+  auto oldest = sets_.end();
+  for (auto i = sets_.begin(); i != sets_.end(); ++i) {
+    if (spare && i->second.order == *spare && sets_.size() > 1) continue;
+    if (oldest == sets_.end() || i->second.order < oldest->second.order) oldest = i;
+  }
+  for (const auto& p : oldest->second.parts) held_bytes_ -= p ? p->size() : 0;
+  ++evicted_total_;
+  evicted_.push_back(dropped(oldest->first, oldest->second));
+  if (evicted_.size() > options_.max_evicted_kept) evicted_.erase(evicted_.begin());
+  sets_.erase(oldest);
 }
 
 std::vector<DroppedSet> Reassembler::expire(MonoTime now) {
@@ -121,6 +136,7 @@ std::vector<DroppedSet> Reassembler::expire(MonoTime now) {
   for (auto it = sets_.begin(); it != sets_.end();) {
     if (now - it->second.started > options_.timeout) {
       out.push_back(dropped(it->first, it->second));
+      for (const auto& p : it->second.parts) held_bytes_ -= p ? p->size() : 0;
       it = sets_.erase(it);
     } else {
       ++it;

@@ -208,6 +208,43 @@ TEST(UplinkReassembly, TooManyOpenSetsEvictTheOldest) {
   EXPECT_TRUE(r.take_evicted().empty());
 }
 
+TEST(UplinkReassembly, HeldBytesAreBoundedOldestSetsGoFirst) {
+  // 3 sets of 3 × 1000-byte parts, 2 parts of each fed; the bound holds 4.5 parts.
+  Reassembler r(ReassemblyOptions{.max_pending_bytes = 4500});
+  std::vector<std::vector<Frame>> sets;
+  for (std::uint16_t s = 0; s < 3; ++s) sets.push_back(parts(3000, 1000, static_cast<std::uint16_t>(s * 10)));
+  for (const auto& ps : sets) {
+    ASSERT_FALSE(*r.feed(ps[0], MonoTime{}));
+    ASSERT_FALSE(*r.feed(ps[1], MonoTime{}));
+    EXPECT_LE(r.pending_bytes(), 4500U);
+  }
+  EXPECT_EQ(r.pending_sets(), 2U);
+  EXPECT_EQ(r.evicted_total(), 1U);
+  ASSERT_EQ(r.take_evicted().front().first_serial, 0) << "the oldest set went first";
+  // The newest set still completes.
+  auto whole = r.feed(sets[2][2], MonoTime{});
+  ASSERT_TRUE(whole && *whole);
+  EXPECT_EQ((*whole)->frame.body, pattern(3000));
+  // A single set larger than the bound is dropped rather than held.
+  Reassembler small(ReassemblyOptions{.max_pending_bytes = 1500});
+  auto big = parts(3000, 1000, 100);
+  ASSERT_FALSE(*small.feed(big[0], MonoTime{}));
+  ASSERT_FALSE(*small.feed(big[1], MonoTime{}));
+  EXPECT_EQ(small.pending_bytes(), 0U);
+  EXPECT_EQ(small.evicted_total(), 1U);
+}
+
+TEST(UplinkReassembly, EvictedListIsBoundedButCounted) {
+  Reassembler r(ReassemblyOptions{.max_pending_sets = 1, .max_evicted_kept = 4});
+  for (std::uint16_t s = 0; s < 100; ++s) {
+    ASSERT_FALSE(*r.feed(parts(1500, 512, static_cast<std::uint16_t>(s * 10))[0], MonoTime{}));
+  }
+  EXPECT_EQ(r.evicted_total(), 99U);
+  auto kept = r.take_evicted();
+  ASSERT_EQ(kept.size(), 4U);
+  EXPECT_EQ(kept.back().first_serial, 980) << "the newest are kept";
+}
+
 TEST(UplinkReassembly, ArbitrarySerialsWhenConfigured) {
   Reassembler r(ReassemblyOptions{.consecutive_serials = false});
   auto ps = parts(1500, 512, 0);

@@ -102,6 +102,9 @@ struct SessionStats {
   std::uint64_t timeouts = 0;
   std::uint64_t resent_on_request = 0;
   std::uint64_t bad_messages = 0;  ///< 0x8900 bodies refused as malformed
+  /// Incomplete sub-packet sets from the platform dropped: older than the reassembly timeout,
+  /// or evicted to keep the connection's memory bounded.
+  std::uint64_t incomplete_dropped = 0;
   /// When the current (or last) connection was authenticated, on the session clock's
   /// monotonic time; unset before the first.
   std::optional<MonoTime> online_since;

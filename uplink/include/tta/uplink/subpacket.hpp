@@ -39,6 +39,11 @@ struct ReassemblyOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds{120}};
   /// Most incomplete sets kept at once; a new set beyond this evicts the oldest one.
   std::size_t max_pending_sets = 32;
+  /// Most body bytes held in incomplete sets; past it the oldest sets are evicted (the one
+  /// being added last). 4 MiB holds four 1 MiB messages in the making.
+  std::size_t max_pending_bytes = 4 * 1024 * 1024;
+  /// Evicted sets kept for take_evicted(); older ones are only counted.
+  std::size_t max_evicted_kept = 64;
   /// Key sets by the serial of their first part (serial − index + 1), which the consecutive
   /// serials of §1 allow and which keeps two messages with the same ID apart. Turn off for
   /// devices that number sub-packets arbitrarily: then (phone, message ID, total) is the key.
@@ -80,8 +85,11 @@ class Reassembler {
   /// Drop sets whose first part arrived more than `timeout` before `now`.
   [[nodiscard]] std::vector<DroppedSet> expire(MonoTime now);
 
-  /// Sets evicted because more than max_pending_sets were open; cleared when read.
+  /// Sets evicted because more than max_pending_sets were open or max_pending_bytes held
+  /// (the newest max_evicted_kept); cleared when read.
   [[nodiscard]] std::vector<DroppedSet> take_evicted();
+  /// Sets evicted so far, including those no longer kept.
+  [[nodiscard]] std::uint64_t evicted_total() const noexcept { return evicted_total_; }
 
   /// Number of incomplete sets held.
   [[nodiscard]] std::size_t pending_sets() const noexcept { return sets_.size(); }
@@ -110,7 +118,12 @@ class Reassembler {
 
   ReassemblyOptions options_;
   std::map<Key, Set> sets_;
+  /// Evict the oldest set, sparing the one of order `spare` while another is left.
+  void evict_oldest(std::optional<std::uint64_t> spare = std::nullopt);
+
   std::vector<DroppedSet> evicted_;
+  std::uint64_t evicted_total_ = 0;
+  std::size_t held_bytes_ = 0;  ///< body bytes in sets_
   std::uint64_t next_order_ = 0;
   std::uint64_t duplicates_ = 0;
 };
