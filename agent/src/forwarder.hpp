@@ -8,7 +8,10 @@
 ///
 /// What is in flight is known only in memory: after a crash every unacked entry is simply
 /// due again and goes out once more, marked re-sent; the platform deduplicates by its key.
-/// Acks that arrive in one turn of the event loop are written in one transaction.
+/// Acks are written in one transaction per batch: as soon as nothing else is in flight (a
+/// minute sent as it is made is written at once), else when half the window is acked or
+/// `ack_flush_delay` after the first unwritten ack. Each commit waits for the disk, so while
+/// a backlog drains this is one commit per half window instead of one per ack or two.
 
 #include <utility>  // before Asio
 
@@ -43,6 +46,8 @@ struct ForwarderOptions {
   std::chrono::milliseconds retry_max{300'000};         ///< … doubling up to this
   /// An entry first sent this long after it was made goes out as re-sent (补传, bit 0).
   std::chrono::milliseconds realtime_grace{60'000};
+  /// Longest time an ack waits to be written with others while more entries are in flight.
+  std::chrono::milliseconds ack_flush_delay{50};
 };
 
 struct ForwarderStats {
@@ -76,6 +81,7 @@ class Forwarder {
   void send_photo(const store::OutboxEntry& e, bool resent);
   void finish(std::int64_t id, std::int32_t attempts, const Result<uplink::Reply>& r);
   void flush_acks();
+  void schedule_flush();
 
   boost::asio::io_context& io_;
   store::Store& store_;
@@ -87,6 +93,9 @@ class Forwarder {
   std::set<std::int64_t> in_flight_;
   std::vector<std::int64_t> acked_;  // acked, not yet written
   bool flush_posted_ = false;
+  boost::asio::steady_timer flush_timer_;
+  bool flush_timer_armed_ = false;
+  std::uint64_t flush_gen_ = 0;
   ForwarderStats stats_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it
   Pump pump_;  // last: its handlers call pump()
