@@ -31,6 +31,7 @@ Forwarder::Forwarder(boost::asio::io_context& io, store::Store& store,
       clock_(clock),
       opt_(options),
       random01_(std::move(random01)),
+      flush_timer_(io),
       pump_(io, options.pump_interval, [this] { pump(); }) {
   if (!random01_) {
     random01_ = [rng = std::mt19937_64(std::random_device{}())]() mutable {
@@ -140,6 +141,7 @@ void Forwarder::send_photo(const store::OutboxEntry& e, bool resent) {
         auto answer = uplink::PhotoUploadInitReply::decode(r->reply->data);
         if (!answer || answer->reply != 0) {
           in_flight_.erase(id);
+          schedule_flush();
           (void)store_.mark_refused(id, unix_millis(clock_.wall_now()),
                                     "the platform refused the photo (0x8305 reply " +
                                         std::to_string(answer ? answer->reply : -1) + ")");
@@ -156,8 +158,37 @@ void Forwarder::send_photo(const store::OutboxEntry& e, bool resent) {
       });
 }
 
+void Forwarder::schedule_flush() {
+  if (acked_.empty() || flush_posted_) return;
+  // Every entry still in flight is acked (nothing to wait for), or half the window is.
+  const std::size_t batch = std::max<std::size_t>(1, opt_.window / 2);
+  if (acked_.size() >= in_flight_.size() || acked_.size() >= batch) {
+    flush_posted_ = true;
+    // After the current handler: acks read in the same turn of the event loop join this batch.
+    boost::asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
+      if (alive.lock()) flush_acks();
+    });
+    return;
+  }
+  if (flush_timer_armed_) return;
+  flush_timer_armed_ = true;
+  flush_timer_.expires_after(opt_.ack_flush_delay);
+  flush_timer_.async_wait(
+      [this, alive = std::weak_ptr<int>(alive_), gen = ++flush_gen_](boost::system::error_code ec) {
+        // A wait that already fired when it was cancelled still runs: the generation tells.
+        if (ec || !alive.lock() || gen != flush_gen_) return;
+        flush_timer_armed_ = false;
+        if (!flush_posted_) flush_acks();
+      });
+}
+
 void Forwarder::flush_acks() {
   flush_posted_ = false;
+  if (flush_timer_armed_) {
+    flush_timer_armed_ = false;
+    ++flush_gen_;
+    flush_timer_.cancel();
+  }
   if (acked_.empty()) return;
   const auto now = unix_millis(clock_.wall_now());
   if (auto st = store_.mark_acked(acked_, now); !st) {
@@ -175,12 +206,6 @@ void Forwarder::finish(std::int64_t id, std::int32_t attempts, const Result<upli
   if (r && r->ack_result == 0) {
     ++stats_.acked;
     acked_.push_back(id);
-    if (!flush_posted_) {
-      flush_posted_ = true;
-      boost::asio::post(io_, [this, alive = std::weak_ptr<int>(alive_)] {
-        if (alive.lock()) flush_acks();
-      });
-    }
   } else {
     in_flight_.erase(id);
     ++stats_.failed;
@@ -193,6 +218,7 @@ void Forwarder::finish(std::int64_t id, std::int32_t attempts, const Result<upli
       spdlog::error("forwarder: scheduling retry of {}: {}", id, st.error().message);
     }
   }
+  schedule_flush();  // also after a failure: the acks left may now be all that is in flight
   if (pump_.running() && in_flight_.size() < opt_.window / 2) poke();
 }
 

@@ -8,7 +8,10 @@
 ///
 /// What is in flight is known only in memory: after a crash every unacked entry is simply
 /// due again and goes out once more, marked re-sent; the platform deduplicates by its key.
-/// Acks that arrive in one turn of the event loop are written in one transaction.
+/// Acks are written in one transaction per batch: as soon as nothing else is in flight (a
+/// minute sent as it is made is written at once), else when half the window is acked or
+/// `ack_flush_delay` after the first unwritten ack. Each commit waits for the disk, so while
+/// a backlog drains this is one commit per half window instead of one per ack or two.
 
 #include <utility>  // before Asio
 
@@ -44,6 +47,8 @@ struct ForwarderOptions {
   std::chrono::milliseconds pump_interval{1000};        ///< how often due entries are looked for
   std::chrono::milliseconds retry_min{1000};            ///< backoff after a failure …
   std::chrono::milliseconds retry_max{300'000};         ///< … doubling up to this
+  /// Longest time an ack waits to be written with others while more entries are in flight.
+  std::chrono::milliseconds ack_flush_delay{50};
 };
 
 struct ForwarderStats {
@@ -80,6 +85,7 @@ class Forwarder {
   void send_photo(const store::OutboxEntry& e, bool resent);
   void finish(std::int64_t id, std::int32_t attempts, const Result<uplink::Reply>& r);
   void flush_acks();
+  void schedule_flush();
 
   boost::asio::io_context& io_;
   store::Store& store_;
@@ -91,6 +97,9 @@ class Forwarder {
   std::set<std::int64_t> in_flight_;
   std::vector<std::int64_t> acked_;  // acked, not yet written
   bool flush_posted_ = false;
+  boost::asio::steady_timer flush_timer_;
+  bool flush_timer_armed_ = false;
+  std::uint64_t flush_gen_ = 0;
   ForwarderStats stats_;
   // Re-sent (补传) means made while the platform was out of reach (terminal-protocol.md §2.1,
   // §2.5): an entry made before the current connection came up. The session counts its

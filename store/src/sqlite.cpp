@@ -50,6 +50,35 @@ Result<Stmt> Stmt::prepare(const Db& db, std::string_view sql) {
   return Stmt(s, db.get());
 }
 
+Stmt::~Stmt() {
+  if (s_ == nullptr) return;
+  if (in_use_ != nullptr) {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    *in_use_ = false;
+  } else {
+    sqlite3_finalize(s_);
+  }
+}
+
+StmtCache::~StmtCache() {
+  for (auto& [sql, e] : entries_) {
+    sqlite3_finalize(e.stmt);
+  }
+}
+
+Result<Stmt> StmtCache::get(std::string_view sql) {
+  auto it = entries_.find(std::string(sql));
+  if (it != entries_.end() && it->second.in_use) return Stmt::prepare(*db_, sql);
+  if (it == entries_.end()) {
+    auto fresh = Stmt::prepare(*db_, sql);
+    if (!fresh) return fail(fresh.error());
+    it = entries_.emplace(std::string(sql), Entry{std::exchange(fresh->s_, nullptr), false}).first;
+  }
+  it->second.in_use = true;
+  return Stmt(it->second.stmt, db_->get(), &it->second.in_use);
+}
+
 Stmt& Stmt::bind(int i, std::int64_t v) {
   sqlite3_bind_int64(s_, i, v);
   return *this;

@@ -10,6 +10,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "tta/core/result.hpp"
@@ -46,15 +48,16 @@ class Db {
   sqlite3* h_ = nullptr;
 };
 
+class StmtCache;
+
 class Stmt {
  public:
   static Result<Stmt> prepare(const Db& db, std::string_view sql);
-  Stmt(Stmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)), db_(o.db_) {}
+  Stmt(Stmt&& o) noexcept
+      : s_(std::exchange(o.s_, nullptr)), db_(o.db_), in_use_(std::exchange(o.in_use_, nullptr)) {}
   Stmt& operator=(Stmt&&) = delete;
   Stmt(const Stmt&) = delete;
-  ~Stmt() {
-    if (s_) sqlite3_finalize(s_);
-  }
+  ~Stmt();
 
   Stmt& bind(int i, std::int64_t v);
   Stmt& bind(int i, std::string_view v);
@@ -87,9 +90,34 @@ class Stmt {
   [[nodiscard]] std::vector<std::uint8_t> blob(int col) const;
 
  private:
-  Stmt(sqlite3_stmt* s, sqlite3* db) : s_(s), db_(db) {}
+  friend class StmtCache;
+  Stmt(sqlite3_stmt* s, sqlite3* db, bool* in_use = nullptr) : s_(s), db_(db), in_use_(in_use) {}
   sqlite3_stmt* s_ = nullptr;
   sqlite3* db_ = nullptr;
+  bool* in_use_ = nullptr;  // set when the statement belongs to a StmtCache
+};
+
+/// Prepared statements kept for the life of a connection, so that the queries run for every
+/// outbox entry are parsed once. A Stmt from `get` is reset and its bindings cleared when it
+/// goes out of scope; asking for a statement that is still in use prepares a private one.
+/// Only for SQL from a fixed set of strings (the cache never shrinks). Destroy the cache
+/// before the Db.
+class StmtCache {
+ public:
+  explicit StmtCache(const Db& db) : db_(&db) {}
+  StmtCache(const StmtCache&) = delete;
+  StmtCache& operator=(const StmtCache&) = delete;
+  ~StmtCache();
+
+  [[nodiscard]] Result<Stmt> get(std::string_view sql);
+
+ private:
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  const Db* db_;
+  std::unordered_map<std::string, Entry> entries_;  // node-based: &Entry::in_use is stable
 };
 
 }  // namespace tta::store::sql

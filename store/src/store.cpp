@@ -109,6 +109,7 @@ std::optional<T> narrow(std::optional<std::int64_t> v) {
 struct Store::Impl {
   Db db;
   fs::path path;
+  sql::StmtCache cache{db};  // after db: finalized before the connection closes
 
   /// Run `body` inside BEGIN IMMEDIATE … COMMIT; roll back on any failure.
   template <typename F>
@@ -134,10 +135,10 @@ struct Store::Impl {
   }
 
   Status insert_outbox(const OutboxEntry& e, std::int64_t now_ms) {
-    auto s = Stmt::prepare(db,
-                           "INSERT INTO outbox (kind, idem_key, payload, state, attempts, "
-                           "next_attempt_ms, last_error, created_ms, updated_ms) "
-                           "VALUES (?, ?, ?, 'queued', 0, ?, '', ?, ?)");
+    auto s = cache.get(
+        "INSERT INTO outbox (kind, idem_key, payload, state, attempts, "
+        "next_attempt_ms, last_error, created_ms, updated_ms) "
+        "VALUES (?, ?, ?, 'queued', 0, ?, '', ?, ?)");
     if (!s) return fail(s.error());
     s->bind(1, e.kind).bind(2, e.key).bind(3, std::span<const std::uint8_t>(e.payload));
     s->bind(4, e.next_attempt_ms).bind(5, now_ms).bind(6, now_ms);
@@ -152,8 +153,8 @@ struct Store::Impl {
 
   Status set_state(std::int64_t id, std::string_view sql_set, std::int64_t now_ms, std::int64_t a,
                    std::string_view text) {
-    auto s = Stmt::prepare(db, std::string("UPDATE outbox SET ") + std::string(sql_set) +
-                                   ", updated_ms = ?3 WHERE id = ?4");
+    auto s = cache.get(std::string("UPDATE outbox SET ") + std::string(sql_set) +
+                       ", updated_ms = ?3 WHERE id = ?4");
     if (!s) return fail(s.error());
     s->bind(1, a).bind(2, text).bind(3, now_ms).bind(4, id);
     if (auto st = s->run(); !st) return st;
@@ -555,8 +556,7 @@ Result<std::optional<TrainingSession>> Store::find_session(std::int64_t session_
 
 Status Store::add_minute(const MinuteRecord& m, const OutboxEntry& out) {
   return impl_->transaction([&]() -> Status {
-    auto s = Stmt::prepare(
-        impl_->db,
+    auto s = impl_->cache.get(
         "INSERT INTO minutes (record_no, session_id, minute_ms, status, max_speed_dkmh, "
         "mileage_hm, lat_e6, lon_e6, gnss_speed_dkmh, sensor_speed_dkmh, heading_deg, "
         "odometer_hm, engine_rpm, gnss_time_ms, flags, counted) "
@@ -952,33 +952,48 @@ constexpr std::string_view kOutboxCols =
     "created_ms FROM outbox";
 }
 
+namespace {
+// One state at a time, so that the index outbox_due (state, next_attempt_ms, rowid) gives the
+// rows in order and LIMIT stops the scan; `state IN (...) ORDER BY` sorted every queued row
+// on every call, which made draining a backlog quadratic.
+constexpr std::string_view kDueOf =
+    " WHERE state = ?1 AND next_attempt_ms <= ?2 ORDER BY next_attempt_ms, id LIMIT ?3";
+constexpr std::string_view kDueOfKind =
+    " WHERE state = ?1 AND next_attempt_ms <= ?2 AND substr(kind, 1, ?4) = ?5 "
+    "ORDER BY next_attempt_ms, id LIMIT ?3";
+}  // namespace
+
 Result<std::vector<OutboxEntry>> Store::due(std::int64_t now_ms, int limit) {
-  auto s = Stmt::prepare(impl_->db,
-                         std::string(kOutboxCols) +
-                             " WHERE state IN ('queued', 'in_flight') AND next_attempt_ms <= ? "
-                             "ORDER BY next_attempt_ms, id LIMIT ?");
-  if (!s) return fail(s.error());
-  s->bind(1, now_ms).bind(2, static_cast<std::int64_t>(limit));
-  std::vector<OutboxEntry> out;
-  if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
-    return fail(st.error());
-  return out;
+  return due(now_ms, limit, "");
 }
 
 Result<std::vector<OutboxEntry>> Store::due(std::int64_t now_ms, int limit,
                                             std::string_view kind_prefix) {
-  auto s = Stmt::prepare(impl_->db,
-                         std::string(kOutboxCols) +
-                             " WHERE state IN ('queued', 'in_flight') AND next_attempt_ms <= ? "
-                             "AND substr(kind, 1, ?) = ? ORDER BY next_attempt_ms, id LIMIT ?");
-  if (!s) return fail(s.error());
-  s->bind(1, now_ms)
-      .bind(2, static_cast<std::int64_t>(kind_prefix.size()))
-      .bind(3, kind_prefix)
-      .bind(4, static_cast<std::int64_t>(limit));
+  // Queued entries and in-flight ones whose lease ran out, merged by (next_attempt_ms, id).
   std::vector<OutboxEntry> out;
-  if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
-    return fail(st.error());
+  std::size_t queued = 0;  // out[0, queued) are the queued entries
+  for (const std::string_view state : {"queued", "in_flight"}) {
+    if (state == "in_flight") queued = out.size();
+    auto s = impl_->cache.get(std::string(kOutboxCols) +
+                              std::string(kind_prefix.empty() ? kDueOf : kDueOfKind));
+    if (!s) return fail(s.error());
+    s->bind(1, state).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
+    if (!kind_prefix.empty()) {
+      s->bind(4, static_cast<std::int64_t>(kind_prefix.size())).bind(5, kind_prefix);
+    }
+    if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
+      return fail(st.error());
+  }
+  const auto mid = out.begin() + static_cast<std::ptrdiff_t>(queued);
+  if (mid != out.end()) {
+    std::inplace_merge(out.begin(), mid, out.end(), [](const OutboxEntry& a, const OutboxEntry& b) {
+      return a.next_attempt_ms != b.next_attempt_ms ? a.next_attempt_ms < b.next_attempt_ms
+                                                    : a.id < b.id;
+    });
+  }
+  if (limit >= 0 && out.size() > static_cast<std::size_t>(limit)) {
+    out.resize(static_cast<std::size_t>(limit));
+  }
   return out;
 }
 
