@@ -18,7 +18,7 @@ class faceCli : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto faces = face::testing::faces_dir();
-    if (!faces) GTEST_SKIP() << "shared face data absent (" TTA_SHARED_DATA_DIR "/faces)";
+    if (!faces) GTEST_SKIP() << "shared face data absent (" << TTA_SHARED_DATA_DIR << "/faces)";
     const auto models = face::testing::models_dir();
     if (!models) GTEST_SKIP() << "face models absent (run scripts/setup)";
     att_ = *faces / "att";

@@ -22,7 +22,7 @@ class faceEngine : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto faces = testing::faces_dir();
-    if (!faces) GTEST_SKIP() << "shared face data absent (" TTA_SHARED_DATA_DIR "/faces)";
+    if (!faces) GTEST_SKIP() << "shared face data absent (" << TTA_SHARED_DATA_DIR << "/faces)";
     const auto models = testing::models_dir();
     if (!models) {
       GTEST_SKIP() << "face models absent in " << default_models_dir() << " (run scripts/setup)";

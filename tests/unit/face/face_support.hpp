@@ -33,7 +33,7 @@ std::filesystem::path temp_dir(const std::string& tag);
 
 #define TTA_REQUIRE_FACES(var)                                                               \
   const auto var##_opt = ::tta::face::testing::faces_dir();                                  \
-  if (!var##_opt) GTEST_SKIP() << "shared face data absent (" TTA_SHARED_DATA_DIR "/faces)"; \
+  if (!var##_opt) GTEST_SKIP() << "shared face data absent (" << TTA_SHARED_DATA_DIR << "/faces)"; \
   const std::filesystem::path var = *var##_opt
 
 #define TTA_REQUIRE_MODELS(var)                                                   \
