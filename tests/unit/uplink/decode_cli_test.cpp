@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "test_util.hpp"
 #include "tta/core/hex.hpp"
 #include "tta/uplink/frame.hpp"
 
@@ -93,20 +94,9 @@ TEST(UplinkDecodeCli, AckFrameJson) {
   EXPECT_EQ(j["body"]["result_text"], "ok");
 }
 
-// A real terminal's 0x0201 student login in 0x0900 (envelope_test.cpp has its provenance).
-constexpr const char* kRealStudentLogin =
-    "7E8009000160000001589887765106833C130201002201663331343334323234353736333830343600000045"
-    "3331343335343130353230363634383333343030343532363333363433373538121211000000000064000000"
-    "01000000010260841506EA60D6006F0066003817011511094210EA7F57D690A197861DAEC5A40B4529ACCC88"
-    "3D1884DB5F840A4E8111D7630B4C89A9359E7319B1B48BD1004FE8B11321179E4643AE2064CC8478B6A87669"
-    "ACF944660881B799ADFDADC410529B1BF2CFD599E03869CC7553FDD563040575F6C0D9EE3329E65D67133367"
-    "3930F54D280457911E2191522B0CEDB39F0A07ED8F5595FCD00FF0045FA86BFC11C897CEDD8163C751E491C1"
-    "A368DC1765FFFE65863A5B62730960B1260A14C2E0DA61052843ABDB15F15EDCF0084B847D02716313479E45"
-    "FD137F81AF9F8A95340F379196B7E36BB2405908E3F5613B264511F50FE9F263750B470278EBB687194856AE"
-    "BEF9D1E64E863C716E294223516CEB3485D6B47E";
-
 TEST(UplinkDecodeCli, RealTerminalFrameDecodes) {
-  auto r = run(std::string("decode --json ") + kRealStudentLogin);
+  // A real terminal's frame (test_util.hpp has its provenance).
+  auto r = run("decode --json " + std::string(tta::uplink::test::kRealStudentLogin));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["body"]["ext_id"], "0x0201");
@@ -116,7 +106,8 @@ TEST(UplinkDecodeCli, RealTerminalFrameDecodes) {
 }
 
 TEST(UplinkDecodeCli, DoubledTypeByteExitsFiveAndSaysSo) {
-  auto f = tta::uplink::decode_frame(tta::from_hex(kRealStudentLogin).value()).value();
+  const auto real = tta::from_hex(tta::uplink::test::kRealStudentLogin).value();
+  auto f = tta::uplink::decode_frame(real).value();
   f.body.insert(f.body.begin(), 0x13);
   const auto wire = tta::to_hex(tta::uplink::encode_frame(f).value());
   auto r = run("decode " + wire, true);
