@@ -38,7 +38,12 @@ void Section::error_at(const toml::node& node, std::string_view key, std::string
 
 std::filesystem::path Section::resolve(const std::filesystem::path& p) const {
   if (p.empty() || p.is_absolute()) return p;
-  return (diag_->file().parent_path() / p).lexically_normal();
+  // Absolute even when the config was named by a relative path (`--config run/agent.toml`):
+  // camera and GNSS URIs need an absolute path, and a relative one would follow the cwd.
+  std::error_code ec;
+  auto base = std::filesystem::absolute(diag_->file().parent_path(), ec);
+  if (ec) base = diag_->file().parent_path();
+  return (base / p).lexically_normal();
 }
 
 void Section::str(std::string_view key, std::string& out, bool required) {

@@ -79,6 +79,17 @@ TEST(Config, RelativePathsResolveAgainstTheFilesDirectory) {
   EXPECT_EQ(r->face.camera, "dir:///var/lib/tta/camera");
 }
 
+TEST(Config, AConfigNamedByARelativePathStillGivesAbsolutePaths) {
+  // `tta-agent run --config run/agent.toml`: a relative dir:// camera used to stay relative
+  // ("dir://run/camera"), which the camera refuses, so every check-in failed (issue #14).
+  auto r = parse_config(kValid, "run/agent.toml");
+  ASSERT_TRUE(r) << dump(r.error());
+  const auto base = fs::absolute("run").lexically_normal();
+  EXPECT_EQ(r->store.database, base / "data/tta.db");
+  EXPECT_TRUE(r->store.key_file.is_absolute());
+  EXPECT_EQ(r->gps.source, "replay://" + (base / "logs/route.nmea").string() + "?rate=0");
+}
+
 TEST(Config, CommittedExampleAndDemoAreValid) {
   for (const char* name : {"config/agent.example.toml", "config/demo.toml"}) {
     auto r = load_config(fs::path(TTA_SOURCE_DIR) / name);
