@@ -303,6 +303,9 @@ Result<CameraUri> parse_camera_uri(std::string_view uri) {
                 "camera URI '" + std::string(uri) + "' needs an absolute path (three slashes)");
   }
   u.target = std::string(path);
+  // A folder of frames stands for a camera that always has a picture: it starts again at the
+  // end unless ?loop=0 asks for one pass. A video file plays once unless ?loop=1.
+  u.loop = u.kind == CameraKind::dir;
   if (q != std::string_view::npos) {
     if (auto st = parse_query(rest.substr(q + 1), u); !st) {
       return fail(st.error().context("camera URI '" + std::string(uri) + "'"));

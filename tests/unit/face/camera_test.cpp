@@ -39,7 +39,9 @@ TEST(faceCameraUri, ParsesEveryScheme) {
   auto d = parse_camera_uri("dir:///srv/frames");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->kind, CameraKind::dir);
-  EXPECT_FALSE(d->loop);
+  EXPECT_TRUE(d->loop) << "a folder camera keeps giving frames (issue #14: one check, then none)";
+  EXPECT_FALSE(parse_camera_uri("dir:///srv/frames?loop=0")->loop);
+  EXPECT_FALSE(parse_camera_uri("file:///var/demo/clip.avi")->loop);
 }
 
 TEST(faceCameraUri, RejectsBadUris) {
@@ -75,7 +77,7 @@ TEST(faceCamera, DirPlaysImagesInNameOrderThenEnds) {
     ASSERT_TRUE(cv::imwrite((dir / ("frame" + std::to_string(i) + ".png")).string(), m));
   }
   { std::ofstream(dir / "notes.txt") << "not an image"; }
-  auto cam = open_camera("dir://" + dir.string());
+  auto cam = open_camera("dir://" + dir.string() + "?loop=0");
   ASSERT_TRUE(cam) << cam.error().message;
   for (int i = 0; i < 3; ++i) {
     auto img = (*cam)->grab(100ms);
@@ -88,10 +90,13 @@ TEST(faceCamera, DirPlaysImagesInNameOrderThenEnds) {
   EXPECT_EQ(end.error().code, Errc::unavailable);
   EXPECT_FALSE((*cam)->status().open);
 
-  auto looped = open_camera("dir://" + dir.string() + "?loop=1");
+  auto looped = open_camera("dir://" + dir.string());  // loops by default
   ASSERT_TRUE(looped);
-  for (int i = 0; i < 4; ++i)
-    ASSERT_TRUE((*looped)->grab(100ms));
+  for (int i = 0; i < 7; ++i) {
+    auto img = (*looped)->grab(100ms);
+    ASSERT_TRUE(img);
+    EXPECT_EQ(img->pixels[0], 40 * (i % 3 + 1));
+  }
   std::filesystem::remove_all(dir);
 }
 

@@ -4,7 +4,8 @@
 ///                                             (MJPEG, YUYV or grey; no video library)
 ///   rtsp://user:pw@host/stream                an IP camera (OpenCV VideoCapture, FFmpeg backend)
 ///   file:///path/video.mp4[?loop=1]           a video file, played once (or looped)
-///   dir:///path/images[?loop=1]               the images of a folder in name order (tests, demo)
+///   dir:///path/images[?loop=0]               the images of a folder in name order, again and
+///                                             again (?loop=0: once) (tests, demo, kiosks)
 /// rtsp:// and file:// are read by the plugin tta-camera-videoio.so, loaded the first time one
 /// is opened (looked up in $TTA_PLUGIN_DIR, the build tree, then the install's lib/tta).
 /// A grab never hangs: it waits at most its timeout. Device-backed sources read on their own
@@ -32,7 +33,7 @@ struct CameraUri {
   std::string target;  ///< device path, stream URL (with scheme), file or folder path
   int width = 0;       ///< requested frame width in pixels, 0 = the device's default
   int height = 0;      ///< requested frame height in pixels, 0 = the device's default
-  bool loop = false;   ///< file/dir: start again at the end instead of reporting the end
+  bool loop = false;   ///< start again at the end instead of reporting it (dir: by default)
 };
 
 /// Parse a camera URI (see the file comment). Errc::invalid_argument with the reason otherwise.
