@@ -818,11 +818,21 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
     if (!r.in && !classroom) number = r.role == "coach" ? st.coach_no : st.student_no;
     if (!r.in && classroom && r.role == "coach") number = st.coach_no;
     if (number.empty()) {
-      done({409,
-            {{"error", !r.in && classroom ? "expected {\"role\": \"student\", \"number\": …}: "
-                                            "which student checks out"
-                                          : "nobody to check " + std::string(r.in ? "in" : "out")}},
-            {}});
+      // Which student leaves is the client's to say (400); nobody there is the terminal's
+      // state (409).
+      if ((!r.in && classroom && r.role == "student") || r.in) {
+        done({400,
+              {{"error", "field \"number\" is required: which " + r.role + " checks " +
+                             (r.in ? "in" : "out")}},
+              {}});
+      } else {
+        done({409, {{"error", "nobody to check out"}}, {}});
+      }
+      return;
+    }
+    // What the engine would refuse anyway, said before a face check costs the person time.
+    if (auto refusal = refuse_before_face_check(r.in, r.role, number, st)) {
+      done({409, {{"error", *refusal}}, {}});
       return;
     }
     const bool in = r.in;
@@ -865,6 +875,28 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
         done({500, {{"error", "internal error; the agent keeps running"}}, {}});
       }
     });
+  }
+
+  /// A check-in the training state cannot take, in words; nullopt when it may go ahead.
+  static std::optional<std::string> refuse_before_face_check(bool in, const std::string& role,
+                                                             const std::string& number,
+                                                             const EngineStatus& st) {
+    if (!in) return std::nullopt;
+    if (role == "coach" && !st.coach_no.empty()) {
+      return st.coach_no == number ? "coach " + number + " is already checked in"
+                                   : "coach " + st.coach_no + " is checked in: they check out first";
+    }
+    if (role != "student") return std::nullopt;
+    for (const auto& s : st.students) {
+      if (s.student_no == number) return "student " + number + " is already checked in";
+    }
+    if (st.mode == "vehicle") {
+      if (st.coach_no.empty()) return std::string("a coach must check in first");
+      if (!st.student_no.empty()) {
+        return "student " + st.student_no + " is checked in: they check out first";
+      }
+    }
+    return std::nullopt;
   }
 
   Result<nlohmann::json> messages(bool unread_only) override {
