@@ -24,6 +24,7 @@
 #include "progress.hpp"
 #include "store_credentials.hpp"
 #include "teaching_log.hpp"
+#include "terminal_params.hpp"
 #include "tta/core/hex.hpp"
 #include "tta/core/secure_file.hpp"
 #include "tta/core/time_util.hpp"
@@ -162,6 +163,9 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
   Forwarder forwarder;
   ModeEngine engine;
   asio::steady_timer tick_timer;  ///< classroom mode: minutes are made on time ticks
+  asio::steady_timer report_timer;  ///< 0x0200 position reports (terminal_params.hpp)
+  TerminalParams term;              ///< JT/T 808 parameters in force (0x8103)
+  std::uint64_t positions_sent = 0;
   Recorder photos;  ///< photos the platform asks for (0x8301)
   std::unique_ptr<gps::GnssSource> gnss;
   std::unique_ptr<VehicleSignals> vehicle;  // [vehicle-signals] null when [vehicle] names none
@@ -198,6 +202,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
         forwarder(ctx, s, session, fix_clock),
         engine(s, live),
         tick_timer(ctx),
+        report_timer(ctx),
         photos(s),
         teach_timer(ctx) {}
 
@@ -215,6 +220,105 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
     engine.set_terminal_no(session.terminal_no());
     forwarder.poke();
     start_http();
+  }
+
+  // ---- JT/T 808 duties: position reports and terminal parameters ---------------------------
+
+  /// Seconds to the next 0x0200: the report interval, or the one for the ignition off (0: no
+  /// reports while it stays off). A classroom kiosk has no ignition.
+  std::uint32_t report_interval() {
+    if (auto* v = engine.vehicle(); v && v->ignition_on(now()) == false) return term.sleep_report_s;
+    return term.report_s;
+  }
+
+  void arm_report() {
+    const std::uint32_t interval = report_interval();
+    // With reports off, look again in a minute (the ignition may come on).
+    report_timer.expires_after(std::chrono::seconds(interval != 0 ? interval : 60));
+    report_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      if (report_interval() != 0) send_position_report();
+      arm_report();
+    });
+  }
+
+  void send_position_report() {
+    if (!session.online()) return;  // positions are not stored for later: the next one comes
+    uplink::PositionReport r;
+    if (auto* v = engine.vehicle()) r.basic = v->position_block();
+    if (auto* c = engine.classroom()) r.basic = c->position_block(now());
+    session.send_position(r, [this](Result<uplink::Reply> res) {
+      if (res && res->ack_result == 0) ++positions_sent;
+    });
+  }
+
+  std::uint8_t on_core_command(const uplink::Frame& f) override {
+    try {
+      switch (f.header.msg_id) {
+        case uplink::msgid::kSetParams: {
+          auto cmd = uplink::SetTerminalParams::decode(f.body);
+          if (!cmd) {
+            spdlog::warn("0x8103: {}", cmd.error().message);
+            return 2;
+          }
+          if (auto st = apply_terminal_params(store, *cmd, now_ms()); !st) {
+            spdlog::warn("0x8103 refused: {}", st.error().message);
+            return 1;
+          }
+          load_term_params();
+          arm_report();
+          spdlog::info("0x8103: {} terminal parameter(s) set; heartbeat {} s, reports every {} s "
+                       "({} s with the ignition off)",
+                       cmd->params.size(), term.heartbeat_s, term.report_s, term.sleep_report_s);
+          return 0;
+        }
+        case uplink::msgid::kQueryParams:
+        case uplink::msgid::kQuerySomeParams: {
+          std::vector<std::uint32_t> ids;
+          if (f.header.msg_id == uplink::msgid::kQuerySomeParams) {
+            auto q = uplink::QuerySomeTerminalParams::decode(f.body);
+            if (!q) {
+              spdlog::warn("0x8106: {}", q.error().message);
+              return 2;
+            }
+            ids = q->ids;
+          }
+          auto reply = query_terminal_params(store, cfg, f.header.serial, ids);
+          if (!reply) {
+            spdlog::error("0x8104/0x8106: {}", reply.error().message);
+            return 1;
+          }
+          if (auto body = reply->encode()) session.send_reply(uplink::msgid::kQueryParamsReply, *body);
+          return 0;
+        }
+        case uplink::msgid::kTerminalControl: {
+          auto c = uplink::TerminalControl::decode(f.body);
+          if (!c) return 2;
+          if (c->command == 4) {  // terminal reset: a new connection, a new authentication
+            spdlog::info("0x8105: the platform asked for a reset; reconnecting");
+            asio::post(io, [this] { session.reconnect("reset by the platform (0x8105)"); });
+            return 0;
+          }
+          spdlog::warn("0x8105 command {} is not supported", c->command);
+          return 3;
+        }
+        default:
+          return 3;
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("platform command 0x{:04x}: {}", f.header.msg_id, e.what());
+      return 1;
+    }
+  }
+
+  void load_term_params() {
+    auto p = load_terminal_params(store, cfg);
+    if (!p) {
+      spdlog::error("terminal parameters: {}; the config's are used", p.error().message);
+      return;
+    }
+    term = *p;
+    session.set_heartbeat(std::chrono::seconds(term.heartbeat_s));
   }
 
   void on_refused_message(const Error& why) override {
@@ -767,6 +871,10 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
            {"uplink", {{"tcp", tcp_state}, {"https", https_state}}},
            {"sources", {{"gnss", gnss_state()}}},
            {"gnss_fixes", fixes},
+           {"position_reports", positions_sent},
+           {"terminal_params", {{"heartbeat_s", term.heartbeat_s},
+                                {"report_s", term.report_s},
+                                {"sleep_report_s", term.sleep_report_s}}},
            {"last_fix_utc",
             fix_clock.last_fix() ? json(iso8601_utc(*fix_clock.last_fix())) : json(nullptr)}};
     if (auto c = store.outbox_counts()) {
@@ -986,8 +1094,10 @@ Status Daemon::start() {
   // After on_outbox: what resuming queues is delivered.
   if (auto st = d.engine.resume(d.now()); !st) spdlog::error("resume: {}", st.error().message);
   if (d.engine.classroom()) d.classroom_tick();
+  d.load_term_params();
   d.session.start();
   d.forwarder.start();
+  d.arm_report();
   spdlog::info("agent running; control API on {}", listen);
   return ok();
 }
@@ -998,6 +1108,7 @@ void Daemon::stop() {
   if (d.api) d.api->stop();
   d.teach_timer.cancel();
   d.tick_timer.cancel();
+  d.report_timer.cancel();
   if (d.gnss) d.gnss->stop();
   if (d.http) d.http->stop();
   d.forwarder.stop();

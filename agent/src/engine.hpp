@@ -190,6 +190,11 @@ class TrainingEngine {
   [[nodiscard]] EngineStatus status() const;
   /// The last position block (for logins and photos); missing values stay missing.
   [[nodiscard]] uplink::PositionBlock position_block() const;
+  /// The ignition as the vehicle signals last said it at `now` (nullopt: not known or stale).
+  [[nodiscard]] std::optional<bool> ignition_on(WallTime now) const {
+    auto v = fresh_vehicle(now);
+    return v ? v->ignition_on : std::nullopt;
+  }
 
  private:
   struct Student {

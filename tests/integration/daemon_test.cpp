@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <regex>
 #include <thread>
 
@@ -35,6 +36,7 @@
 #include "tta/core/hex.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
+#include "tta/uplink/messages.hpp"
 
 namespace tta {
 namespace {
@@ -269,6 +271,43 @@ control_token_file = "control.token"
       return false;
     }, std::chrono::seconds(20));
     return out;
+  }
+
+  /// Send a core JT/T 808 command (0x8103, 0x8104, 0x8105, 0x8106) through the simulator.
+  template <typename Msg>
+  void core_command(const Msg& msg) {
+    auto body = msg.encode();
+    ASSERT_TRUE(body);
+    const json req{{"phone", kPhone}, {"msg_id", Msg::kMsgId}, {"body_hex", to_hex(*body)}};
+    auto r = request(admin_, http::verb::post, "/sim/command", "", req.dump());
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+  }
+  void core_command_empty(std::uint16_t msg_id) {
+    const json req{{"phone", kPhone}, {"msg_id", msg_id}, {"body_hex", ""}};
+    auto r = request(admin_, http::verb::post, "/sim/command", "", req.dump());
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+  }
+
+  /// The responses the terminal sent that the simulator recorded as `what`, decoded as Msg.
+  template <typename Msg>
+  std::vector<Msg> recorded(const std::string& what) {
+    std::vector<Msg> out;
+    for (const auto& r : sim("/sim/responses")) {
+      if (r.value("what", "") != what) continue;
+      auto bytes = from_hex(r.value("data_hex", ""));
+      if (!bytes) continue;
+      if (auto m = Msg::decode(*bytes)) out.push_back(*m);
+    }
+    return out;
+  }
+
+  /// The terminal's general-ack result for the last `msg_id` it acked, when there is one.
+  std::optional<int> terminal_ack(std::uint16_t msg_id) {
+    std::optional<int> result;
+    for (const auto& a : recorded<uplink::GeneralAck>("general_ack")) {
+      if (a.reply_msg_id == msg_id) result = a.result;
+    }
+    return result;
   }
 
   fs::path dir_;
@@ -664,6 +703,81 @@ TEST_F(DaemonTest, UnixSocketControlApiWithEveryErrorAnswer) {
   EXPECT_TRUE(wait_for([&] { return !fs::exists(sock); }, std::chrono::seconds(10)));
   daemon_.reset();
   fs::remove(sock);
+}
+
+/// A JT/T 808 terminal's duties (issue #14 item 6): 0x0200 position reports at the interval the
+/// platform sets with 0x8103 (kept across restarts), 0x8104/0x8106 answered with 0x0104, a bad
+/// 0x8103 refused whole, and 0x8105 reset reconnecting the session.
+TEST_F(DaemonTest, PositionReportsAndTerminalParameters) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(run_daemon());
+  EXPECT_EQ(api(http::verb::get, "/status").body["terminal_params"]["report_s"], 30);
+
+  // Reports every second from now on.
+  uplink::SetTerminalParams set;
+  set.params = {{0x0029, {0, 0, 0, 1}}, {0x0001, {0, 0, 0, 20}}, {0x0080, {0x12, 0x34}}};
+  ASSERT_NO_FATAL_FAILURE(core_command(set));
+  ASSERT_TRUE(wait_for([&] { return terminal_ack(0x8103).has_value(); }, std::chrono::seconds(10)));
+  EXPECT_EQ(*terminal_ack(0x8103), 0);
+  const int before = sim("/sim/summary").value("positions", 0);
+  ASSERT_TRUE(wait_for([&] { return sim("/sim/summary").value("positions", 0) >= before + 3; },
+                       std::chrono::seconds(15)));
+  const auto last = sim("/sim/summary")["last_position"];
+  ASSERT_TRUE(last.is_object()) << last.dump();
+  // Inside the simulated route's teaching area.
+  EXPECT_NEAR(last.value("latitude_deg", 0.0), 32.044, 0.01) << last.dump();
+  EXPECT_NEAR(last.value("longitude_deg", 0.0), 118.785, 0.01) << last.dump();
+  EXPECT_NE(last.value("status", 0) & 0x2, 0) << "positioned";
+
+  // 0x8104: every parameter, as set (0x0080 kept as sent) or as used.
+  ASSERT_NO_FATAL_FAILURE(core_command_empty(0x8104));
+  ASSERT_TRUE(wait_for([&] {
+    return !recorded<uplink::QueryTerminalParamsReply>("query_params_reply").empty();
+  }, std::chrono::seconds(10)));
+  auto all = recorded<uplink::QueryTerminalParamsReply>("query_params_reply").back();
+  std::map<std::uint32_t, uplink::Bytes> got;
+  for (const auto& p : all.params) got[p.id] = p.value;
+  EXPECT_EQ(got[0x0029], (uplink::Bytes{0, 0, 0, 1}));
+  EXPECT_EQ(got[0x0001], (uplink::Bytes{0, 0, 0, 20}));
+  EXPECT_EQ(got[0x0027], (uplink::Bytes{0, 0, 0x0E, 0x10})) << "3600 s, the default";
+  EXPECT_EQ(got[0x0080], (uplink::Bytes{0x12, 0x34}));
+
+  // 0x8106 for some: unknown ids are left out.
+  ASSERT_NO_FATAL_FAILURE(core_command(uplink::QuerySomeTerminalParams{{0x0029, 0x7777}}));
+  ASSERT_TRUE(wait_for([&] {
+    return recorded<uplink::QueryTerminalParamsReply>("query_params_reply").size() >= 2;
+  }, std::chrono::seconds(10)));
+  auto some = recorded<uplink::QueryTerminalParamsReply>("query_params_reply").back();
+  ASSERT_EQ(some.params.size(), 1u);
+  EXPECT_EQ(some.params[0].id, 0x0029u);
+
+  // A report interval of 0 is refused whole (ack result 1): nothing changes.
+  uplink::SetTerminalParams bad;
+  bad.params = {{0x0001, {0, 0, 0, 9}}, {0x0029, {0, 0, 0, 0}}};
+  const auto acks_before = recorded<uplink::GeneralAck>("general_ack").size();
+  ASSERT_NO_FATAL_FAILURE(core_command(bad));
+  ASSERT_TRUE(wait_for([&] {
+    return recorded<uplink::GeneralAck>("general_ack").size() > acks_before;
+  }, std::chrono::seconds(10)));
+  EXPECT_EQ(*terminal_ack(0x8103), 1);
+  EXPECT_EQ(api(http::verb::get, "/status").body["terminal_params"]["heartbeat_s"], 20);
+
+  // Kept across a restart.
+  ::kill(daemon_->pid(), SIGTERM);
+  daemon_.reset();
+  ASSERT_NO_FATAL_FAILURE(run_daemon());
+  EXPECT_EQ(api(http::verb::get, "/status").body["terminal_params"]["report_s"], 1);
+
+  // 0x8105 reset: a new connection and a new authentication.
+  const int auths = sim("/sim/summary").value("authentications", 0);
+  ASSERT_NO_FATAL_FAILURE(core_command(uplink::TerminalControl{4, ""}));
+  ASSERT_TRUE(wait_for([&] { return sim("/sim/summary").value("authentications", 0) > auths; },
+                       std::chrono::seconds(15)));
+  EXPECT_EQ(*terminal_ack(0x8105), 0);
+  // Another control command is not supported: result 3, the agent goes on.
+  ASSERT_NO_FATAL_FAILURE(core_command(uplink::TerminalControl{3, ""}));
+  ASSERT_TRUE(wait_for([&] { return terminal_ack(0x8105) == 3; }, std::chrono::seconds(10)));
+  EXPECT_EQ(api(http::verb::get, "/status").status, 200);
 }
 
 /// Missing hardware is a state, not an exit (issue #14): a serial receiver not plugged in and a

@@ -108,6 +108,7 @@ struct PlatformSim::Impl {
     if (error_log.size() > 50) error_log.pop_front();
   }
   std::map<std::string, std::int64_t> error_counts;
+  nlohmann::json last_position = nullptr;  ///< the last 0x0200, decoded
   std::deque<std::string> error_log;
   /// Audit everything received when anything arrived since the last time, and store the
   /// verdicts (table `audit`).
@@ -159,6 +160,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto body = m.encode();  // 0x13 + envelope + data: the whole 0x8900 body (§2.1)
     if (body) send(msgid::kDownlinkPassThrough, *body);
   }
+
+  /// Send a core message (a JT/T 808 command) to this terminal.
+  void send_core(std::uint16_t msg_id, const Bytes& body) { send(msg_id, body); }
 
   std::uint16_t next_packet_no() { return ++packet_no_ == 0 ? ++packet_no_ : packet_no_; }
 
@@ -262,9 +266,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
         ++sim_.counts.heartbeats;
         ack(serial, id, 0);
         break;
-      case msgid::kPosition:
+      case msgid::kPosition: {
         ++sim_.counts.positions;
-        ack(serial, id, PositionReport::decode(frame.body) ? 0 : 2);
+        auto pos = PositionReport::decode(frame.body);
+        if (pos) {
+          const auto& b = pos->basic;
+          sim_.last_position = {{"phone", phone_},
+                                {"alarm", b.alarm_flags},
+                                {"status", b.status_flags},
+                                {"latitude_deg", b.latitude_deg() ? nlohmann::json(*b.latitude_deg())
+                                                                  : nlohmann::json(nullptr)},
+                                {"longitude_deg", b.longitude_deg() ? nlohmann::json(*b.longitude_deg())
+                                                                    : nlohmann::json(nullptr)},
+                                {"at_ms", now_ms()}};
+        }
+        ack(serial, id, pos ? 0 : 2);
+        break;
+      }
+      case msgid::kQueryParamsReply:
+        record_response("query_params_reply", frame.body, id);
+        ack(serial, id, 0);
         break;
       case msgid::kDeregister: ack(serial, id, 0); break;
       case msgid::kTerminalAck: record_response("general_ack", frame.body); break;
@@ -764,6 +785,7 @@ nlohmann::json PlatformSim::Impl::summary() {
   nlohmann::json errors = nlohmann::json::object();
   for (const auto& [code, n] : error_counts) errors[code] = n;
   return {{"errors", errors},
+          {"last_position", last_position},
           {"error_messages", error_log},
           {"connections", c.connections},
           {"registrations", c.registrations},
@@ -832,9 +854,30 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     } else if (req_.method() == http::verb::get && target == "/sim/responses") {
       body = sim_.responses();
     } else if (req_.method() == http::verb::post && target == "/sim/command") {
-      // {"phone": "...", "ext_id": 34050 or "0x8502", "data_hex": "..."}
+      // {"phone": "...", "ext_id": 34050 or "0x8502", "data_hex": "..."}, or a core command:
+      // {"phone": "...", "msg_id": 33027 or "0x8103", "body_hex": "..."}
       auto j = nlohmann::json::parse(req_.body(), nullptr, false);
-      if (j.is_discarded() || !j.contains("phone") || !j.contains("ext_id")) {
+      if (!j.is_discarded() && j.is_object() && j.contains("msg_id") && j["phone"].is_string()) {
+        std::uint16_t msg_id = 0;
+        try {
+          msg_id = j["msg_id"].is_string()
+                       ? static_cast<std::uint16_t>(std::stoul(j["msg_id"].get<std::string>(), nullptr, 0))
+                       : j["msg_id"].get<std::uint16_t>();
+        } catch (const std::exception&) {
+          msg_id = 0;
+        }
+        auto data = from_hex(j.value("body_hex", ""));
+        Status st = !data         ? Status(fail(data.error()))
+                    : msg_id == 0 ? Status(fail(Errc::invalid_argument, "bad msg_id"))
+                                  : sim_.send_core_command(j["phone"].get<std::string>(), msg_id, *data);
+        if (!st) {
+          res_.result(st.error().code == Errc::not_found ? http::status::not_found
+                                                         : http::status::bad_request);
+          body = {{"error", st.error().message}};
+        } else {
+          body = {{"sent", true}};
+        }
+      } else if (j.is_discarded() || !j.contains("phone") || !j.contains("ext_id")) {
         res_.result(http::status::bad_request);
         body = {{"error", "expected {\"phone\", \"ext_id\", \"data_hex\"}"}};
       } else {
@@ -958,6 +1001,16 @@ Status PlatformSim::send_command(const std::string& phone, std::uint16_t ext_id,
   auto conn = it == impl_->by_phone.end() ? nullptr : it->second.lock();
   if (!conn) return fail(Errc::not_found, "terminal " + phone + " is not connected");
   conn->send_extended(ext_id, conn->next_packet_no(), data);
+  ++impl_->counts.commands_sent;
+  return ok();
+}
+
+Status PlatformSim::send_core_command(const std::string& phone, std::uint16_t msg_id,
+                                      const Bytes& body) {
+  auto it = impl_->by_phone.find(phone_key(phone));
+  auto conn = it == impl_->by_phone.end() ? nullptr : it->second.lock();
+  if (!conn) return fail(Errc::not_found, "terminal " + phone + " is not connected");
+  conn->send_core(msg_id, body);
   ++impl_->counts.commands_sent;
   return ok();
 }

@@ -97,6 +97,9 @@ class PlatformSim {
   /// Send an extended message (a platform command: 0x8501, 0x8502, 0x8301, 0x8205 …) to the
   /// connected terminal with this phone number. Errc::not_found when it is not connected.
   Status send_command(const std::string& phone, std::uint16_t ext_id, const uplink::Bytes& data);
+  /// Send a core JT/T 808 command (0x8103, 0x8104, 0x8105, 0x8106) as it is.
+  Status send_core_command(const std::string& phone, std::uint16_t msg_id,
+                           const uplink::Bytes& body);
 
   /// Replies the terminals sent to commands (0x0501, 0x0502, 0x0301 …), oldest first.
   [[nodiscard]] nlohmann::json responses() const;

@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <deque>
@@ -686,8 +687,7 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
       }
       case msgid::kSetParams:
       case msgid::kTerminalControl:
-        ack_platform(f);
-        listener.on_core_command(f);
+        ack_platform(f, listener.on_core_command(f));
         return;
       case msgid::kQueryParams:
       case msgid::kQuerySomeParams:
@@ -733,6 +733,21 @@ std::uint16_t TerminalSession::packets_for(std::size_t ext_data_bytes) const {
   const std::size_t body = 1 + 26 + ext_data_bytes + kSignatureBytes;
   const std::size_t chunk = impl_->opt.subpacket_bytes;
   return static_cast<std::uint16_t>(body <= chunk ? 1 : (body + chunk - 1) / chunk);
+}
+
+void TerminalSession::send_reply(std::uint16_t msg_id, const Bytes& body) {
+  if (impl_->phase == Impl::Phase::online) impl_->send_core(msg_id, body);
+}
+
+void TerminalSession::set_heartbeat(std::chrono::milliseconds interval) {
+  impl_->opt.heartbeat = std::max(interval, std::chrono::milliseconds(1000));
+  // Re-arming cancels the wait in progress (its handler sees operation_aborted).
+  if (impl_->phase == Impl::Phase::online) impl_->arm_heartbeat();
+}
+
+void TerminalSession::reconnect(const std::string& why) {
+  if (impl_->phase == Impl::Phase::stopped || impl_->phase == Impl::Phase::idle) return;
+  impl_->drop(Error(Errc::unavailable, why));
 }
 
 void TerminalSession::send_position(const PositionReport& p, Done done) {

@@ -58,8 +58,14 @@ class SessionListener {
   /// A platform command in 0x8900 (0x8501, 0x8502, 0x8503, 0x8301, 0x8302, 0x8304, 0x8205 …).
   /// The session has already sent the general ack; the listener answers with send_extended.
   virtual void on_platform_command(const ExtendedMessage& m) = 0;
-  /// A core command (0x8103, 0x8104, 0x8105, 0x8106).
-  virtual void on_core_command(const Frame& f) { (void)f; }
+  /// A core command (0x8103, 0x8104, 0x8105, 0x8106). For 0x8103 and 0x8105 the return value
+  /// is the general ack's result (0 ok, 1 fail, 3 unsupported), sent right after; 0x8104 and
+  /// 0x8106 are answered by the listener with send_reply(0x0104, …). Whatever changes the
+  /// connection (0x8105 reset) must be posted, not done inside this call.
+  virtual std::uint8_t on_core_command(const Frame& f) {
+    (void)f;
+    return 0;
+  }
   /// A 0x8900 the session refused (general ack result 2 or 3 sent back): for the log.
   virtual void on_refused_message(const Error& why) { (void)why; }
 };
@@ -145,6 +151,13 @@ class TerminalSession {
 
   /// Send a 0x0200 position report; `done` gets its ack.
   void send_position(const PositionReport& p, Done done);
+  /// Send a core message that answers the platform (0x0104) as it is; dropped when offline.
+  void send_reply(std::uint16_t msg_id, const Bytes& body);
+  /// A new heartbeat interval, from the next beat on.
+  void set_heartbeat(std::chrono::milliseconds interval);
+  /// Close the connection and connect again (the platform's 0x8105 reset); `why` goes to
+  /// on_offline.
+  void reconnect(const std::string& why);
 
   /// The delay before reconnect attempt `attempt` (0-based): uniform in
   /// [0, min(max, min·2^attempt)) — "full jitter".
