@@ -1,5 +1,6 @@
 #include "sim.hpp"
 
+#include <charconv>
 #include <deque>
 #include <iostream>
 #include <set>
@@ -837,6 +838,53 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
   }
 
  private:
+  /// POST /sim/command: {"phone", "ext_id", "data_hex"} sends a command in 0x8900 (0x8501,
+  /// 0x8502 …); {"phone", "msg_id", "body_hex"} a core one (0x8103-0x8106). Ids are numbers or
+  /// "0x…" strings. A malformed request is a 400, never an exception.
+  nlohmann::json command(const std::string& text) {
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    const bool core = j.is_object() && j.contains("msg_id");
+    auto text_of = [&](const char* key) -> std::optional<std::string> {
+      if (!j.is_object()) return std::nullopt;
+      const auto it = j.find(key);
+      if (it == j.end()) return std::string();
+      return it->is_string() ? std::optional(it->get<std::string>()) : std::nullopt;
+    };
+    std::optional<std::uint16_t> id;
+    if (j.is_object()) {
+      const auto it = j.find(core ? "msg_id" : "ext_id");
+      if (it != j.end() && it->is_number_unsigned() && it->get<std::uint64_t>() <= 0xFFFF) {
+        id = it->get<std::uint16_t>();
+      } else if (it != j.end() && it->is_string()) {
+        const std::string v = it->get<std::string>();
+        unsigned n = 0;
+        const bool hex = v.starts_with("0x") || v.starts_with("0X");
+        const char* first = v.data() + (hex ? 2 : 0);
+        const auto [end, ec] = std::from_chars(first, v.data() + v.size(), n, hex ? 16 : 10);
+        if (ec == std::errc{} && end == v.data() + v.size() && n <= 0xFFFF) {
+          id = static_cast<std::uint16_t>(n);
+        }
+      }
+    }
+    const auto phone = text_of("phone");
+    const auto hex = text_of(core ? "body_hex" : "data_hex");
+    if (!id || !phone || phone->empty() || !hex) {
+      res_.result(http::status::bad_request);
+      return {{"error", "expected {\"phone\", \"ext_id\", \"data_hex\"} or "
+                        "{\"phone\", \"msg_id\", \"body_hex\"}"}};
+    }
+    auto data = from_hex(*hex);
+    Status st = !data  ? Status(fail(data.error()))
+                : core ? sim_.send_core_command(*phone, *id, *data)
+                       : sim_.send_command(*phone, *id, *data);
+    if (!st) {
+      res_.result(st.error().code == Errc::not_found ? http::status::not_found
+                                                     : http::status::bad_request);
+      return {{"error", st.error().message}};
+    }
+    return {{"sent", true}};
+  }
+
   void respond() {
     res_.version(req_.version());
     res_.keep_alive(false);
@@ -854,50 +902,7 @@ class AdminSession : public std::enable_shared_from_this<AdminSession> {
     } else if (req_.method() == http::verb::get && target == "/sim/responses") {
       body = sim_.responses();
     } else if (req_.method() == http::verb::post && target == "/sim/command") {
-      // {"phone": "...", "ext_id": 34050 or "0x8502", "data_hex": "..."}, or a core command:
-      // {"phone": "...", "msg_id": 33027 or "0x8103", "body_hex": "..."}
-      auto j = nlohmann::json::parse(req_.body(), nullptr, false);
-      if (!j.is_discarded() && j.is_object() && j.contains("msg_id") && j["phone"].is_string()) {
-        std::uint16_t msg_id = 0;
-        try {
-          msg_id = j["msg_id"].is_string()
-                       ? static_cast<std::uint16_t>(std::stoul(j["msg_id"].get<std::string>(), nullptr, 0))
-                       : j["msg_id"].get<std::uint16_t>();
-        } catch (const std::exception&) {
-          msg_id = 0;
-        }
-        auto data = from_hex(j.value("body_hex", ""));
-        Status st = !data         ? Status(fail(data.error()))
-                    : msg_id == 0 ? Status(fail(Errc::invalid_argument, "bad msg_id"))
-                                  : sim_.send_core_command(j["phone"].get<std::string>(), msg_id, *data);
-        if (!st) {
-          res_.result(st.error().code == Errc::not_found ? http::status::not_found
-                                                         : http::status::bad_request);
-          body = {{"error", st.error().message}};
-        } else {
-          body = {{"sent", true}};
-        }
-      } else if (j.is_discarded() || !j.contains("phone") || !j.contains("ext_id")) {
-        res_.result(http::status::bad_request);
-        body = {{"error", "expected {\"phone\", \"ext_id\", \"data_hex\"}"}};
-      } else {
-        std::uint16_t ext_id = 0;
-        if (j["ext_id"].is_string()) {
-          ext_id = static_cast<std::uint16_t>(std::stoul(j["ext_id"].get<std::string>(), nullptr, 0));
-        } else {
-          ext_id = j["ext_id"].get<std::uint16_t>();
-        }
-        auto data = from_hex(j.value("data_hex", ""));
-        Status st = data ? sim_.send_command(j["phone"].get<std::string>(), ext_id, *data)
-                         : Status(fail(data.error()));
-        if (!st) {
-          res_.result(st.error().code == Errc::not_found ? http::status::not_found
-                                                         : http::status::bad_request);
-          body = {{"error", st.error().message}};
-        } else {
-          body = {{"sent", true}};
-        }
-      }
+      body = command(req_.body());
     } else {
       res_.result(http::status::not_found);
       body = {{"error", "unknown endpoint; try GET /sim/summary"}};
