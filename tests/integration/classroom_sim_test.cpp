@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/needs.hpp"
 #include "support/demo_setup.hpp"
 #include "support/process.hpp"
 
@@ -49,9 +50,9 @@ json get(const std::string& port, const std::string& target) {
 
 TEST(ClassroomSim, SeveralStudentsEachMinuteArrivesExactlyOnce) {
   const fs::path faces = fs::path(TTA_SHARED_DATA_DIR) / "faces/att";
-  if (!fs::exists(faces)) GTEST_SKIP() << "../shared/data/faces is absent";
+  if (!fs::exists(faces)) TTA_SKIP_OR_FAIL_IN_CI() << "../shared/data/faces is absent";
   const fs::path models = "/usr/local/share/tta/models";
-  if (!fs::exists(models / "fr_detect.onnx")) GTEST_SKIP() << "face models absent (scripts/setup)";
+  if (!fs::exists(models / "fr_detect.onnx")) TTA_SKIP_OR_FAIL_IN_CI() << "face models absent (scripts/setup)";
 
   const fs::path dir = fs::temp_directory_path() / ("tta-classroom-" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -34,6 +34,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/needs.hpp"
 #include "route_sim.hpp"
 #include "support/free_port.hpp"
 #include "support/http_client.hpp"
@@ -95,9 +96,9 @@ std::vector<std::string> nmea_per_fix(const std::vector<gps::Fix>& fixes) {
 
 TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   const fs::path faces = fs::path(TTA_SHARED_DATA_DIR) / "faces/att";
-  if (!fs::exists(faces)) GTEST_SKIP() << "../shared/data/faces is absent";
+  if (!fs::exists(faces)) TTA_SKIP_OR_FAIL_IN_CI() << "../shared/data/faces is absent";
   if (!fs::exists("/usr/local/share/tta/models/fr_detect.onnx")) {
-    GTEST_SKIP() << "face models absent (scripts/setup)";
+    TTA_SKIP_OR_FAIL_IN_CI() << "face models absent (scripts/setup)";
   }
   const auto seed = static_cast<std::uint32_t>(env_or("TTA_CRASH_SEED", 20261127));
   const long max_kills = env_or("TTA_CRASH_KILLS", -1);

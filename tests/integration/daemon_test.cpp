@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/needs.hpp"
 #include "route_sim.hpp"
 #include "support/free_port.hpp"
 #include "support/process.hpp"
@@ -321,9 +322,9 @@ control_token_file = "control.token"
 
 TEST_F(DaemonTest, SessionThroughTheControlApiThenTeachingLogOverHttpsAndRecordsOnRequest) {
   const fs::path faces = fs::path(TTA_SHARED_DATA_DIR) / "faces/att";
-  if (!fs::exists(faces)) GTEST_SKIP() << "../shared/data/faces is absent";
+  if (!fs::exists(faces)) TTA_SKIP_OR_FAIL_IN_CI() << "../shared/data/faces is absent";
   if (!fs::exists("/usr/local/share/tta/models/fr_detect.onnx")) {
-    GTEST_SKIP() << "face models absent (scripts/setup)";
+    TTA_SKIP_OR_FAIL_IN_CI() << "face models absent (scripts/setup)";
   }
   ASSERT_NO_FATAL_FAILURE(start({.https = true}));
   // Camera frames in the order the checks will take them: 5 per check.
@@ -438,9 +439,9 @@ TEST_F(DaemonTest, SessionThroughTheControlApiThenTeachingLogOverHttpsAndRecords
 
 TEST_F(DaemonTest, ClassroomModeTwoStudentsCheckInAndOutThroughTheControlApi) {
   const fs::path faces = fs::path(TTA_SHARED_DATA_DIR) / "faces/att";
-  if (!fs::exists(faces)) GTEST_SKIP() << "../shared/data/faces is absent";
+  if (!fs::exists(faces)) TTA_SKIP_OR_FAIL_IN_CI() << "../shared/data/faces is absent";
   if (!fs::exists("/usr/local/share/tta/models/fr_detect.onnx")) {
-    GTEST_SKIP() << "face models absent (scripts/setup)";
+    TTA_SKIP_OR_FAIL_IN_CI() << "face models absent (scripts/setup)";
   }
   ASSERT_NO_FATAL_FAILURE(start({.classroom = true}));
   const std::string a = "3201000000000101", b = "3201000000000102";

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/needs.hpp"
 #include "support/demo_setup.hpp"
 #include "support/process.hpp"
 
@@ -36,9 +37,9 @@ class Demo : public ::testing::TestWithParam<DemoCase> {};
 
 TEST_P(Demo, SimulatedSessionIsDeliveredOnceWithEveryPhoto) {
   const fs::path faces = fs::path(TTA_SHARED_DATA_DIR) / "faces/att";
-  if (!fs::exists(faces)) GTEST_SKIP() << "../shared/data/faces is absent";
+  if (!fs::exists(faces)) TTA_SKIP_OR_FAIL_IN_CI() << "../shared/data/faces is absent";
   const fs::path models = "/usr/local/share/tta/models";
-  if (!fs::exists(models / "fr_detect.onnx")) GTEST_SKIP() << "face models absent (scripts/setup)";
+  if (!fs::exists(models / "fr_detect.onnx")) TTA_SKIP_OR_FAIL_IN_CI() << "face models absent (scripts/setup)";
 
   const fs::path dir = fs::temp_directory_path() / ("tta-demo-" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "support/needs.hpp"
 #include "forwarder.hpp"
 #include "sim.hpp"
 #include "store_credentials.hpp"
@@ -412,7 +413,7 @@ std::string make_tls_cert(const fs::path& dir) {
 }
 
 TEST_F(SessionTest, TlsSessionVerifiesThePlatform) {
-  if (make_tls_cert(dir_).empty()) GTEST_SKIP() << "the openssl command line is not installed";
+  if (make_tls_cert(dir_).empty()) TTA_SKIP_OR_FAIL_IN_CI() << "the openssl command line is not installed";
   start_tls(dir_ / "cert.pem");
   uplink::TerminalSession tls_session(io_, tls_opt_, clock_, *creds_, listener_);
   tls_session.start();
@@ -422,7 +423,7 @@ TEST_F(SessionTest, TlsSessionVerifiesThePlatform) {
 }
 
 TEST_F(SessionTest, TlsSessionRefusesAnUntrustedPlatform) {
-  if (make_tls_cert(dir_).empty()) GTEST_SKIP() << "the openssl command line is not installed";
+  if (make_tls_cert(dir_).empty()) TTA_SKIP_OR_FAIL_IN_CI() << "the openssl command line is not installed";
   // Trust a different, unrelated certificate.
   fs::create_directories(dir_ / "other");
   ASSERT_FALSE(make_tls_cert(dir_ / "other").empty());

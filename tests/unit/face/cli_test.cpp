@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "support/needs.hpp"
 #include "face_support.hpp"
 #include "support/process.hpp"
 
@@ -18,9 +19,9 @@ class faceCli : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto faces = face::testing::faces_dir();
-    if (!faces) GTEST_SKIP() << "shared face data absent (" << TTA_SHARED_DATA_DIR << "/faces)";
+    if (!faces) TTA_SKIP_OR_FAIL_IN_CI() << "shared face data absent (" << TTA_SHARED_DATA_DIR << "/faces)";
     const auto models = face::testing::models_dir();
-    if (!models) GTEST_SKIP() << "face models absent (run scripts/setup)";
+    if (!models) TTA_SKIP_OR_FAIL_IN_CI() << "face models absent (run scripts/setup)";
     att_ = *faces / "att";
     models_ = *models;
   }

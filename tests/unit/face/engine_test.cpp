@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "support/needs.hpp"
 #include "face_support.hpp"
 #include "tta/face/engine.hpp"
 
@@ -22,10 +23,10 @@ class faceEngine : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto faces = testing::faces_dir();
-    if (!faces) GTEST_SKIP() << "shared face data absent (" << TTA_SHARED_DATA_DIR << "/faces)";
+    if (!faces) TTA_SKIP_OR_FAIL_IN_CI() << "shared face data absent (" << TTA_SHARED_DATA_DIR << "/faces)";
     const auto models = testing::models_dir();
     if (!models) {
-      GTEST_SKIP() << "face models absent in " << default_models_dir() << " (run scripts/setup)";
+      TTA_SKIP_OR_FAIL_IN_CI() << "face models absent in " << default_models_dir() << " (run scripts/setup)";
     }
     faces_ = *faces;
     if (!engine_) {
@@ -433,7 +434,7 @@ TEST(faceModels, AbsentModelsAreAClearDistinctError) {
 
 TEST(faceModels, CorruptModelIsCorruptNotMissing) {
   const auto models = testing::models_dir();
-  if (!models) GTEST_SKIP() << "face models absent (run scripts/setup)";
+  if (!models) TTA_SKIP_OR_FAIL_IN_CI() << "face models absent (run scripts/setup)";
   const auto dir = testing::temp_dir("badmodels");
   for (auto name : {kDetectModel, kLandmarkModel, kFeatureModel, kLivenessModel, kEyeModel}) {
     std::filesystem::create_symlink(*models / std::string(name), dir / std::string(name));
@@ -451,7 +452,7 @@ TEST(faceModels, CorruptModelIsCorruptNotMissing) {
 TEST(faceModels, CascadeFallbackIsOptInAndLabelled) {
   const auto models = testing::models_dir();
   const auto faces = testing::faces_dir();
-  if (!models || !faces) GTEST_SKIP() << "face models or shared face data absent";
+  if (!models || !faces) TTA_SKIP_OR_FAIL_IN_CI() << "face models or shared face data absent";
   const auto dir = testing::temp_dir("fallback");
   for (auto name : {kLandmarkModel, kFeatureModel, kLivenessModel, kEyeModel}) {
     std::filesystem::create_symlink(*models / std::string(name), dir / std::string(name));

@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "support/needs.hpp"
 #include "tta/face/engine.hpp"
 #include "tta/face/image.hpp"
 
@@ -33,12 +34,12 @@ std::filesystem::path temp_dir(const std::string& tag);
 
 #define TTA_REQUIRE_FACES(var)                                                               \
   const auto var##_opt = ::tta::face::testing::faces_dir();                                  \
-  if (!var##_opt) GTEST_SKIP() << "shared face data absent (" << TTA_SHARED_DATA_DIR << "/faces)"; \
+  if (!var##_opt) TTA_SKIP_OR_FAIL_IN_CI() << "shared face data absent (" << TTA_SHARED_DATA_DIR << "/faces)"; \
   const std::filesystem::path var = *var##_opt
 
 #define TTA_REQUIRE_MODELS(var)                                                   \
   const auto var##_opt = ::tta::face::testing::models_dir();                      \
   if (!var##_opt)                                                                 \
-    GTEST_SKIP() << "face models absent in " << ::tta::face::default_models_dir() \
+    TTA_SKIP_OR_FAIL_IN_CI() << "face models absent in " << ::tta::face::default_models_dir() \
                  << " (run scripts/setup)";                                       \
   const std::filesystem::path var = *var##_opt

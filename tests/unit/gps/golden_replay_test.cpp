@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "support/needs.hpp"
 #include "gps_test_util.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/gps/replay_summary.hpp"
@@ -31,7 +32,7 @@ class GoldenReplay : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(GoldenReplay, MatchesIndependentReference) {
   const auto dir = test::shared_nmea_dir();
-  if (dir.empty()) GTEST_SKIP() << "shared NMEA logs " << TTA_SHARED_DATA_DIR << "/nmea absent";
+  if (dir.empty()) TTA_SKIP_OR_FAIL_IN_CI() << "shared NMEA logs " << TTA_SHARED_DATA_DIR << "/nmea absent";
   const std::string name = GetParam();
   const auto expected_file =
       std::filesystem::path(TTA_SOURCE_DIR) / "tests/data/gps" / (name + ".expected");
@@ -75,7 +76,7 @@ INSTANTIATE_TEST_SUITE_P(gps, GoldenReplay,
 // Facts read by hand from the logs and the MANIFEST, independent of the Python reference.
 TEST(gps_GoldenByHand, Bt451MovingCarAt57To60Kmh) {
   const auto dir = test::shared_nmea_dir();
-  if (dir.empty()) GTEST_SKIP() << "shared NMEA logs absent";
+  if (dir.empty()) TTA_SKIP_OR_FAIL_IN_CI() << "shared NMEA logs absent";
   auto s = summarize_nmea_file(dir / "bt451.log", config::GpsConfig{});
   ASSERT_TRUE(s);
   // $GPRMC,143308.50,…,32.273,… knots → 59.77 km/h.
@@ -86,7 +87,7 @@ TEST(gps_GoldenByHand, Bt451MovingCarAt57To60Kmh) {
 
 TEST(gps_GoldenByHand, FireflyHas23BadChecksums) {
   const auto dir = test::shared_nmea_dir();
-  if (dir.empty()) GTEST_SKIP() << "shared NMEA logs absent";
+  if (dir.empty()) TTA_SKIP_OR_FAIL_IN_CI() << "shared NMEA logs absent";
   auto s = summarize_nmea_file(dir / "firefly-II.log", config::GpsConfig{});
   ASSERT_TRUE(s);
   EXPECT_EQ(s->decode.lex.bad_checksum, 23U);
@@ -94,7 +95,7 @@ TEST(gps_GoldenByHand, FireflyHas23BadChecksums) {
 
 TEST(gps_GoldenByHand, GarminDemoModeNeverFixes) {
   const auto dir = test::shared_nmea_dir();
-  if (dir.empty()) GTEST_SKIP() << "shared NMEA logs absent";
+  if (dir.empty()) TTA_SKIP_OR_FAIL_IN_CI() << "shared NMEA logs absent";
   auto s = summarize_nmea_file(dir / "garmin-geko201.log", config::GpsConfig{});
   ASSERT_TRUE(s);
   EXPECT_EQ(s->decode.fixes, 0U);
@@ -104,7 +105,7 @@ TEST(gps_GoldenByHand, GarminDemoModeNeverFixes) {
 
 TEST(gps_GoldenByHand, StationaryLogsAccumulateNoMileage) {
   const auto dir = test::shared_nmea_dir();
-  if (dir.empty()) GTEST_SKIP() << "shared NMEA logs absent";
+  if (dir.empty()) TTA_SKIP_OR_FAIL_IN_CI() << "shared NMEA logs absent";
   for (const char* name : {"quectel-l76k-nmea", "ublox-zed-f9p-nmea", "mt3339"}) {
     auto s = summarize_nmea_file(dir / (std::string(name) + ".log"), config::GpsConfig{});
     ASSERT_TRUE(s) << name;
