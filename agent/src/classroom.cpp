@@ -154,13 +154,47 @@ void ClassroomEngine::set_ban(bool banned, std::string message, WallTime now) {
   }
 }
 
-Status ClassroomEngine::lecturer_login(const std::string& coach_no, const FaceEvidence& face,
-                                       WallTime now) {
+Status ClassroomEngine::can_lecturer_login() const {
   if (terminal_no_.empty()) {
     return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
   }
   if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
   if (lecturer_no_) return fail(Errc::refused, "lecturer " + *lecturer_no_ + " is already logged in");
+  return ok();
+}
+
+Status ClassroomEngine::can_student_login(const std::string& student_no,
+                                          const std::string& course_code) {
+  const config::ClassroomConfig& cc = cfg_.classroom;
+  if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();
+  if (terminal_no_.empty()) {
+    return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
+  }
+  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (cc.require_lecturer && !lecturer_no_) {
+    return fail(Errc::refused, "students check in only while a lecturer is logged in");
+  }
+  if (students_.contains(student_no)) {
+    return fail(Errc::refused, "student " + student_no + " is already checked in");
+  }
+  if (cc.record_sequence == "minute_of_day" && !students_.empty()) {
+    return fail(Errc::refused,
+                "classroom.record_sequence = \"minute_of_day\" numbers one record per minute: "
+                "one student at a time");
+  }
+  const std::string course = course_code.empty() ? cc.course_code : course_code;
+  auto code = CourseCode::parse(course);
+  if (!code) return fail(code.error());
+  if (code->mode != TeachingMode::classroom) {
+    return fail(Errc::invalid_argument,
+                "course " + course + " is not a classroom course (teaching mode, digit 1, must be 2)");
+  }
+  return ok();
+}
+
+Status ClassroomEngine::lecturer_login(const std::string& coach_no, const FaceEvidence& face,
+                                       WallTime now) {
+  if (auto st = can_lecturer_login(); !st) return st;
   if (auto st = rec_.check_person(coach_no, store::Role::coach, face); !st) {
     rec_.event("coach.login_refused", coach_no + ": " + st.error().message, now);
     return st;
@@ -204,29 +238,8 @@ Result<std::uint32_t> ClassroomEngine::student_login(const std::string& student_
                                                       const std::string& course_code,
                                                       const FaceEvidence& face, WallTime now) {
   const config::ClassroomConfig& cc = cfg_.classroom;
-  if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();
-  if (terminal_no_.empty()) {
-    return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
-  }
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
-  if (cc.require_lecturer && !lecturer_no_) {
-    return fail(Errc::refused, "students check in only while a lecturer is logged in");
-  }
-  if (students_.contains(student_no)) {
-    return fail(Errc::refused, "student " + student_no + " is already checked in");
-  }
-  if (cc.record_sequence == "minute_of_day" && !students_.empty()) {
-    return fail(Errc::refused,
-                "classroom.record_sequence = \"minute_of_day\" numbers one record per minute: "
-                "one student at a time");
-  }
+  if (auto st = can_student_login(student_no, course_code); !st) return fail(st.error());
   const std::string course = course_code.empty() ? cc.course_code : course_code;
-  auto code = CourseCode::parse(course);
-  if (!code) return fail(code.error());
-  if (code->mode != TeachingMode::classroom) {
-    return fail(Errc::invalid_argument,
-                "course " + course + " is not a classroom course (teaching mode, digit 1, must be 2)");
-  }
   if (auto st = rec_.check_person(student_no, store::Role::student, face); !st) {
     rec_.event("student.login_refused", student_no + ": " + st.error().message, now);
     return fail(st.error());

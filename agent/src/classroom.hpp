@@ -48,6 +48,12 @@ class ClassroomEngine {
 
   /// The lecturer (enrolled as a coach; 0x0101/0x0102, photos 20/21). Needed before students
   /// only with classroom.require_lecturer; logging out needs every student out first.
+  /// What the class's state says to a login before anyone's face is checked: ok, or the
+  /// refusal the login itself would give. A student's check also refreshes the terminal
+  /// number from the store, as the login does.
+  [[nodiscard]] Status can_lecturer_login() const;
+  [[nodiscard]] Status can_student_login(const std::string& student_no,
+                                         const std::string& course_code);
   [[nodiscard]] Status lecturer_login(const std::string& coach_no, const FaceEvidence& face,
                                       WallTime now);
   [[nodiscard]] Status lecturer_logout(const FaceEvidence& face, WallTime now);

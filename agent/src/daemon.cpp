@@ -820,7 +820,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
 
   // ---- control API ----
 
-  json status_json() {
+  nlohmann::json status() override {
     const auto s = engine.status();
     const auto& fs_ = forwarder.stats();
     const auto ss = session.stats();
@@ -915,8 +915,6 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
 
   // ---- the control API's backend (control/api.hpp) -------------------------------------
 
-  nlohmann::json status() override { return status_json(); }
-
   /// Check a coach or student in or out. Vehicle: the one logged in is checked out. Classroom:
   /// the coach role is the lecturer, and a student's check-out names the student.
   void check(const control::CheckRequest& r, control::Respond done) override {
@@ -938,15 +936,21 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
       }
       return;
     }
-    // What the engine would refuse anyway, said before a face check costs the person time.
-    if (auto refusal = refuse_before_face_check(r.in, r.role, number, st)) {
-      done({409, {{"error", *refusal}}, {}});
-      return;
-    }
     const bool in = r.in;
     const std::string role = r.role;
     const std::uint8_t event = role == "coach" ? (in ? 20 : 21) : (in ? 17 : 18);
     const std::string course = r.course.value_or(classroom ? "" : "1212110000");
+    // What the engine would refuse anyway, said before a face check costs the person time.
+    if (in) {
+      const Status can = classroom ? (role == "coach" ? classroom->can_lecturer_login()
+                                                      : classroom->can_student_login(number, course))
+                                   : (role == "coach" ? engine.vehicle()->can_coach_login()
+                                                      : engine.vehicle()->can_student_login(course));
+      if (!can) {
+        done({409, {{"error", can.error().message}}, {}});
+        return;
+      }
+    }
     face_check(number, event, [this, in, role, number, course, done](FaceEvidence ev) {
       // Runs on the loop when the face worker is done: an exception here must not escape
       // the Asio completion.
@@ -983,28 +987,6 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
         done({500, {{"error", "internal error; the agent keeps running"}}, {}});
       }
     });
-  }
-
-  /// A check-in the training state cannot take, in words; nullopt when it may go ahead.
-  static std::optional<std::string> refuse_before_face_check(bool in, const std::string& role,
-                                                             const std::string& number,
-                                                             const EngineStatus& st) {
-    if (!in) return std::nullopt;
-    if (role == "coach" && !st.coach_no.empty()) {
-      return st.coach_no == number ? "coach " + number + " is already checked in"
-                                   : "coach " + st.coach_no + " is checked in: they check out first";
-    }
-    if (role != "student") return std::nullopt;
-    for (const auto& s : st.students) {
-      if (s.student_no == number) return "student " + number + " is already checked in";
-    }
-    if (st.mode == "vehicle") {
-      if (st.coach_no.empty()) return std::string("a coach must check in first");
-      if (!st.student_no.empty()) {
-        return "student " + st.student_no + " is checked in: they check out first";
-      }
-    }
-    return std::nullopt;
   }
 
   Result<nlohmann::json> messages(bool unread_only) override {

@@ -270,13 +270,26 @@ void TrainingEngine::set_ban(bool banned, std::string message, WallTime now) {
   }
 }
 
-Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEvidence& face,
-                                   WallTime now) {
+Status TrainingEngine::can_coach_login() const {
   if (terminal_no_.empty()) {
     return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
   }
   if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
   if (coach_no_) return fail(Errc::refused, "coach " + *coach_no_ + " is already logged in");
+  return ok();
+}
+
+Status TrainingEngine::can_student_login(const std::string& course_code) const {
+  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (!coach_no_) return fail(Errc::refused, "a student can log in only while a coach is logged in");
+  if (student_) return fail(Errc::refused, "student " + student_->student_no + " is training now");
+  if (auto cc = CourseCode::parse(course_code); !cc) return fail(cc.error());
+  return ok();
+}
+
+Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEvidence& face,
+                                   WallTime now) {
+  if (auto st = can_coach_login(); !st) return st;
   if (auto st = rec_.check_person(coach_no, store::Role::coach, face); !st) {
     event("coach.login_refused", coach_no + ": " + st.error().message, now);
     return st;
@@ -298,10 +311,7 @@ Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEviden
 Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_no,
                                                     const std::string& course_code,
                                                     const FaceEvidence& face, WallTime now) {
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
-  if (!coach_no_) return fail(Errc::refused, "a student can log in only while a coach is logged in");
-  if (student_) return fail(Errc::refused, "student " + student_->student_no + " is training now");
-  if (auto cc = CourseCode::parse(course_code); !cc) return fail(cc.error());
+  if (auto st = can_student_login(course_code); !st) return fail(st.error());
   if (auto st = rec_.check_person(student_no, store::Role::student, face); !st) {
     event("student.login_refused", student_no + ": " + st.error().message, now);
     return fail(st.error());

@@ -171,6 +171,10 @@ class TrainingEngine {
   /// 禁训 from the platform (0x8502): refuses logins; ends a running session.
   void set_ban(bool banned, std::string message, WallTime now);
 
+  /// What the training state says to a login before anyone's face is checked: ok, or the
+  /// refusal the login itself would give (terminal not registered, ban, someone there, course).
+  [[nodiscard]] Status can_coach_login() const;
+  [[nodiscard]] Status can_student_login(const std::string& course_code) const;
   [[nodiscard]] Status coach_login(const std::string& coach_no, const FaceEvidence& face,
                                    WallTime now);
   [[nodiscard]] Result<std::uint32_t> student_login(const std::string& student_no,
