@@ -73,19 +73,11 @@ std::optional<Range> range_of(std::uint32_t id) {
   }
 }
 
-TerminalParams defaults(const config::Config& cfg) {
+/// The config's defaults with the stored values applied.
+TerminalParams in_use(const Stored& stored, const config::Config& cfg) {
   TerminalParams p;
   p.heartbeat_s = std::max<std::uint32_t>(1, cfg.uplink.tcp.heartbeat_s);
-  return p;
-}
-
-}  // namespace
-
-Result<TerminalParams> load_terminal_params(store::Store& store, const config::Config& cfg) {
-  auto stored = load_stored(store);
-  if (!stored) return fail(stored.error());
-  TerminalParams p = defaults(cfg);
-  for (const auto& [id, value] : *stored) {
+  for (const auto& [id, value] : stored) {
     const auto v = as_dword(value);
     const auto r = range_of(id);
     if (!v || !r || *v < r->min || *v > r->max) continue;  // checked when set
@@ -94,6 +86,14 @@ Result<TerminalParams> load_terminal_params(store::Store& store, const config::C
     if (id == kParamReport) p.report_s = *v;
   }
   return p;
+}
+
+}  // namespace
+
+Result<TerminalParams> load_terminal_params(store::Store& store, const config::Config& cfg) {
+  auto stored = load_stored(store);
+  if (!stored) return fail(stored.error());
+  return in_use(*stored, cfg);
 }
 
 Status apply_terminal_params(store::Store& store, const uplink::SetTerminalParams& cmd,
@@ -124,13 +124,12 @@ Result<uplink::QueryTerminalParamsReply> query_terminal_params(
     const std::vector<std::uint32_t>& ids) {
   auto stored = load_stored(store);
   if (!stored) return fail(stored.error());
-  auto in_use = load_terminal_params(store, cfg);
-  if (!in_use) return fail(in_use.error());
   // What the terminal uses for the parameters it acts on; everything else as it was set.
-  Stored all = *stored;
-  all[kParamHeartbeat] = dword(in_use->heartbeat_s);
-  all[kParamSleepReport] = dword(in_use->sleep_report_s);
-  all[kParamReport] = dword(in_use->report_s);
+  const TerminalParams used = in_use(*stored, cfg);
+  Stored all = std::move(*stored);
+  all[kParamHeartbeat] = dword(used.heartbeat_s);
+  all[kParamSleepReport] = dword(used.sleep_report_s);
+  all[kParamReport] = dword(used.report_s);
   uplink::QueryTerminalParamsReply reply;
   reply.reply_serial = reply_serial;
   auto add = [&](std::uint32_t id) {
