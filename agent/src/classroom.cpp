@@ -521,6 +521,7 @@ EngineStatus ClassroomEngine::status() const {
                            .minutes_counted = s.counted,
                            .mileage_hm = 0,
                            .recheck_failed = s.recheck_failed,
+                           .next_recheck = s.next_recheck,
                            .continuing_education = s.continuing_education,
                            .warnings = s.warnings});
   }

@@ -854,7 +854,20 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
                           {"minutes_counted", st.minutes_counted},
                           {"mileage_km", st.mileage_hm / 10.0},
                           {"recheck_failed", st.recheck_failed},
+                          {"since", iso8601_utc(st.since)},
+                          {"next_recheck",
+                           st.next_recheck ? json(iso8601_utc(*st.next_recheck)) : json(nullptr)},
                           {"warnings", st.warnings}});
+    }
+    // What holds against the open minute, for the screens to say before the minute is void.
+    json open_minute = json::array();
+    if (auto* v = engine.vehicle(); v && !s.student_no.empty()) {
+      const auto g = gnss_state();
+      if (g.value("state", "") != "fix") open_minute.push_back({{"code", flag::kNoGnss}, {"seconds_left", nullptr}});
+      for (const auto& w : v->live_warnings()) {
+        open_minute.push_back({{"code", w.code},
+                        {"seconds_left", w.seconds_left ? json(*w.seconds_left) : json(nullptr)}});
+      }
     }
     json j{{"mode", s.mode},
            {"coach_no", s.coach_no},
@@ -864,6 +877,10 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
            {"minutes_counted", s.minutes_counted},
            {"mileage_km", s.mileage_hm / 10.0},
            {"warnings", s.warnings},
+           {"live_warnings", open_minute},
+           {"now", iso8601_utc(now())},
+           {"daily_cap_min", engine.classroom() ? live.training.daily_classroom_max_min
+                                                : live.training.daily_practical_max_min},
            {"students", students},
            {"banned", s.banned},
            {"ban_message", s.ban_message},
@@ -1011,6 +1028,16 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
     auto p = agent::progress(store, cfg, student, unix_millis(clock.wall_now()));
     if (!p) return fail(p.error());
     return progress_json(*p);
+  }
+
+  Result<std::string> enrol_photo(const std::string& number) override {
+    auto person = store.find_person(number);
+    if (!person) return fail(person.error());
+    if (!*person || (*person)->enrol_photo_jpeg.empty()) {
+      return fail(Errc::not_found, "no enrolled photo for " + number);
+    }
+    const auto& jpeg = (*person)->enrol_photo_jpeg;
+    return std::string(jpeg.begin(), jpeg.end());
   }
 };
 

@@ -588,6 +588,43 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   rec_.poke();
 }
 
+std::vector<LiveWarning> TrainingEngine::live_warnings() const {
+  std::vector<LiveWarning> out;
+  if (!student_ || !last_fix_) return out;
+  const auto now = last_fix_->utc();
+  const auto open = minutes_.open_minute();
+  if (!now || !open) return out;
+  const Student& s = *student_;
+  const auto into = std::chrono::duration_cast<std::chrono::seconds>(*now - open->minute_start);
+  const int left = static_cast<int>(std::clamp<std::int64_t>(60 - into.count(), 0, 60));
+  if (!fences_.fences().empty() && open->sample &&
+      !std::any_of(fences_.fences().begin(), fences_.fences().end(), [&](const auto& f) {
+        return gps::point_in_polygon(last_fix_->lat_deg, last_fix_->lon_deg, f.points);
+      })) {
+    out.push_back({flag::kOutsideFence, left});
+  }
+  if (const auto v = fresh_vehicle(*now); !v || !v->engine_rpm) {
+    out.push_back({flag::kEngineSpeedMissing, std::nullopt});
+  } else if (*v->engine_rpm == 0) {
+    out.push_back({flag::kEngineSpeedZero, left});
+  }
+  // The rule of make_minute: a still minute after a still minute is void. The open minute is
+  // still so far; moving before it closes saves it.
+  const bool still_so_far = open->mileage_01km == 0 || open->max_speed_01kmh == 0;
+  if (prev_minute_still_ && still_so_far) out.push_back({flag::kStationary, left});
+  if (out_of_hours(cfg_.training, open->minute_start)) out.push_back({flag::kOutOfHours, std::nullopt});
+  if (s.recheck_failed) out.push_back({flag::kRecheckFailed, std::nullopt});
+  if (open->minute_start - s.last_photo_taken >=
+      std::chrono::minutes(cfg_.training.photo_interval_min + 1)) {
+    out.push_back({flag::kMissingPhoto, std::nullopt});
+  }
+  for (const auto& sig : minute_signals_) out.push_back({sig, std::nullopt});
+  if (s.counted_today + s.counted >= cfg_.training.daily_practical_max_min) {
+    out.push_back({flag::kOverDailyCap, std::nullopt});
+  }
+  return out;
+}
+
 EngineStatus TrainingEngine::status() const {
   EngineStatus st;
   st.coach_no = coach_no_.value_or("");
@@ -604,6 +641,7 @@ EngineStatus TrainingEngine::status() const {
                            .minutes_counted = static_cast<std::uint32_t>(student_->counted),
                            .mileage_hm = student_->mileage_hm,
                            .recheck_failed = student_->recheck_failed,
+                           .next_recheck = std::nullopt,
                            .continuing_education = false,
                            .warnings = warnings_});
   }

@@ -74,8 +74,18 @@ struct StudentStatus {
   std::uint32_t minutes_counted = 0;  ///< of which counted
   std::uint32_t mileage_hm = 0;
   bool recheck_failed = false;        ///< minutes stop counting until a passing re-check
+  std::optional<WallTime> next_recheck;  ///< classroom: when the next identity re-check is due
   bool continuing_education = false;  ///< the course belongs to a continuing-education programme
   std::vector<std::string> warnings;  ///< rule warnings of this student's last minute
+};
+
+/// A rule that holds against the open minute: what the screen shows before the minute is
+/// made, so a person can still act ("stationary: move within 40 s or this minute is void").
+/// The minute's own flags are still decided when it closes (make_minute); this is advice.
+struct LiveWarning {
+  std::string code;                 ///< a flag:: spelling
+  std::optional<int> seconds_left;  ///< until the open minute closes, when acting still helps
+  bool operator==(const LiveWarning&) const = default;
 };
 
 /// Live view for the control API and the demo report.
@@ -192,6 +202,9 @@ class TrainingEngine {
   void on_vehicle(const VehicleSample& v);
 
   [[nodiscard]] EngineStatus status() const;
+  /// The rules that hold against the open minute of the student on board, at GNSS time (the
+  /// last fix); empty when no student is on board or no fix came yet.
+  [[nodiscard]] std::vector<LiveWarning> live_warnings() const;
   /// The last position block (for logins and photos); missing values stay missing.
   [[nodiscard]] uplink::PositionBlock position_block() const;
   /// The ignition as the vehicle signals last said it at `now` (nullopt: not known or stale).

@@ -137,6 +137,19 @@ std::optional<MinuteRecord> MinuteAccumulator::add_sensor_speed(WallTime at, dou
   return done;
 }
 
+std::optional<MinuteRecord> MinuteAccumulator::open_minute() const {
+  if (!cur_) return std::nullopt;
+  MinuteRecord m = *cur_;
+  const auto before = static_cast<std::int64_t>(std::floor(total_at_start_m_ / 100.0));
+  const auto after = static_cast<std::int64_t>(std::floor(total_m_ / 100.0));
+  m.mileage_01km = static_cast<std::uint16_t>(std::clamp<std::int64_t>(after - before, 0, 0xFFFF));
+  if (m.max_speed_kmh) {
+    m.max_speed_01kmh =
+        static_cast<std::uint16_t>(std::clamp(std::lround(*m.max_speed_kmh * 10.0), 0L, 0xFFFFL));
+  }
+  return m;
+}
+
 std::optional<MinuteRecord> MinuteAccumulator::flush() {
   if (!cur_) return std::nullopt;
   auto done = roll_to(cur_->minute_start + std::chrono::minutes{1});

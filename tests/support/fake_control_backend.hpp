@@ -11,7 +11,7 @@ namespace tta::testing {
 
 class FakeControlBackend final : public agent::control::Backend {
  public:
-  nlohmann::json status() override { return {{"mode", "vehicle"}, {"minutes_made", 0}}; }
+  nlohmann::json status() override { return {{"mode", "vehicle"}, {"minutes_made", minutes_made}}; }
 
   void check(const agent::control::CheckRequest& r, agent::control::Respond done) override {
     checks.push_back(r);
@@ -37,7 +37,13 @@ class FakeControlBackend final : public agent::control::Backend {
     return nlohmann::json{{"student", student}};
   }
 
+  Result<std::string> enrol_photo(const std::string& number) override {
+    if (number != "1") return fail(Errc::not_found, "nobody enrolled as " + number);
+    return std::string("\xFF\xD8\xFF\xD9", 4);  // the smallest JPEG-shaped bytes
+  }
+
   std::vector<agent::control::CheckRequest> checks;
+  int minutes_made = 0;  ///< what status() says; a test changes it
 };
 
 }  // namespace tta::testing

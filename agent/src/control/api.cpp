@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <charconv>
 #include <limits>
 #include <map>
@@ -13,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include "control/ui.hpp"
 #include "control_target.hpp"
 
 namespace tta::agent::control {
@@ -162,9 +164,20 @@ void route(Backend& backend, std::string_view method, std::string_view target,
 
 // ---- the server ------------------------------------------------------------------------------
 
+/// A connection that stays open for the screens' event stream.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  /// Queue one event; a slow reader gets the latest only (nothing piles up).
+  virtual void push(std::shared_ptr<const std::string> event) = 0;
+  [[nodiscard]] virtual bool open() const = 0;
+  virtual void close() = 0;
+};
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(asio::io_context& ctx, Backend& b, std::string t)
-      : io(ctx), backend(b), token(std::move(t)), tcp_acceptor(ctx), unix_acceptor(ctx) {}
+      : io(ctx), backend(b), token(std::move(t)), tcp_acceptor(ctx), unix_acceptor(ctx),
+        tick(ctx) {}
 
   asio::io_context& io;
   Backend& backend;
@@ -173,16 +186,90 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   unix_socket::acceptor unix_acceptor;
   fs::path unix_path;
   bool stopped = false;
+  ui::Sessions ui_sessions;
+
+  // The event stream: the status, sent when it changed, looked at every second while anyone
+  // listens (and at once on status_changed()); a comment every 15 s keeps proxies awake.
+  std::vector<std::weak_ptr<EventSink>> streams;
+  asio::steady_timer tick;
+  bool ticking = false;
+  std::string last_status;
+  std::chrono::steady_clock::time_point last_push{};
 
   template <class Acceptor>
   void accept(Acceptor& acceptor);
+
+  /// A new listener: it gets the status at once. False when there are too many.
+  bool add_stream(const std::shared_ptr<EventSink>& sink) {
+    prune();
+    if (streams.size() >= Server::kMaxEventStreams) return false;
+    streams.push_back(sink);
+    if (!last_status.empty() && streams.size() > 1) {
+      sink->push(std::make_shared<const std::string>(event_of(last_status)));
+    } else {
+      last_status.clear();  // the first listener: look now
+      look();
+    }
+    if (!ticking) schedule();
+    return true;
+  }
+
+  void prune() {
+    std::erase_if(streams, [](const std::weak_ptr<EventSink>& w) {
+      auto s = w.lock();
+      return !s || !s->open();
+    });
+  }
+
+  static std::string event_of(const std::string& status_json) {
+    std::string data = status_json;
+    while (!data.empty() && data.back() == '\n') data.pop_back();
+    return "event: status\ndata: " + data + "\n\n";
+  }
+
+  void look() {
+    prune();
+    if (streams.empty() || stopped) return;
+    std::string now_status;
+    try {
+      now_status = serialise(backend.status());
+    } catch (const std::exception& e) {
+      spdlog::error("control API: status for the screens: {}", e.what());
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    std::shared_ptr<const std::string> ev;
+    if (now_status != last_status) {
+      last_status = std::move(now_status);
+      ev = std::make_shared<const std::string>(event_of(last_status));
+    } else if (now - last_push >= std::chrono::seconds(15)) {
+      ev = std::make_shared<const std::string>(": still here\n\n");
+    }
+    if (!ev) return;
+    last_push = now;
+    for (auto& w : streams) {
+      if (auto s = w.lock()) s->push(ev);
+    }
+  }
+
+  void schedule() {
+    ticking = true;
+    tick.expires_after(std::chrono::seconds(1));
+    tick.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      self->ticking = false;
+      if (ec || self->stopped) return;
+      self->look();
+      if (!self->streams.empty()) self->schedule();
+    });
+  }
 };
 
 namespace {
 
-/// One request per connection: headers (token checked), then a capped body, then the answer.
+/// One request per connection: headers (token or session checked), then a capped body, then
+/// the answer; or, for the screens' event stream, an open connection the server pushes to.
 template <class Protocol>
-class Session : public std::enable_shared_from_this<Session<Protocol>> {
+class Session : public std::enable_shared_from_this<Session<Protocol>>, public EventSink {
  public:
   Session(std::shared_ptr<Server::Impl> server, typename Protocol::socket s)
       : server_(std::move(server)), stream_(std::move(s)) {}
@@ -199,14 +286,47 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
                             });
   }
 
+  void push(std::shared_ptr<const std::string> event) override {
+    if (!streaming_ || closed_) return;
+    if (writing_) {
+      next_ = std::move(event);  // the latest wins; a slow reader skips what it missed
+      return;
+    }
+    write_event(std::move(event));
+  }
+  [[nodiscard]] bool open() const override { return streaming_ && !closed_; }
+  void close() override {
+    closed_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(Protocol::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
  private:
+  static std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
+  std::string_view header(http::field f) const {
+    const auto& req = parser_.get();
+    const auto it = req.find(f);
+    return it == req.end() ? std::string_view{} : view(it->value());
+  }
+
   void on_header(beast::error_code ec) {
     if (ec) return reply_error_for(ec);
     const auto& req = parser_.get();
-    const auto it = req.find(http::field::authorization);
-    const std::string_view auth = it == req.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
-    if (!authorised(auth, server_->token)) {
+    ui_ = ui::is_ui_target(view(req.target()));
+    if (!ui_ && !authorised(header(http::field::authorization), server_->token)) {
       return reply({401, {{"error", "a valid bearer token is required"}}, {}});
+    }
+    if (ui_) {
+      // The screens: a session (cookie), checked before any body is read, except to log in.
+      const auto target = view(req.target());
+      const bool login = target.substr(0, target.find('?')) == "/ui/login";
+      const bool asset = target.starts_with("/ui/static/");
+      if (!login && !asset &&
+          !server_->ui_sessions.find(header(http::field::cookie), std::chrono::steady_clock::now())) {
+        return route_ui("");  // answers 401 or the way to the login page, body unread
+      }
+      if (ui::is_event_stream(target) && req.method() == http::verb::get) return start_events();
     }
     if (const auto length = parser_.content_length(); length && *length > kMaxBodyBytes) {
       return reply_error_for(http::error::body_limit);
@@ -225,14 +345,85 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   void on_body(beast::error_code ec) {
     if (ec) return reply_error_for(ec);
     const auto& req = parser_.get();
-    const auto target = req.target();
-    const auto method = req.method_string();
-    route(server_->backend, std::string_view(method.data(), method.size()),
-          std::string_view(target.data(), target.size()), req.body(),
+    if (ui_) return route_ui(req.body());
+    route(server_->backend, view(req.method_string()), view(req.target()), req.body(),
           [self = this->shared_from_this()](Response r) {
             // A check answers later, from the face worker's result: back on the loop anyway.
             self->reply(std::move(r));
           });
+  }
+
+  void route_ui(std::string_view body) {
+    const auto& req = parser_.get();
+    const ui::Request r{.method = view(req.method_string()),
+                        .target = view(req.target()),
+                        .body = body,
+                        .cookie = header(http::field::cookie),
+                        .csrf = [&] {
+                          const auto it = req.find("X-CSRF-Token");
+                          return it == req.end() ? std::string_view{} : view(it->value());
+                        }(),
+                        .content_type = header(http::field::content_type)};
+    const bool change = req.method() == http::verb::post;
+    ui::route(server_->backend, server_->ui_sessions, server_->token, r,
+              std::chrono::steady_clock::now(),
+              [self = this->shared_from_this(), change](Response res) {
+                const bool ok = res.status == 200;
+                self->reply(std::move(res));
+                // A check-in or -out changes what the screens show: tell them now.
+                if (ok && change) self->server_->look();
+              });
+  }
+
+  /// The event stream: headers now, then whatever the server pushes; nothing is read from the
+  /// browser but the end of the connection.
+  void start_events() {
+    if (!server_->ui_sessions.find(header(http::field::cookie), std::chrono::steady_clock::now())) {
+      return reply({401, {{"error", "log in first: open /ui/login"}}, {}});
+    }
+    stream_.expires_never();
+    streaming_ = true;
+    Response head{200, {}, {}};
+    ui::add_security_headers(head);
+    std::string text =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+        "Connection: keep-alive\r\n";
+    for (const auto& [k, v] : head.headers) text += k + ": " + v + "\r\n";
+    text += "\r\n";
+    writing_ = true;  // what add_stream pushes waits in next_, behind the headers
+    if (!server_->add_stream(this->shared_from_this())) {
+      streaming_ = false;
+      writing_ = false;
+      return reply({503, {{"error", "too many screens are listening; close one"}}, {}});
+    }
+    auto first = std::move(next_);
+    next_.reset();
+    write_event(std::make_shared<const std::string>(std::move(text)));
+    next_ = std::move(first);
+    watch_close();
+  }
+
+  void write_event(std::shared_ptr<const std::string> event) {
+    writing_ = true;
+    current_ = std::move(event);
+    asio::async_write(stream_, asio::buffer(*current_),
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) return self->close();
+                        if (self->next_) {
+                          auto n = std::move(self->next_);
+                          self->next_.reset();
+                          self->write_event(std::move(n));
+                        }
+                      });
+  }
+
+  void watch_close() {
+    stream_.async_read_some(asio::buffer(sink_),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->close();
+                              self->watch_close();  // a browser sends nothing; drop whatever comes
+                            });
   }
 
   void reply_error_for(beast::error_code ec) {
@@ -257,9 +448,15 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     res_.version(11);
     res_.keep_alive(false);
     res_.result(static_cast<http::status>(r.status));
-    res_.set(http::field::content_type, "application/json; charset=utf-8");
+    if (r.content_type.empty()) {
+      res_.set(http::field::content_type, "application/json; charset=utf-8");
+      res_.body() = serialise(r.body);
+    } else {
+      res_.set(http::field::content_type, r.content_type);
+      res_.body() = std::move(r.text);
+    }
     if (!r.allow.empty()) res_.set(http::field::allow, r.allow);
-    res_.body() = serialise(r.body);
+    for (const auto& [k, v] : r.headers) res_.insert(k, v);
     res_.prepare_payload();
     http::async_write(stream_, res_,
                       [self = this->shared_from_this()](beast::error_code, std::size_t) {
@@ -274,6 +471,14 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   http::request_parser<http::string_body> parser_;
   http::response<http::string_body> res_;
   bool replied_ = false;
+  bool ui_ = false;
+  // The event stream.
+  bool streaming_ = false;
+  bool closed_ = false;
+  bool writing_ = false;
+  std::shared_ptr<const std::string> current_;
+  std::shared_ptr<const std::string> next_;
+  std::array<char, 512> sink_{};
 };
 
 }  // namespace
@@ -366,6 +571,11 @@ void Server::stop() {
   if (!impl_ || impl_->stopped) return;
   auto& d = *impl_;
   d.stopped = true;
+  d.tick.cancel();
+  for (auto& w : d.streams) {
+    if (auto sink = w.lock()) sink->close();
+  }
+  d.streams.clear();
   boost::system::error_code ec;
   d.tcp_acceptor.close(ec);
   if (d.unix_acceptor.is_open()) {
@@ -374,6 +584,10 @@ void Server::stop() {
     if (!d.unix_path.empty()) fs::remove(d.unix_path, fec);
     d.unix_path.clear();
   }
+}
+
+void Server::status_changed() {
+  asio::post(impl_->io, [d = impl_] { d->look(); });
 }
 
 std::uint16_t Server::port() const {

@@ -43,6 +43,11 @@ struct Response {
   unsigned status = 200;
   nlohmann::json body = nlohmann::json::object();
   std::string allow;  ///< the Allow header of a 405
+  /// A body that is not JSON (a page, a stylesheet, a photo): `text` sent as it is, with this
+  /// Content-Type. Empty: `body` is sent as JSON.
+  std::string content_type;
+  std::string text;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< more headers (Set-Cookie, …)
 };
 using Respond = std::function<void(Response)>;
 
@@ -57,6 +62,8 @@ class Backend {
   /// Mark messages read: these ids, or every message when `ids` is empty.
   [[nodiscard]] virtual Result<std::int64_t> ack_messages(const std::vector<std::int64_t>& ids) = 0;
   [[nodiscard]] virtual Result<nlohmann::json> progress(const std::string& student) = 0;
+  /// The JPEG a person was enrolled with (the screens show who is on board).
+  [[nodiscard]] virtual Result<std::string> enrol_photo(const std::string& number) = 0;
 };
 
 /// "Bearer TOKEN", compared in constant time.
@@ -71,9 +78,13 @@ void route(Backend& backend, std::string_view method, std::string_view target,
 [[nodiscard]] std::string serialise(const nlohmann::json& body);
 
 /// The listener: `listen` is "host:port" (loopback) or "unix:/path" (socket file made 0600,
-/// a stale one replaced). One request per connection, 30 s to send it.
+/// a stale one replaced). One request per connection, 30 s to send it; the screens' event
+/// stream (ui.hpp) stays open, at most kMaxEventStreams at once, and gets the status each
+/// time it changes (looked at every second while anyone listens).
 class Server {
  public:
+  static constexpr std::size_t kMaxEventStreams = 8;
+
   Server(boost::asio::io_context& io, Backend& backend, std::string token);
   ~Server();
   Server(const Server&) = delete;
@@ -83,6 +94,8 @@ class Server {
   void stop();
   /// The bound TCP port (0 for a Unix socket).
   [[nodiscard]] std::uint16_t port() const;
+  /// Look at the status now (after a check-in, say) instead of at the next second.
+  void status_changed();
 
   struct Impl;
 

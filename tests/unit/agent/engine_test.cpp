@@ -437,3 +437,46 @@ TEST(PersistedLogins, RoundTripsAndRefusesGarbage) {
 
 }  // namespace
 }  // namespace tta::agent
+
+namespace tta::agent {
+namespace {
+
+bool has_warning(const std::vector<LiveWarning>& v, const char* code) {
+  return std::any_of(v.begin(), v.end(), [&](const LiveWarning& w) { return w.code == code; });
+}
+
+TEST_F(EngineTest, LiveWarningsSayWhatWouldVoidTheOpenMinuteWhileThereIsTimeToAct) {
+  make_engine();
+  EXPECT_TRUE(engine_->live_warnings().empty()) << "nobody on board";
+  login_both(morning());
+  // Standing still for the first whole minute and 19 s of the next (fixes 02:00:11..02:02:19).
+  drive(morning() + 11s, 129, 1500, {}, true, 0.0);
+  auto live = engine_->live_warnings();
+  ASSERT_TRUE(has_warning(live, flag::kStationary));
+  const auto still = *std::find_if(live.begin(), live.end(),
+                                   [](const LiveWarning& w) { return w.code == flag::kStationary; });
+  EXPECT_EQ(still.seconds_left, 41) << "60 s minus the 19 s gone";
+  EXPECT_FALSE(has_warning(live, flag::kEngineSpeedMissing));
+  // Moving before the minute closes saves it: the warning goes once the minute has mileage,
+  // and the minute is made without the flag.
+  drive(morning() + 140s, 50, 1500, {}, true, 30.0);
+  EXPECT_FALSE(has_warning(engine_->live_warnings(), flag::kStationary));
+  const auto ms = minutes();
+  ASSERT_GE(ms.size(), 2u);
+  EXPECT_EQ(ms[0].flags.find(flag::kStationary), std::string::npos);
+  EXPECT_EQ(ms[1].flags.find(flag::kStationary), std::string::npos) << ms[1].flags;
+}
+
+TEST_F(EngineTest, LiveWarningsForAMissingEngineSignalAndAFailedRecheck) {
+  make_engine();
+  login_both(morning());
+  drive(morning() + 11s, 30, std::nullopt);
+  auto live = engine_->live_warnings();
+  EXPECT_TRUE(has_warning(live, flag::kEngineSpeedMissing));
+  EXPECT_FALSE(has_warning(live, flag::kRecheckFailed));
+  ASSERT_TRUE(engine_->recheck(FaceEvidence{.outcome = "face does not match"}, morning() + 41s));
+  EXPECT_TRUE(has_warning(engine_->live_warnings(), flag::kRecheckFailed));
+}
+
+}  // namespace
+}  // namespace tta::agent

@@ -103,6 +103,9 @@ class MinuteAccumulator {
   std::optional<MinuteRecord> add_sensor_speed(WallTime at, double speed_kmh);
   /// Close the open minute.
   std::optional<MinuteRecord> flush();
+  /// The open minute as it stands (mileage and top speed so far), for live warnings; nullopt
+  /// before the first fix. Nothing is closed.
+  [[nodiscard]] std::optional<MinuteRecord> open_minute() const;
 
  private:
   std::optional<MinuteRecord> roll_to(WallTime minute);

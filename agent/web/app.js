@@ -1,0 +1,184 @@
+'use strict';
+// What every screen shares: the language catalogue, the session's CSRF token, changes sent
+// with it, and the live status pushed by the server (Server-Sent Events).
+const tta = (() => {
+  let catalogue = {};
+  let csrf = '';
+  const languages = ['zh-CN', 'en'];
+
+  function language() {
+    const saved = localStorage.getItem('tta.lang');
+    return languages.includes(saved) ? saved : 'zh-CN';
+  }
+
+  async function loadLanguage(lang = language()) {
+    const r = await fetch(`/ui/static/i18n/${lang}.json`);
+    catalogue = await r.json();
+    localStorage.setItem('tta.lang', lang);
+    document.documentElement.lang = lang;
+    apply();
+  }
+
+  // The sentence for a key, with {name} filled in; the key itself when the catalogue lacks it.
+  function t(key, vars = {}) {
+    let s = Object.prototype.hasOwnProperty.call(catalogue, key) ? catalogue[key] : key;
+    for (const [k, v] of Object.entries(vars)) s = s.split(`{${k}}`).join(String(v));
+    return s;
+  }
+
+  // t() for a key that may be missing: the fallback text instead of the key.
+  function tOr(key, fallback, vars = {}) {
+    return Object.prototype.hasOwnProperty.call(catalogue, key) ? t(key, vars) : fallback;
+  }
+
+  function apply(root = document) {
+    for (const e of root.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+    const title = document.querySelector('[data-i18n-title]');
+    if (title) document.title = t(title.dataset.i18nTitle);
+  }
+
+  function langButton(button, after) {
+    button.addEventListener('click', async () => {
+      await loadLanguage(language() === 'zh-CN' ? 'en' : 'zh-CN');
+      if (after) after();
+    });
+  }
+
+  async function session() {
+    const r = await fetch('/ui/api/session');
+    if (r.status === 401) {
+      location.href = '/ui/login';
+      return null;
+    }
+    const j = await r.json();
+    csrf = j.csrf;
+    return j;
+  }
+
+  async function send(method, path, body) {
+    const r = await fetch(path, {
+      method,
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let j = {};
+    try { j = await r.json(); } catch (e) { j = {}; }
+    if (r.status === 401) location.href = '/ui/login';
+    return { status: r.status, body: j };
+  }
+
+  async function get(path) {
+    const r = await fetch(path);
+    if (r.status === 401) location.href = '/ui/login';
+    let j = {};
+    try { j = await r.json(); } catch (e) { j = {}; }
+    return { status: r.status, body: j };
+  }
+
+  // onStatus(status) on every push; onLink(true|false) when the stream opens or breaks.
+  function live(onStatus, onLink) {
+    const es = new EventSource('/ui/api/events');
+    es.addEventListener('status', (e) => {
+      try { onStatus(JSON.parse(e.data)); } catch (err) { console.error(err); }
+    });
+    es.onopen = () => onLink(true);
+    es.onerror = async () => {
+      onLink(false);
+      if (es.readyState === EventSource.CLOSED) {
+        // Refused (logged out, or too many screens): find out which, then try again.
+        const s = await fetch('/ui/api/session');
+        if (s.status === 401) { location.href = '/ui/login'; return; }
+        setTimeout(() => live(onStatus, onLink), 3000);
+      }
+    };
+    return es;
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function hms(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    const p = (n) => String(n).padStart(2, '0');
+    return `${p(Math.floor(s / 3600))}:${p(Math.floor((s % 3600) / 60))}:${p(s % 60)}`;
+  }
+
+  // A face-check answer in words: the outcome sentences the agent sends, from the catalogue.
+  function faceWords(outcome) {
+    if (!outcome) return '';
+    return tOr(`face.${outcome}`, outcome);
+  }
+
+  // A refusal in words: the catalogue's when it knows the sentence, else the agent's own.
+  function refusalWords(body) {
+    const parts = [];
+    if (body.face && body.face !== 'match') parts.push(faceWords(body.face));
+    if (body.error && !(body.face && body.error.startsWith('face'))) parts.push(tOr(`error.${body.error}`, body.error));
+    return parts.join(' · ');
+  }
+
+  // A numeric keypad dialog for a national number (a touch screen has no keyboard).
+  function keypad() {
+    let dlg = document.getElementById('keypad');
+    if (dlg) return dlg;
+    dlg = el('div', 'overlay');
+    dlg.id = 'keypad';
+    dlg.hidden = true;
+    const box = el('div', 'dialog');
+    box.append(el('h2', 'keypad-title'), el('div', 'keypad-value'));
+    const keys = el('div', 'keys');
+    const key = (k, label, cls = '') => {
+      const b = el('button', `key ${cls}`, label);
+      b.type = 'button';
+      b.dataset.key = k;
+      if (!/^[0-9]$/.test(k)) b.dataset.i18n = `keypad.${k}`;
+      keys.append(b);
+    };
+    for (const d of '123456789') key(d, d);
+    key('clear', t('keypad.clear'), 'minor');
+    key('0', '0');
+    key('del', t('keypad.del'), 'minor');
+    key('cancel', t('keypad.cancel'), 'minor');
+    key('ok', t('keypad.ok'), 'go wide');
+    box.append(keys);
+    dlg.append(box);
+    document.body.append(dlg);
+    return dlg;
+  }
+
+  function askNumber(title) {
+    return new Promise((resolve) => {
+      const dlg = keypad();
+      apply(dlg);
+      const shown = dlg.querySelector('.keypad-value');
+      dlg.querySelector('.keypad-title').textContent = title;
+      let value = '';
+      const render = () => { shown.textContent = value || '—'; };
+      render();
+      const finish = (v) => {
+        dlg.hidden = true;
+        dlg.onclick = null;
+        resolve(v);
+      };
+      dlg.onclick = (e) => {
+        const b = e.target.closest('button');
+        if (!b) return;
+        const k = b.dataset.key;
+        if (k === 'ok') return finish(value || null);
+        if (k === 'cancel') return finish(null);
+        if (k === 'del') value = value.slice(0, -1);
+        else if (k === 'clear') value = '';
+        else if (/^[0-9]$/.test(k) && value.length < 20) value += k;
+        render();
+      };
+      dlg.hidden = false;
+    });
+  }
+
+  return { loadLanguage, t, tOr, apply, langButton, session, send, get, live, el, hms,
+           faceWords, refusalWords, askNumber };
+})();

@@ -1,0 +1,133 @@
+'use strict';
+// The classroom kiosk: the lecturer, the roster with each student's minutes and next identity
+// re-check, self check-in and check-out by face, and the daily cap.
+
+let status = null;
+let agentNow = null;
+let receivedAt = 0;
+const $ = (id) => document.getElementById(id);
+
+function chip(id, cls, text) {
+  const c = $(id);
+  c.className = `chip ${cls}`;
+  c.textContent = text;
+}
+
+function now() {
+  return agentNow === null ? Date.now() : agentNow + (Date.now() - receivedAt);
+}
+
+function clock(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return d.toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' });
+}
+
+function render() {
+  if (!status) return;
+  const s = status;
+  chip('lecturer', s.coach_no ? 'ok' : 'warn',
+       s.coach_no ? tta.t('kiosk.lecturer', { no: s.coach_no }) : tta.t('kiosk.no_lecturer'));
+  const tcp = (s.uplink && s.uplink.tcp) || {};
+  chip('link', tcp.online ? 'ok' : 'bad',
+       `${tta.t('chip.platform')}: ${tta.t(tcp.online ? 'link.online' : 'link.connecting')}`);
+  const ob = s.outbox || {};
+  chip('outbox', ob.refused ? 'bad' : ob.queued ? 'warn' : 'ok',
+       tta.t(ob.refused ? 'chip.outbox_refused' : 'chip.outbox', { n: ob.queued || 0, r: ob.refused || 0 }));
+  const ban = $('ban');
+  ban.hidden = !s.banned;
+  ban.textContent = s.banned ? tta.t('ban.text', { message: s.ban_message || '' }) : '';
+
+  const students = s.students || [];
+  $('count').textContent = tta.t('kiosk.count', { n: students.length });
+  $('cap').textContent = tta.t('kiosk.cap', { h: ((s.daily_cap_min || 0) / 60).toFixed(1) });
+  $('empty').hidden = students.length > 0;
+  const body = $('roster').querySelector('tbody');
+  body.replaceChildren();
+  const due = [];
+  for (const st of students) {
+    const tr = document.createElement('tr');
+    const img = tta.el('img', 'thumb');
+    img.alt = '';
+    img.src = `/ui/api/photo?number=${encodeURIComponent(st.student_no)}`;
+    const photo = tta.el('td');
+    photo.append(img);
+    const left = st.next_recheck ? (Date.parse(st.next_recheck) - now()) / 1000 : null;
+    let recheck = '—';
+    if (st.recheck_failed) recheck = tta.t('kiosk.recheck_failed');
+    else if (left !== null) recheck = left <= 0 ? tta.t('kiosk.recheck_now') : tta.t('kiosk.recheck_in', { m: Math.ceil(left / 60) });
+    if (left !== null && left <= 60) due.push(st.student_no);
+    const out = tta.el('button', 'stop', tta.t('action.student_out'));
+    out.type = 'button';
+    out.addEventListener('click', () => check('student', 'out', st.student_no));
+    const outCell = tta.el('td');
+    outCell.append(out);
+    tr.append(photo, tta.el('td', 'num', st.student_no), tta.el('td', '', st.course),
+              tta.el('td', '', clock(st.since)),
+              tta.el('td', 'num', `${st.minutes_counted} / ${st.minutes}`),
+              tta.el('td', st.recheck_failed ? 'bad' : '', recheck), outCell);
+    tr.dataset.student = st.student_no;
+    body.append(tr);
+  }
+  const prompt = $('recheck');
+  prompt.hidden = due.length === 0;
+  prompt.textContent = due.length ? tta.t('kiosk.recheck_prompt', { who: due.join('、') }) : '';
+  $('lecturer-in').hidden = !!s.coach_no;
+  $('lecturer-out').hidden = !s.coach_no;
+}
+
+let lastOutcome = null;  // kept so a change of language says it again in the new one
+let screenUp = null;
+
+function outcome(ok, words) {
+  lastOutcome = { ok, words };
+  const o = $('outcome');
+  o.className = `outcome ${ok ? 'ok' : 'bad'}`;
+  o.textContent = words();
+  o.hidden = false;
+}
+
+function relabel() {
+  if (lastOutcome) outcome(lastOutcome.ok, lastOutcome.words);
+  if (screenUp === null) chip('screen-link', 'warn', tta.t('screen.connecting'));
+  else chip('screen-link', screenUp ? 'ok' : 'bad', tta.t(screenUp ? 'screen.live' : 'screen.reconnecting'));
+}
+
+async function check(role, inOut, known) {
+  let number = known;
+  if (inOut === 'in') {
+    number = await tta.askNumber(tta.t(role === 'coach' ? 'ask.lecturer_number' : 'ask.student_number'));
+    if (!number) return;
+  }
+  $('busy').hidden = false;
+  const body = { role };
+  if (number) body.number = number;
+  const r = await tta.send('POST', inOut === 'in' ? '/ui/api/checkin' : '/ui/api/checkout', body);
+  $('busy').hidden = true;
+  const action = role === 'coach' && document.body.classList.contains('kiosk')
+    ? `action.lecturer_${inOut}` : `action.${role}_${inOut}`;
+  const words = () => {
+    const what = tta.t(action);
+    if (r.status !== 200) return tta.t('outcome.refused', { what, why: tta.refusalWords(r.body) || r.status });
+    const conf = typeof r.body.confidence === 'number'
+      ? tta.t('face.confidence', { c: Math.round(r.body.confidence) }) : '';
+    return tta.t('outcome.ok', { what, face: `${tta.faceWords(r.body.face)}${conf}` });
+  };
+  outcome(r.status === 200, words);
+}
+
+document.addEventListener('DOMContentLoaded', async () => {
+  await tta.loadLanguage();
+  if (!(await tta.session())) return;
+  tta.langButton($('lang'), () => { relabel(); render(); });
+  $('student-in').addEventListener('click', () => check('student', 'in'));
+  $('lecturer-in').addEventListener('click', () => check('coach', 'in'));
+  $('lecturer-out').addEventListener('click', () => check('coach', 'out'));
+  relabel();
+  tta.live((s) => {
+    status = s;
+    agentNow = s.now ? Date.parse(s.now) : null;
+    receivedAt = Date.now();
+    render();
+  }, (up) => { screenUp = up; relabel(); });
+});
