@@ -23,6 +23,32 @@ function clock(iso) {
   return d.toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' });
 }
 
+// One row per student, made once (the photo is fetched once), updated on every push.
+const rowCells = new WeakMap();
+function rowFor(body, number) {
+  const found = [...body.children].find((tr) => tr.dataset.student === number);
+  if (found) return rowCells.get(found);
+  const tr = document.createElement('tr');
+  tr.dataset.student = number;
+  const img = tta.el('img', 'thumb');
+  img.alt = '';
+  img.src = `/ui/api/photo?number=${encodeURIComponent(number)}`;
+  const photo = tta.el('td');
+  photo.append(img);
+  const out = tta.el('button', 'stop');
+  out.type = 'button';
+  out.addEventListener('click', () => check('student', 'out', number));
+  const outCell = tta.el('td');
+  outCell.append(out);
+  const cells = { course: tta.el('td'), since: tta.el('td'), minutes: tta.el('td', 'num'),
+                  recheck: tta.el('td'), out };
+  tr.append(photo, tta.el('td', 'num', number), cells.course, cells.since, cells.minutes,
+            cells.recheck, outCell);
+  rowCells.set(tr, cells);
+  body.append(tr);
+  return cells;
+}
+
 function render() {
   if (!status) return;
   const s = status;
@@ -43,31 +69,24 @@ function render() {
   $('cap').textContent = tta.t('kiosk.cap', { h: ((s.daily_cap_min || 0) / 60).toFixed(1) });
   $('empty').hidden = students.length > 0;
   const body = $('roster').querySelector('tbody');
-  body.replaceChildren();
   const due = [];
+  const present = new Set(students.map((st) => st.student_no));
+  for (const tr of [...body.children]) {
+    if (!present.has(tr.dataset.student)) tr.remove();
+  }
   for (const st of students) {
-    const tr = document.createElement('tr');
-    const img = tta.el('img', 'thumb');
-    img.alt = '';
-    img.src = `/ui/api/photo?number=${encodeURIComponent(st.student_no)}`;
-    const photo = tta.el('td');
-    photo.append(img);
+    const row = rowFor(body, st.student_no);
     const left = st.next_recheck ? (Date.parse(st.next_recheck) - now()) / 1000 : null;
     let recheck = '—';
     if (st.recheck_failed) recheck = tta.t('kiosk.recheck_failed');
     else if (left !== null) recheck = left <= 0 ? tta.t('kiosk.recheck_now') : tta.t('kiosk.recheck_in', { m: Math.ceil(left / 60) });
     if (left !== null && left <= 60) due.push(st.student_no);
-    const out = tta.el('button', 'stop', tta.t('action.student_out'));
-    out.type = 'button';
-    out.addEventListener('click', () => check('student', 'out', st.student_no));
-    const outCell = tta.el('td');
-    outCell.append(out);
-    tr.append(photo, tta.el('td', 'num', st.student_no), tta.el('td', '', st.course),
-              tta.el('td', '', clock(st.since)),
-              tta.el('td', 'num', `${st.minutes_counted} / ${st.minutes}`),
-              tta.el('td', st.recheck_failed ? 'bad' : '', recheck), outCell);
-    tr.dataset.student = st.student_no;
-    body.append(tr);
+    row.course.textContent = st.course;
+    row.since.textContent = clock(st.since);
+    row.minutes.textContent = `${st.minutes_counted} / ${st.minutes}`;
+    row.recheck.textContent = recheck;
+    row.recheck.className = st.recheck_failed ? 'bad' : '';
+    row.out.textContent = tta.t('action.student_out');
   }
   const prompt = $('recheck');
   prompt.hidden = due.length === 0;

@@ -335,9 +335,25 @@ return {total, items};
 """
 
 
+# For docs/: the enrolled photos (faces from ../shared/data, which must not enter the
+# repository) are swapped for a drawn silhouette before the picture is taken.
+SILHOUETTE = ("data:image/svg+xml;utf8," + urllib.parse.quote(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 60 72"><rect width="60" height="72" '
+    'fill="#c9d1db"/><circle cx="30" cy="27" r="13" fill="#8a97a8"/><path d="M6 72c2-17 13-24 '
+    '24-24s22 7 24 24z" fill="#8a97a8"/></svg>'))
+
+
 def shot(d, out, name):
     path = os.path.join(out, f"{name}.png")
     d.save_screenshot(path)
+    os.makedirs(os.path.join(out, "docs"), exist_ok=True)
+    d.execute_script(
+        "for (const i of document.querySelectorAll('img.photo, img.thumb')) {"
+        " i.dataset.real = i.src; i.src = arguments[0]; }", SILHOUETTE)
+    d.save_screenshot(os.path.join(out, "docs", f"{name}.png"))
+    d.execute_script(
+        "for (const i of document.querySelectorAll('img.photo, img.thumb')) {"
+        " if (i.dataset.real) i.src = i.dataset.real; }")
     return path
 
 
