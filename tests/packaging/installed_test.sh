@@ -49,6 +49,10 @@ check "/etc/tta/agent.toml is a conffile" \
   bash -c "dpkg-query -W -f='\${Conffiles}' tta-agent | grep -q ' /etc/tta/agent.toml '"
 check "the unit is installed" test -f /lib/systemd/system/tta-agent.service
 check "the unit verifies" bash -c 'systemd-analyze verify /lib/systemd/system/tta-agent.service 2>&1 | tee /dev/stderr | (! grep -q .)'
+check "systemd-analyze security --offline rates the unit at most 2.5" bash -c '
+  e=$(systemd-analyze security --offline=yes /lib/systemd/system/tta-agent.service 2>&1 |
+      sed -n "s/.*Overall exposure level for tta-agent.service: \([0-9.]*\).*/\1/p")
+  echo "exposure $e"; [[ -n $e ]] && awk -v e="$e" "BEGIN { exit !(e <= 2.5) }"'
 check "the man page renders" bash -c 'man -l /usr/share/man/man8/tta-agent.8.gz | grep -q "SEE ALSO"'
 check "the camera plugin is in the multiarch lib folder" \
   test -f "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/tta/tta-camera-videoio.so"
