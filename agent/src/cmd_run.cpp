@@ -7,6 +7,7 @@
 #include "common.hpp"
 #include "daemon.hpp"
 #include "logging.hpp"
+#include "sd_notify.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/store/store.hpp"
 
@@ -55,9 +56,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
       exit_code = exit_code_for(started.error());
       return;
     }
+    sd::ServiceNotifier systemd(io);  // READY=1 once the loop runs, then the watchdog
+    systemd.start();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int sig) {
       spdlog::info("signal {}: stopping", sig);
+      systemd.stop();
       daemon.stop();
       io.stop();
     });

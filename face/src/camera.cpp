@@ -121,7 +121,10 @@ Result<VideoioEntry> videoio_entry() {
   }
   // The build tree's copy first: it is the one built with this binary. An installed terminal
   // has no build tree, so it takes the installed one.
-  candidates.emplace_back(TTA_VIDEOIO_PLUGIN_BUILD_PATH);
+  // (Empty in a package build: a packaged binary has no build tree.)
+  if (!std::string_view(TTA_VIDEOIO_PLUGIN_BUILD_PATH).empty()) {
+    candidates.emplace_back(TTA_VIDEOIO_PLUGIN_BUILD_PATH);
+  }
   candidates.emplace_back(TTA_PLUGIN_INSTALL_DIR "/" + std::string(kVideoioPlugin));
   std::string tried;
   for (const auto& path : candidates) {

@@ -1,4 +1,4 @@
-# Sourced by scripts/test and scripts/fuzz: the compiler cache and the two build configurations.
+# Sourced by scripts/test, scripts/fuzz and scripts/package: the compiler cache and the two build configurations.
 # Expects $root (the checkout) to be set.
 
 # ccache, shared by every checkout on this machine (a fresh clone in another folder hits it:
@@ -24,7 +24,7 @@ if [[ ${TTA_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null 2>&1; then
   tta_prefix_map=("-DCMAKE_CXX_FLAGS=-ffile-prefix-map=$root=.")
 fi
 
-# tta_configure release|asan: configures build/$1 and sets $dir.
+# tta_configure release|asan|package [MODELS_DIR]: configures build/$1 and sets $dir.
 tta_configure() {
   case "$1" in
     release)
@@ -40,7 +40,17 @@ tta_configure() {
       export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
       export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
       ;;
-    *) echo "unknown build '$1' (release or asan)" >&2; return 2 ;;
+    package)
+      # The Release build again (same flags, so the compiler cache hits), installed under /usr,
+      # with CPack and no build-tree plugin lookup (scripts/package). $2: the verified models.
+      dir=build/package
+      cmake -S "$root" -B "$root/$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTTA_WERROR=ON \
+        -DCMAKE_CXX_COMPILER=g++ -DCMAKE_INSTALL_PREFIX=/usr -DTTA_PACKAGE=ON \
+        -DTTA_PLUGIN_FROM_BUILD_TREE=OFF -DTTA_PACKAGE_MODELS_DIR="$2" \
+        "-DCMAKE_EXE_LINKER_FLAGS=-Wl,-z,relro,-z,now" "-DCMAKE_MODULE_LINKER_FLAGS=-Wl,-z,relro,-z,now" \
+        "${tta_launcher[@]}" "${tta_prefix_map[@]}" >/dev/null
+      ;;
+    *) echo "unknown build '$1' (release, asan or package)" >&2; return 2 ;;
   esac
 }
 
