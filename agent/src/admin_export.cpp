@@ -140,4 +140,24 @@ nlohmann::json session_json(const store::SessionSummary& x) {
           {"flags", x.flags}};
 }
 
+Result<CsvExport> export_csv(store::Store& store, std::string_view what, std::int64_t from_ms,
+                             std::int64_t to_ms) {
+  if (what == "sessions") {
+    auto list = store.session_summaries("", from_ms, to_ms);
+    if (!list) return fail(list.error());
+    return CsvExport{sessions_csv(*list), list->size()};
+  }
+  if (what != "minutes") return fail(Errc::invalid_argument, "export: minutes or sessions");
+  auto minutes = store.minutes_between(from_ms, to_ms);
+  if (!minutes) return fail(minutes.error());
+  std::map<std::int64_t, store::TrainingSession> sessions;
+  for (const auto& m : *minutes) {
+    if (sessions.contains(m.session_id)) continue;
+    auto s = store.find_session(m.session_id);
+    if (!s) return fail(s.error());
+    if (*s) sessions.emplace(m.session_id, std::move(**s));
+  }
+  return CsvExport{minutes_csv(*minutes, sessions), minutes->size()};
+}
+
 }  // namespace tta::agent

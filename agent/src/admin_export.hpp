@@ -36,4 +36,12 @@ namespace tta::agent {
 
 [[nodiscard]] nlohmann::json session_json(const store::SessionSummary& s);
 
+/// The CSV of `what` ("minutes" or "sessions") made in [from_ms, to_ms), and how many rows.
+struct CsvExport {
+  std::string text;
+  std::size_t rows = 0;
+};
+[[nodiscard]] Result<CsvExport> export_csv(store::Store& store, std::string_view what,
+                                           std::int64_t from_ms, std::int64_t to_ms);
+
 }  // namespace tta::agent

@@ -10,6 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <termios.h>
+#include <unistd.h>
+
+#include "admin_accounts.hpp"
 #include "admin_export.hpp"
 #include "commands.hpp"
 #include "common.hpp"
@@ -296,26 +300,10 @@ int export_csv(const ExportArgs& a) {
   if (!o) return rc;
   auto range = date_range(a.from, a.to);
   if (!range) return report("export", range.error());
-  std::string text;
-  std::size_t rows = 0;
-  if (a.what == "sessions") {
-    auto list = o->store.session_summaries("", range->first, range->second);
-    if (!list) return report("export", list.error());
-    text = sessions_csv(*list);
-    rows = list->size();
-  } else {
-    auto minutes = o->store.minutes_between(range->first, range->second);
-    if (!minutes) return report("export", minutes.error());
-    std::map<std::int64_t, store::TrainingSession> sessions;
-    for (const auto& m : *minutes) {
-      if (sessions.contains(m.session_id)) continue;
-      auto s = o->store.find_session(m.session_id);
-      if (!s) return report("export", s.error());
-      if (*s) sessions.emplace(m.session_id, std::move(**s));
-    }
-    text = minutes_csv(*minutes, sessions);
-    rows = minutes->size();
-  }
+  auto csv = agent::export_csv(o->store, a.what, range->first, range->second);
+  if (!csv) return report("export", csv.error());
+  const std::string& text = csv->text;
+  const std::size_t rows = csv->rows;
   if (a.out.empty()) {
     std::cout << text;
     return kExitOk;
@@ -385,9 +373,72 @@ int run_complete(const CompleteArgs& a) {
   return kExitOk;
 }
 
+/// A password from standard input: one line, not echoed when it is a terminal.
+std::optional<std::string> read_password() {
+  const bool tty = ::isatty(STDIN_FILENO) != 0;
+  termios old{};
+  if (tty && ::tcgetattr(STDIN_FILENO, &old) == 0) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::cerr << "password: " << std::flush;
+  }
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << '\n';
+  }
+  if (!got) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+int admin_add(const std::string& config, const std::string& user) {
+  int rc = kExitOk;
+  auto o = open_all("admin add", config, rc);
+  if (!o) return rc;
+  auto password = read_password();
+  if (!password) {
+    std::cerr << "tta-agent admin add: no password on standard input\n";
+    return kExitUsage;
+  }
+  if (auto st = set_admin(o->store, user, *password, now_ms()); !st) {
+    std::cerr << "tta-agent admin add: " << st.error().message << '\n';
+    return st.error().code == Errc::invalid_argument ? kExitUsage : exit_code_for(st.error());
+  }
+  std::cout << "administrator " << user << " can log in to the administrator's pages\n";
+  return kExitOk;
+}
+
+int admin_list(const std::string& config) {
+  int rc = kExitOk;
+  auto o = open_all("admin list", config, rc);
+  if (!o) return rc;
+  auto names = admin_names(o->store);
+  if (!names) return report("admin list", names.error());
+  for (const auto& n : *names) std::cout << n << '\n';
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_admin_commands(CLI::App& app, int& exit_code) {
+  {
+    auto* cmd = app.add_subcommand("admin", "Administrator accounts for the administrator's pages");
+    cmd->require_subcommand(1);
+    auto* add = cmd->add_subcommand(
+        "add", "Add an administrator, or set a new password (read from standard input)");
+    auto config = std::make_shared<std::string>();
+    auto user = std::make_shared<std::string>();
+    add->add_option("--config", *config, "TOML config file")->required();
+    add->add_option("--user", *user, "the name to log in with (a-z 0-9 . _ -)")->required();
+    add->callback([=, &exit_code] { exit_code = admin_add(*config, *user); });
+    auto* list = cmd->add_subcommand("list", "Name every administrator");
+    auto lconfig = std::make_shared<std::string>();
+    list->add_option("--config", *lconfig, "TOML config file")->required();
+    list->callback([=, &exit_code] { exit_code = admin_list(*lconfig); });
+  }
   {
     auto* cmd = app.add_subcommand("sessions", "List training sessions with their minutes");
     auto a = std::make_shared<SessionsArgs>();

@@ -13,7 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "admin_accounts.hpp"
+#include "admin_export.hpp"
 #include "classroom.hpp"
+#include "control/admin.hpp"
 #include "control/api.hpp"
 #include "control_target.hpp"
 #include "engine.hpp"
@@ -151,7 +154,7 @@ class ModeEngine {
 
 }  // namespace
 
-struct Daemon::Impl final : uplink::SessionListener, control::Backend {
+struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::admin::AdminBackend {
   asio::io_context& io;
   const config::Config& cfg;
   store::Store& store;
@@ -187,6 +190,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
   bool photo_busy = false;  ///< a 0x8301 photo is being taken
 
   std::unique_ptr<control::Server> api;  ///< the control API (control/api.hpp)
+  std::unique_ptr<control::admin::Server> admin;  ///< the administrator's pages (TLS), if set
   // Touched only on the worker thread:
   std::optional<face::FaceEngine> faces;
   std::unique_ptr<face::Camera> camera;
@@ -1039,6 +1043,161 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend {
     const auto& jpeg = (*person)->enrol_photo_jpeg;
     return std::string(jpeg.begin(), jpeg.end());
   }
+
+  // ---- the administrator's pages' backend (control/admin.hpp) --------------------------
+
+  void verify(const std::string& user, const std::string& password,
+              std::function<void(bool)> done) override {
+    auto stored = admin_hash(store, user);
+    if (!stored) spdlog::error("admin login: {}", stored.error().message);
+    // An unknown name costs the same hash as a known one: the answer's time says nothing.
+    static const std::string kUnknown =
+        "scrypt$32768$8$1$00000000000000000000000000000000$"
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    const bool known = stored && *stored;
+    std::string hash = known ? **stored : kUnknown;
+    worker.submit([this, hash = std::move(hash), password, known, done = std::move(done)] {
+      const bool match = password_matches(password, hash) && known;
+      asio::post(io, [done, match] { done(match); });
+    });
+  }
+
+  Result<json> people() override {
+    auto list = store.people();
+    if (!list) return fail(list.error());
+    json out = json::array();
+    for (const auto& p : *list) {
+      // The ID-card number is shown masked: enough to tell two people apart.
+      const std::string masked = p.id_card.size() >= 10
+                                     ? p.id_card.substr(0, 6) + std::string(p.id_card.size() - 10, '*') +
+                                           p.id_card.substr(p.id_card.size() - 4)
+                                     : std::string(p.id_card.size(), '*');
+      out.push_back({{"role", p.role == store::Role::coach ? "coach" : "student"},
+                     {"number", p.national_no},
+                     {"name", p.name},
+                     {"id_card", masked},
+                     {"licence", p.licence_class},
+                     {"face", !p.face_template.empty()},
+                     {"photo", !p.enrol_photo_jpeg.empty()}});
+    }
+    return json{{"people", out}};
+  }
+
+  Result<json> outbox(int limit) override {
+    auto counts = store.outbox_counts();
+    if (!counts) return fail(counts.error());
+    auto pending = store.pending_entries(limit);
+    if (!pending) return fail(pending.error());
+    auto refused = store.refused_entries();
+    if (!refused) return fail(refused.error());
+    auto entry = [](const store::OutboxEntry& e) {
+      return json{{"id", e.id},
+                  {"kind", e.kind},
+                  {"key", e.key},
+                  {"attempts", e.attempts},
+                  {"last_error", e.last_error},
+                  {"created", e.created_ms > 0 ? json(local_time_text(e.created_ms)) : json(nullptr)}};
+    };
+    json p = json::array();
+    for (const auto& e : *pending) p.push_back(entry(e));
+    json r = json::array();
+    for (const auto& e : *refused) {
+      if (r.size() >= static_cast<std::size_t>(limit)) break;
+      r.push_back(entry(e));
+    }
+    return json{{"counts", {{"queued", counts->queued}, {"in_flight", counts->in_flight},
+                            {"acked", counts->acked}, {"refused", counts->refused}}},
+                {"pending", p},
+                {"refused", r}};
+  }
+
+  Status retry(std::int64_t id) override {
+    auto e = store.outbox_entry(id);
+    if (!e) return fail(e.error());
+    if (!*e) return fail(Errc::not_found, "no outbox entry " + std::to_string(id));
+    if ((*e)->state != store::OutboxState::refused) {
+      return fail(Errc::refused, "entry " + std::to_string(id) + " is not refused");
+    }
+    if (auto st = store.requeue(id, now_ms()); !st) return st;
+    forwarder.poke();
+    if (http) http->poke();
+    return ok();
+  }
+
+  Result<std::string> export_csv(const std::string& what, const std::string& from,
+                                 const std::string& to) override {
+    auto lo = local_day_start_ms(from);
+    if (!lo) return fail(Errc::invalid_argument, "from: " + lo.error().message);
+    auto hi = local_day_start_ms(to);
+    if (!hi) return fail(Errc::invalid_argument, "to: " + hi.error().message);
+    if (*lo > *hi) return fail(Errc::invalid_argument, "from is after to");
+    auto csv = agent::export_csv(store, what, *lo, *hi + 24 * 3600 * 1000LL);
+    if (!csv) return fail(csv.error());
+    return std::move(csv->text);
+  }
+
+  Result<json> complete(const std::string& student, bool passed, const std::string& assessor,
+                        const std::string& date) override {
+    CompletionRequest req{.student_no = student, .programme = "", .passed = passed,
+                          .assessor = assessor, .date = date};
+    auto r = agent::complete(store, live, req, now_ms());
+    if (!r) return fail(r.error());
+    photos.event("student.assessed", student + " " + r->assessment.programme + (passed ? " pass" : " fail"),
+                  now());
+    if (http) http->poke();
+    json cert = nullptr;
+    if (r->certificate) cert = {{"number", r->certificate->number}, {"granted_on", r->certificate->granted_on}};
+    return json{{"student", student},
+                {"programme", r->assessment.programme},
+                {"result", passed ? "pass" : "fail"},
+                {"date", r->assessment.assessed_on},
+                {"certificate", cert},
+                {"queued", r->queued.size()}};
+  }
+
+  Result<json> certificate(const std::string& student, const std::string& number) override {
+    auto certs = store.certificates(student);
+    if (!certs) return fail(certs.error());
+    const auto it = std::find_if(certs->begin(), certs->end(),
+                                 [&](const store::Certificate& c) { return c.number == number; });
+    if (it == certs->end()) return fail(Errc::not_found, "no certificate " + number + " of " + student);
+    auto person = store.find_person(student);
+    if (!person) return fail(person.error());
+    std::string title = it->programme;
+    for (const auto& p : live.syllabus) {
+      if (p.programme == it->programme && !p.title.empty()) title = p.title;
+    }
+    json parts = json::array();
+    if (auto prog = agent::progress(store, live, student, now_ms())) {
+      for (const auto& pp : prog->programmes) {
+        if (pp.programme != it->programme) continue;
+        for (const auto& part : pp.parts) {
+          parts.push_back({{"part", part.part},
+                           {"practical_min", part.practical_min},
+                           {"classroom_min", part.classroom_min},
+                           {"mileage_km", part.mileage_hm ? json(static_cast<double>(*part.mileage_hm) / 10.0) : json(nullptr)}});
+        }
+      }
+    }
+    return json{{"number", it->number},
+                {"institution_code", it->institution_code},
+                {"student_no", student},
+                {"name", *person ? (*person)->name : std::string()},
+                {"id_card", *person ? (*person)->id_card : std::string()},
+                {"programme", it->programme},
+                {"title", title},
+                {"kind", it->kind},
+                {"granted_on", it->granted_on},
+                {"practical_min", it->practical_min},
+                {"classroom_min", it->classroom_min},
+                {"mileage_km", it->mileage_hm ? json(static_cast<double>(*it->mileage_hm) / 10.0) : json(nullptr)},
+                {"parts", parts}};
+  }
+
+  void audit(const std::string& user, const std::string& action, const std::string& detail) override {
+    const std::string who = user.empty() ? "(nobody)" : user;
+    photos.event(action, "by " + who + (detail.empty() ? "" : ": " + detail), now());
+  }
 };
 
 Daemon::Daemon(asio::io_context& io, const config::Config& cfg, store::Store& store)
@@ -1064,6 +1223,13 @@ Status Daemon::start() {
   }
   d.api = std::make_unique<control::Server>(d.io, d, std::move(api_token));
   if (auto st = d.api->listen(where); !st) return st;
+  if (!d.cfg.agent.admin_listen.empty()) {
+    auto tls = control::admin::tls_context(d.cfg.agent.admin_tls_cert, d.cfg.agent.admin_tls_key);
+    if (!tls) return fail(tls.error().context("administrator's pages"));
+    d.admin = std::make_unique<control::admin::Server>(d.io, d, std::move(*tls));
+    if (auto st = d.admin->listen(d.cfg.agent.admin_listen); !st) return st;
+    spdlog::info("administrator's pages on https://{}/admin/", d.cfg.agent.admin_listen);
+  }
   if (auto st = d.prepare_http(); !st) return st;
   auto source = gps::make_source(d.cfg.gps.source, d.io, d.clock);
   if (!source) return fail(source.error().context("GNSS source"));
@@ -1115,6 +1281,7 @@ void Daemon::stop() {
   if (!impl_) return;
   auto& d = *impl_;
   if (d.api) d.api->stop();
+  if (d.admin) d.admin->stop();
   d.teach_timer.cancel();
   d.tick_timer.cancel();
   d.report_timer.cancel();

@@ -419,8 +419,12 @@ void TrainingEngine::on_vehicle(const VehicleSample& v) {
       ignition_off_since_ = v.at;
     }
   }
-  if (v.sensor_speed_kmh) {
-    // A sample in a new minute closes the previous one, as a fix would.
+  // A sample in a new minute closes the previous one, as a fix would; but only a sample on
+  // the fixes' timeline (within 5 s of the last fix): one stamped by another clock, before
+  // the first fix say, would open a minute the fixes never reach and no minute would be made.
+  const auto fix_time = last_fix_ ? last_fix_->utc() : std::nullopt;
+  if (v.sensor_speed_kmh && fix_time && v.at - *fix_time <= std::chrono::seconds(5) &&
+      *fix_time - v.at <= std::chrono::seconds(5)) {
     if (auto done = minutes_.add_sensor_speed(v.at, *v.sensor_speed_kmh)) make_minute(*done);
   }
 }

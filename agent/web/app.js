@@ -4,6 +4,7 @@
 const tta = (() => {
   let catalogue = {};
   let csrf = '';
+  let base = '/ui';  // '/admin' on the administrator's pages
   const languages = ['zh-CN', 'en'];
 
   function language() {
@@ -12,7 +13,7 @@ const tta = (() => {
   }
 
   async function loadLanguage(lang = language()) {
-    const r = await fetch(`/ui/static/i18n/${lang}.json`);
+    const r = await fetch(`${base}/static/i18n/${lang}.json`);
     catalogue = await r.json();
     localStorage.setItem('tta.lang', lang);
     document.documentElement.lang = lang;
@@ -45,9 +46,9 @@ const tta = (() => {
   }
 
   async function session() {
-    const r = await fetch('/ui/api/session');
+    const r = await fetch(`${base}/api/session`);
     if (r.status === 401) {
-      location.href = '/ui/login';
+      location.href = `${base}/login`;
       return null;
     }
     const j = await r.json();
@@ -63,13 +64,13 @@ const tta = (() => {
     });
     let j = {};
     try { j = await r.json(); } catch (e) { j = {}; }
-    if (r.status === 401) location.href = '/ui/login';
+    if (r.status === 401) location.href = `${base}/login`;
     return { status: r.status, body: j };
   }
 
   async function get(path) {
     const r = await fetch(path);
-    if (r.status === 401) location.href = '/ui/login';
+    if (r.status === 401) location.href = `${base}/login`;
     let j = {};
     try { j = await r.json(); } catch (e) { j = {}; }
     return { status: r.status, body: j };
@@ -179,6 +180,8 @@ const tta = (() => {
     });
   }
 
-  return { loadLanguage, t, tOr, apply, langButton, session, send, get, live, el, hms,
+  function useBase(b) { base = b; }
+
+  return { useBase, loadLanguage, t, tOr, apply, langButton, session, send, get, live, el, hms,
            faceWords, refusalWords, askNumber };
 })();

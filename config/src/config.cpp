@@ -439,6 +439,18 @@ void read_agent(Section s, AgentConfig& a) {
     s.error("control_listen", "must be HOST:PORT or unix:/path");
   }
   s.path("control_token_file", a.control_token_file, true);
+  s.str("admin_listen", a.admin_listen);
+  s.path("admin_tls_cert", a.admin_tls_cert, false);
+  s.path("admin_tls_key", a.admin_tls_key, false);
+  if (!a.admin_listen.empty()) {
+    if (a.admin_listen.starts_with("unix:") || a.admin_listen.find(':') == std::string::npos) {
+      s.error("admin_listen", "must be HOST:PORT (the administrator's pages are served over TLS)");
+    }
+    if (a.admin_tls_cert.empty() || a.admin_tls_key.empty()) {
+      s.error("admin_listen", "needs admin_tls_cert and admin_tls_key: the administrator's pages "
+                              "are served over TLS only");
+    }
+  }
   s.finish();
 }
 

@@ -36,6 +36,7 @@ import urllib.parse
 from datetime import datetime, timedelta, timezone
 
 SKIP = 77
+ADMIN_PASSWORD = "correct horse battery"
 COACH = "3201000000000201"
 STUDENTS = ["3201000000000101", "3201000000000102", "3201000000000103"]
 ID_CARDS = ["11010519491231002X", "110105194912310038", "110105194912310046"]
@@ -142,12 +143,21 @@ class Receiver:
         self.thread.join(timeout=5)
 
 
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 # ---- processes -----------------------------------------------------------------------------
 
 class Rig:
     """The simulator, a store, enrolled people and `tta-agent run`, in a fresh directory."""
 
-    def __init__(self, args, name, classroom):
+    def __init__(self, args, name, classroom, https=False, admin=False):
+        self.https = https
+        self.admin = admin
         self.args = args
         self.dir = tempfile.mkdtemp(prefix=f"tta-screens-{name}-")
         self.classroom = classroom
@@ -178,18 +188,40 @@ class Rig:
             self.frame_no += 1
 
     def start(self, people):
-        sim = self.spawn([self.args.sim, "--tcp-port", "0", "--admin-port", "0", "--data-dir",
-                          os.path.join(self.dir, "platform")], "sim.log")
+        sim_args = [self.args.sim, "--tcp-port", "0", "--admin-port", "0", "--data-dir",
+                    os.path.join(self.dir, "platform")]
+        if self.https:
+            # Every HTTPS upload (teaching logs) refused: the administrator has something to retry.
+            sim_args += ["--https-port", "0", "--http-refuse-every", "1"]
+        sim = self.spawn(sim_args, "sim.log")
         line = sim.stdout.readline()
         m = re.search(r"tcp_port=(\d+) admin_port=(\d+)", line)
         check(m, f"simulator ports: {line!r}")
         tcp_port = m.group(1)
+        http_section = 'base_url = ""\n'
+        if self.https:
+            h = re.search(r"https_port=(\d+) https_ca=(\S+)", line)
+            check(h, f"simulator https: {line!r}")
+            http_section = (f'base_url = "https://127.0.0.1:{h.group(1)}"\nca_bundle = "{h.group(2)}"\n'
+                            'retry_min_ms = 100\nretry_max_ms = 1000\n')
+        # SIMULATED engine speed (OBD sim://) so that minutes can count; polled often because
+        # GNSS time runs faster than the wall clock here.
+        vehicle = ('[vehicle]\nobd = "sim://"\npoll_interval_ms = 100\nmax_age_ms = 300\n'
+                   if not self.classroom else "")
+        admin_keys = ""
+        if self.admin:
+            key, cert = os.path.join(self.dir, "admin-key.pem"), os.path.join(self.dir, "admin-cert.pem")
+            r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                                "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                               capture_output=True, text=True)
+            check(r.returncode == 0, f"openssl req: {r.stderr}")
+            os.chmod(key, 0o600)
+            self.admin_port = free_port()
+            admin_keys = (f'admin_listen = "127.0.0.1:{self.admin_port}"\nadmin_tls_cert = "{cert}"\n'
+                          f'admin_tls_key = "{key}"\n')
         self.receiver = Receiver(rate=self.args.rate)
         self.receiver.start()
-        import socket
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.config = os.path.join(self.dir, "agent.toml")
         mode = 'mode = "classroom"\n' if self.classroom else ""
         classroom = ('[classroom]\nlatitude = 32.0440\nlongitude = 118.7850\n'
@@ -224,13 +256,26 @@ host = "127.0.0.1"
 port = {tcp_port}
 reconnect_min_s = 1
 [uplink.http]
-base_url = ""
-[training]
+{http_section}[training]
 [agent]
 control_listen = "127.0.0.1:{self.port}"
 control_token_file = "control.token"
-{classroom}""")
+{admin_keys}{classroom}
+{vehicle}
+# A test syllabus small enough to complete in the test: part 2, two counted minutes.
+[[syllabus]]
+programme = "C1"
+kind = "licence"
+title = "机动车驾驶培训 C1（测试大纲）"
+[[syllabus.part]]
+part = 2
+practical_min = 2
+""")
         self.agent("init")
+        if self.admin:
+            r = subprocess.run([self.args.agent, "admin", "add", "--config", self.config, "--user", "ada"],
+                               input=ADMIN_PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+            check(r.returncode == 0, f"tta-agent admin add: {r.stderr}")
         with open(os.path.join(self.dir, "control.token")) as f:
             self.token = f.read().strip()
         att = os.path.join(self.args.shared_data, "faces", "att")
@@ -272,7 +317,7 @@ control_token_file = "control.token"
 
 # ---- the browser ---------------------------------------------------------------------------
 
-def browser(width, height):
+def browser(width, height, tls_test_cert=False, downloads=None):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()
@@ -283,6 +328,11 @@ def browser(width, height):
               f"--window-size={width},{height}", "--lang=zh-CN"]:
         opts.add_argument(a)
     opts.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='tta-chromium-')}")
+    if tls_test_cert:
+        opts.add_argument("--ignore-certificate-errors")  # the test's throw-away certificate
+    if downloads:
+        opts.add_experimental_option("prefs", {"download.default_directory": downloads,
+                                               "download.prompt_for_download": False})
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
     d.set_window_size(width, height)
     # The viewport, not the window, must be the terminal's size.
@@ -394,7 +444,7 @@ def cookie_header(d):
 
 def terminal(args, figures):
     from selenium.webdriver.common.by import By
-    rig = Rig(args, "terminal", classroom=False)
+    rig = Rig(args, "terminal", classroom=False, https=True, admin=True)
     ok = False
     d = None
     try:
@@ -518,17 +568,158 @@ def terminal(args, figures):
 
         figures["terminal_first_load_bytes"] = weight["total"]
         figures["terminal_first_load_items"] = weight["items"]
+        d.quit()
+        d = None
+        administrator(args, rig, figures)
         ok = True
     finally:
         if d:
             d.quit()
         if not ok:
+            try:
+                print("--- agent status:", json.dumps(rig.status())[:3000], file=sys.stderr)
+            except Exception:
+                pass
             for log in ("agent.log", "sim.log"):
                 p = os.path.join(rig.dir, log)
                 if os.path.exists(p):
                     print(f"--- {log} (last 40 lines)", file=sys.stderr)
                     print("".join(open(p, errors="replace").readlines()[-40:]), file=sys.stderr)
         rig.close(keep=not ok)
+
+
+def https_call(port, method, path, body=None, headers=None):
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # the test's throw-away certificate
+    c = http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=ctx)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, dict(r.getheaders()), data
+
+
+def administrator(args, rig, figures):
+    """The administrator's pages over TLS: a wrong password, login, people, progress bars, a
+    refused upload sent again, the CSV download, CSRF and logout checks."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    base = f"https://127.0.0.1:{rig.admin_port}"
+    st, hdrs, _ = https_call(rig.admin_port, "GET", "/admin/api/people")
+    check(st == 401, f"/admin/api/people without a session: {st}")
+    downloads = tempfile.mkdtemp(prefix="tta-downloads-")
+    d = browser(1280, 800, tls_test_cert=True, downloads=downloads)
+    try:
+        d.get(f"{base}/admin/")
+        wait_for(lambda: "/admin/login" in d.current_url, 10, "the login page")
+        d.find_element(By.ID, "user").send_keys("ada")
+        d.find_element(By.ID, "password").send_keys("not the password")
+        d.find_element(By.CSS_SELECTOR, "#login-form button").click()
+        err = wait_for(lambda: d.find_element(By.ID, "login-error").text, 10, "the wrong-password message")
+        check("用户名或密码不对" in err, f"wrong password message: {err}")
+        check(not d.get_cookies(), "no cookie after a wrong password")
+        shot(d, args.out, "admin-login-1280x800")
+        d.find_element(By.ID, "user").clear()
+        d.find_element(By.ID, "user").send_keys("ada")
+        d.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
+        d.find_element(By.CSS_SELECTOR, "#login-form button").click()
+        wait_for(lambda: d.current_url.endswith("/admin/"), 10, "the administrator's page")
+        weight = wait_for(lambda: (lambda w: w if w["total"] > 0 and len(w["items"]) >= 4 else None)(
+            d.execute_script(WEIGHT_JS)), 10, "the first load's resources")
+        figures["admin_first_load_bytes"] = weight["total"]
+        cookie = [c for c in d.get_cookies() if c["name"] == "tta_admin"]
+        check(cookie and cookie[0].get("secure") and cookie[0].get("httpOnly"), f"the admin cookie: {cookie}")
+        cookie = f"tta_admin={cookie[0]['value']}"
+        rows = wait_for(lambda: (lambda r: r if len(r) >= 2 else None)(
+            d.find_elements(By.CSS_SELECTOR, "#people tbody tr")), 10, "the people")
+        numbers = sorted(r.get_attribute("data-number") for r in rows)
+        check(numbers == sorted([COACH, STUDENTS[0]]), f"people: {numbers}")
+        student = [r for r in rows if r.get_attribute("data-number") == STUDENTS[0]][0]
+        student.find_element(By.CSS_SELECTOR, "button").click()
+        bars = wait_for(lambda: (lambda b: b if len(b) == 1 else None)(
+            d.find_elements(By.CSS_SELECTOR, "#progress .bar-row")), 10, "the syllabus part's bar")
+        check("第2部分" in bars[0].text and "100%" in bars[0].text, f"part 2 bar: {bars[0].text}")
+        shot(d, args.out, "admin-people-1280x800")
+
+        # The outbox: the teaching log the platform refused, sent again.
+        d.find_element(By.CSS_SELECTOR, '.tab[data-tab="outbox"]').click()
+
+        def refused_rows():
+            d.find_element(By.CSS_SELECTOR, '.tab[data-tab="outbox"]').click()
+            return d.find_elements(By.CSS_SELECTOR, "#refused tbody tr") or None
+        rows = wait_for(refused_rows, 60, "a refused upload", step=1.0)
+        # The list is redrawn when it loads: read it again by the entry's id, not the old row.
+        entry = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "#refused tbody tr")[0].get_attribute("data-id"),
+                         10, "a refused entry's id")
+        row = f'#refused tr[data-id="{entry}"]'
+        reason = wait_for(lambda: d.find_element(By.CSS_SELECTOR, f"{row} td.bad").text, 10, "the reason")
+        check(reason.strip(), "the refusal's reason is shown")
+        shot(d, args.out, "admin-outbox-1280x800")
+        wait_for(lambda: d.find_element(By.CSS_SELECTOR, f"{row} button").click() or True, 10, "the retry button")
+        text = wait_for(lambda: (lambda o: o.is_displayed() and o.text)(d.find_element(By.ID, "outcome")), 10,
+                        "the retry's outcome")
+        check(f"第 {entry} 条已放回队列" in text, f"retry outcome: {text}")
+
+        # CSV: the minutes of the training day, downloaded.
+        d.find_element(By.CSS_SELECTOR, '.tab[data-tab="export"]').click()
+        day = START.strftime("%Y-%m-%d")
+        for field in ("export-from", "export-to"):
+            d.execute_script("document.getElementById(arguments[0]).value = arguments[1]", field, day)
+        Select(d.find_element(By.ID, "export-what")).select_by_value("minutes")
+        shot(d, args.out, "admin-export-1280x800")
+        d.find_element(By.CSS_SELECTOR, "#export-form button").click()
+        path = os.path.join(downloads, "tta-minutes.csv")
+        wait_for(lambda: os.path.exists(path) and os.path.getsize(path) > 0, 20, "the CSV download")
+        lines = open(path, encoding="utf-8").read().splitlines()
+        check(len(lines) >= 3, f"the CSV has a header and minutes: {lines[:3]}")
+        check(STUDENTS[0] in "\n".join(lines), "the CSV names the student")
+        figures["admin_csv_rows"] = len(lines) - 1
+
+        # The final assessment: a pass issues the certificate; its page prints to an A4 PDF.
+        d.find_element(By.CSS_SELECTOR, '.tab[data-tab="people"]').click()
+        wait_for(lambda: d.find_element(By.CSS_SELECTOR, f'#people tr[data-number="{STUDENTS[0]}"] button.assess').click()
+                 or True, 10, "the assessment button")
+        d.find_element(By.ID, "assess-assessor").send_keys("张考官")
+        d.find_element(By.CSS_SELECTOR, "#assess button[type=submit]").click()
+        text = wait_for(lambda: (lambda o: o.is_displayed() and "证书编号" in o.text and o.text)(
+            d.find_element(By.ID, "outcome")), 20, "the certificate's number")
+        number = text.split("证书编号")[1].strip()
+        shot(d, args.out, "admin-assessment-1280x800")
+        d.find_element(By.ID, "assess-cert").click()
+        wait_for(lambda: d.execute_script("return document.body.dataset.ready === '1'"), 10, "the certificate page")
+        check(d.find_element(By.ID, "c-number").text == number, "the certificate page shows its number")
+        shot(d, args.out, "certificate-1280x800")
+        import base64
+        from selenium.webdriver.common.print_page_options import PrintOptions
+        po = PrintOptions()
+        po.page_width, po.page_height = 21.0, 29.7
+        pdf = base64.b64decode(d.print_page(po))
+        pdf_path = os.path.join(args.out, "certificate.pdf")
+        with open(pdf_path, "wb") as f:
+            f.write(pdf)
+        check(pdf.startswith(b"%PDF-"), "a PDF")
+        text = subprocess.run(["pdftotext", "-layout", pdf_path, "-"], capture_output=True, text=True).stdout
+        check(number in text and "结业证书" in text and STUDENTS[0] in text,
+              f"the PDF holds the certificate's number, title and student: {text[:400]!r}")
+        pages = subprocess.run(["pdfinfo", pdf_path], capture_output=True, text=True).stdout
+        check(re.search(r"Pages:\s+1\b", pages) and "595" in pages, f"one A4 page: {pages}")
+        figures["certificate_pdf_bytes"] = len(pdf)
+
+        # No change without the CSRF token; a cookie replayed after logout opens nothing.
+        st, _, _ = https_call(rig.admin_port, "POST", "/admin/api/outbox/retry", json.dumps({"id": int(entry)}),
+                              {"Cookie": cookie, "Content-Type": "application/json"})
+        check(st == 403, f"a retry without the CSRF token: {st}")
+        d.get(f"{base}/admin/")
+        wait_for(lambda: d.find_element(By.ID, "logout").is_displayed(), 10, "the logout button")
+        d.find_element(By.ID, "logout").click()
+        wait_for(lambda: "/admin/login" in d.current_url, 10, "back at the login page")
+        st, _, _ = https_call(rig.admin_port, "GET", "/admin/api/people", headers={"Cookie": cookie})
+        check(st == 401, f"the admin cookie replayed after logout: {st}")
+    finally:
+        d.quit()
+        shutil.rmtree(downloads, ignore_errors=True)
 
 
 def kiosk(args, figures):
@@ -573,6 +764,10 @@ def kiosk(args, figures):
         if d:
             d.quit()
         if not ok:
+            try:
+                print("--- agent status:", json.dumps(rig.status())[:3000], file=sys.stderr)
+            except Exception:
+                pass
             for log in ("agent.log", "sim.log"):
                 p = os.path.join(rig.dir, log)
                 if os.path.exists(p):
@@ -601,6 +796,7 @@ def main():
         need(False, "python3-selenium (scripts/setup)")
     need(os.path.isdir(os.path.join(args.shared_data, "faces", "att")), "../shared/data/faces is absent")
     need(os.path.exists(os.path.join(args.models, "fr_detect.onnx")), "face models absent (scripts/setup)")
+    need(shutil.which("pdftotext") and shutil.which("openssl"), "poppler-utils and openssl (scripts/setup)")
     os.makedirs(args.out, exist_ok=True)
 
     figures = {}

@@ -123,7 +123,7 @@ void route_checked(Backend& backend, Sessions& sessions, const std::string& toke
     return done(redirect(classroom ? "/ui/kiosk" : "/ui/terminal"));
   }
   if (path == "/ui/logout" && post) {
-    sessions.remove(Sessions::id_of(req.cookie));
+    sessions.remove(sessions.id_of(req.cookie));
     Response r = redirect("/ui/login");
     r.headers.emplace_back("Set-Cookie", std::string(kCookie) + "=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0");
     return done(std::move(r));
@@ -160,7 +160,7 @@ void route_checked(Backend& backend, Sessions& sessions, const std::string& toke
 
 }  // namespace
 
-std::string Sessions::create(Clock::time_point now) {
+std::string Sessions::create(Clock::time_point now, std::string user) {
   std::string id = random_hex(32);
   std::string csrf = random_hex(32);
   if (id.empty() || csrf.empty()) return {};
@@ -170,18 +170,19 @@ std::string Sessions::create(Clock::time_point now) {
     });
     sessions_.erase(oldest);
   }
-  sessions_[id] = Session{std::move(csrf), now};
+  sessions_[id] = Session{std::move(csrf), now, std::move(user)};
   return id;
 }
 
-std::string Sessions::id_of(std::string_view cookie_header) {
+std::string Sessions::id_of(std::string_view cookie_header) const {
+  const std::string_view name = cookie_;
   while (!cookie_header.empty()) {
     const auto semi = cookie_header.find(';');
     std::string_view item = cookie_header.substr(0, semi);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    if (item.size() > kCookie.size() && item.substr(0, kCookie.size()) == kCookie &&
-        item[kCookie.size()] == '=') {
-      return std::string(item.substr(kCookie.size() + 1));
+    if (item.size() > name.size() && item.substr(0, name.size()) == name &&
+        item[name.size()] == '=') {
+      return std::string(item.substr(name.size() + 1));
     }
     if (semi == std::string_view::npos) break;
     cookie_header.remove_prefix(semi + 1);

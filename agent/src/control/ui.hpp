@@ -44,14 +44,21 @@ class Sessions {
   struct Session {
     std::string csrf;
     Clock::time_point last_used;
+    std::string user;  ///< who logged in (administrator pages); empty for the device's screens
   };
 
+  /// Sessions named by the cookie `cookie` ("tta_ui" for the screens, "tta_admin" for the
+  /// administrator's pages).
+  explicit Sessions(std::string cookie = "tta_ui") : cookie_(std::move(cookie)) {}
+
   /// A new session; the oldest is dropped when full. Returns its id.
-  std::string create(Clock::time_point now);
-  /// The session named by the Cookie header's tta_ui value, touched; null when none or idle.
+  std::string create(Clock::time_point now, std::string user = {});
+  /// The session named by the Cookie header's value of this cookie, touched; null when none
+  /// or idle.
   Session* find(std::string_view cookie_header, Clock::time_point now);
   /// The id in the Cookie header (empty when none).
-  static std::string id_of(std::string_view cookie_header);
+  [[nodiscard]] std::string id_of(std::string_view cookie_header) const;
+  [[nodiscard]] const std::string& cookie() const { return cookie_; }
   void remove(const std::string& id) { sessions_.erase(id); }
   [[nodiscard]] std::size_t size() const { return sessions_.size(); }
 
@@ -60,6 +67,7 @@ class Sessions {
   [[nodiscard]] bool throttled(Clock::time_point now);
 
  private:
+  std::string cookie_;
   std::map<std::string, Session, std::less<>> sessions_;
   std::deque<Clock::time_point> failures_;
 };

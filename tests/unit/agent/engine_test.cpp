@@ -467,6 +467,17 @@ TEST_F(EngineTest, LiveWarningsSayWhatWouldVoidTheOpenMinuteWhileThereIsTimeToAc
   EXPECT_EQ(ms[1].flags.find(flag::kStationary), std::string::npos) << ms[1].flags;
 }
 
+TEST_F(EngineTest, AVehicleSampleOnAnotherClockNeverStopsMinutes) {
+  make_engine();
+  login_both(morning());
+  // A sensor sample stamped ten days ahead (the system clock, before any fix) …
+  engine_->on_vehicle({.at = morning() + std::chrono::hours(240), .ignition_on = true,
+                       .engine_rpm = 1500, .sensor_speed_kmh = 20.0});
+  // … must not hold the minutes the fixes make.
+  drive(morning() + 11s, 3 * 60);
+  EXPECT_GE(minutes().size(), 2u);
+}
+
 TEST_F(EngineTest, LiveWarningsForAMissingEngineSignalAndAFailedRecheck) {
   make_engine();
   login_both(morning());

@@ -152,7 +152,8 @@ TEST(UiAssets, EveryPageScriptAndCatalogueIsCompiledInAndTheCataloguesAgree) {
   for (const auto& [k, v] : en.items()) EXPECT_TRUE(zh.contains(k)) << "zh-CN lacks " << k;
   // Every data-i18n key used by a page exists in the catalogue.
   const std::regex key("data-i18n(?:-title)?=\"([^\"]+)\"");
-  for (const char* page : {"/terminal.html", "/kiosk.html", "/login.html"}) {
+  for (const char* page : {"/terminal.html", "/kiosk.html", "/login.html", "/admin.html",
+                           "/admin_login.html", "/certificate.html"}) {
     const std::string text(find_asset(page)->data);
     for (auto it = std::sregex_iterator(text.begin(), text.end(), key); it != std::sregex_iterator(); ++it) {
       EXPECT_TRUE(zh.contains((*it)[1].str())) << page << " uses " << (*it)[1].str();

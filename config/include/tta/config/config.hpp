@@ -195,6 +195,11 @@ struct AgentConfig {
   std::string log_level = "info";          ///< trace, debug, info, warn, error
   std::string control_listen = "127.0.0.1:8808";  ///< host:port or unix:/path
   std::filesystem::path control_token_file;
+  /// The administrator's pages: "host:port" (may face the school's LAN), served over TLS only;
+  /// empty = not served. Needs admin_tls_cert and admin_tls_key (PEM files).
+  std::string admin_listen;
+  std::filesystem::path admin_tls_cert;
+  std::filesystem::path admin_tls_key;
 };
 
 /// The whole file.

@@ -1,0 +1,175 @@
+'use strict';
+// The administrator's pages: people with their progress, the outbox (refused items can be
+// retried), and CSV export. Every change carries the session's CSRF token (app.js).
+
+const $ = (id) => document.getElementById(id);
+let lastOutcome = null;
+
+function outcome(ok, words) {
+  lastOutcome = { ok, words };
+  const o = $('outcome');
+  o.className = `outcome ${ok ? 'ok' : 'bad'}`;
+  o.textContent = words();
+  o.hidden = false;
+}
+
+function show(tab) {
+  for (const b of document.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.tab === tab);
+  for (const p of document.querySelectorAll('.tab-page')) p.hidden = p.id !== `tab-${tab}`;
+  if (tab === 'people') loadPeople();
+  if (tab === 'outbox') loadOutbox();
+}
+
+async function loadPeople() {
+  const r = await tta.get('/admin/api/people');
+  const body = $('people').querySelector('tbody');
+  body.replaceChildren();
+  for (const p of (r.body && r.body.people) || []) {
+    const tr = document.createElement('tr');
+    tr.dataset.number = p.number;
+    const img = tta.el('img', 'thumb');
+    img.alt = '';
+    if (p.photo) img.src = `/admin/api/photo?number=${encodeURIComponent(p.number)}`;
+    const cell = tta.el('td');
+    cell.append(img);
+    const view = tta.el('button', '', tta.t('admin.view_progress'));
+    view.type = 'button';
+    view.hidden = p.role !== 'student';
+    view.addEventListener('click', () => loadProgress(p));
+    const assess = tta.el('button', '', tta.t('admin.assess'));
+    assess.type = 'button';
+    assess.hidden = p.role !== 'student';
+    assess.className = 'assess';
+    assess.addEventListener('click', () => openAssessment(p));
+    const act = tta.el('td');
+    act.append(view, assess);
+    tr.append(cell, tta.el('td', '', tta.t(`role.${p.role}`)), tta.el('td', 'num', p.number),
+              tta.el('td', '', p.name), tta.el('td', 'num', p.id_card), tta.el('td', '', p.licence), act);
+    body.append(tr);
+  }
+}
+
+async function loadProgress(p) {
+  const box = $('progress');
+  const r = await tta.get(`/admin/api/progress?student=${encodeURIComponent(p.number)}`);
+  box.replaceChildren(tta.el('h3', '', tta.t('admin.progress_of', { name: p.name, number: p.number })));
+  if (r.status !== 200) {
+    box.append(tta.el('p', 'refusal', r.body.error || String(r.status)));
+    box.hidden = false;
+    return;
+  }
+  const progs = r.body.programmes || [];
+  if (!progs.length) box.append(tta.el('p', '', tta.t('admin.no_syllabus')));
+  for (const prog of progs) {
+    box.append(tta.el('h4', '', `${prog.title || prog.programme} · ${prog.percent}%`));
+    for (const part of prog.parts || []) {
+      const row = tta.el('div', 'bar-row');
+      row.dataset.part = part.part;
+      const label = tta.el('span', 'bar-label', tta.t('admin.part', { part: part.part }));
+      const bar = tta.el('div', 'bar');
+      const fill = tta.el('div', `bar-fill${part.complete ? ' done' : ''}`);
+      fill.style.width = `${Math.max(0, Math.min(100, part.percent))}%`;
+      bar.append(fill);
+      const c = part.counted || {};
+      const q = part.required || {};
+      // Only what the syllabus asks of this part; a distance the terminal does not have is '—'.
+      const said = [];
+      if (q.practical_min) said.push(tta.t('admin.fig.practical', { n: c.practical_min ?? 0, of: q.practical_min }));
+      if (q.classroom_min) said.push(tta.t('admin.fig.classroom', { n: c.classroom_min ?? 0, of: q.classroom_min }));
+      if (q.mileage_km) said.push(tta.t('admin.fig.km', { n: c.mileage_km ?? '—', of: q.mileage_km }));
+      const figures = tta.el('span', 'bar-figures', `${said.join(' · ')} · ${part.percent}%`);
+      row.append(label, bar, figures);
+      box.append(row);
+    }
+  }
+  box.hidden = false;
+}
+
+let assessing = null;
+
+function openAssessment(p) {
+  assessing = p;
+  $('assess-title').textContent = tta.t('admin.assess_of', { name: p.name, number: p.number });
+  $('assess-cert').hidden = true;
+  $('assess').hidden = false;
+}
+
+async function submitAssessment(ev) {
+  ev.preventDefault();
+  if (!assessing) return;
+  const p = assessing;
+  const res = await tta.send('POST', '/admin/api/complete', {
+    student: p.number, result: $('assess-result').value, assessor: $('assess-assessor').value,
+    date: $('assess-date').value || null,
+  });
+  const cert = res.status === 200 ? res.body.certificate : null;
+  outcome(res.status === 200, () => {
+    if (res.status !== 200) return tta.t('admin.failed', { why: res.body.error || res.status });
+    return cert ? tta.t('admin.cert_issued', { number: cert.number }) : tta.t('admin.assessed');
+  });
+  const link = $('assess-cert');
+  link.hidden = !cert;
+  if (cert) link.href = `/admin/certificate?student=${encodeURIComponent(p.number)}&number=${encodeURIComponent(cert.number)}`;
+}
+
+async function loadOutbox() {
+  const r = await tta.get('/admin/api/outbox');
+  const o = r.body || {};
+  const c = o.counts || {};
+  $('outbox-counts').textContent = tta.t('admin.counts', { q: c.queued ?? 0, f: c.in_flight ?? 0, a: c.acked ?? 0, r: c.refused ?? 0 });
+  const refused = $('refused').querySelector('tbody');
+  refused.replaceChildren();
+  for (const e of o.refused || []) {
+    const tr = document.createElement('tr');
+    tr.dataset.id = e.id;
+    const b = tta.el('button', 'go', tta.t('admin.retry'));
+    b.type = 'button';
+    b.addEventListener('click', async () => {
+      const res = await tta.send('POST', '/admin/api/outbox/retry', { id: e.id });
+      outcome(res.status === 200, () => (res.status === 200
+        ? tta.t('admin.retried', { id: e.id }) : tta.t('admin.failed', { why: res.body.error || res.status })));
+      loadOutbox();
+    });
+    const act = tta.el('td');
+    act.append(b);
+    tr.append(tta.el('td', 'num', String(e.id)), tta.el('td', '', e.kind), tta.el('td', 'num', e.key),
+              tta.el('td', 'bad', e.last_error), tta.el('td', 'num', String(e.attempts)), act);
+    refused.append(tr);
+  }
+  const pending = $('pending').querySelector('tbody');
+  pending.replaceChildren();
+  for (const e of o.pending || []) {
+    const tr = document.createElement('tr');
+    tr.append(tta.el('td', 'num', String(e.id)), tta.el('td', '', e.kind), tta.el('td', 'num', e.key),
+              tta.el('td', '', e.created || '—'), tta.el('td', 'num', String(e.attempts)));
+    pending.append(tr);
+  }
+}
+
+document.addEventListener('DOMContentLoaded', async () => {
+  tta.useBase('/admin');
+  await tta.loadLanguage();
+  const s = await tta.session();
+  if (!s) return;
+  $('who').textContent = tta.t('admin.who', { user: s.user });
+  tta.langButton($('lang'), () => {
+    $('who').textContent = tta.t('admin.who', { user: s.user });
+    if (lastOutcome) outcome(lastOutcome.ok, lastOutcome.words);
+    show(document.querySelector('.tab.active')?.dataset.tab || 'people');
+  });
+  for (const b of document.querySelectorAll('.tab')) b.addEventListener('click', () => show(b.dataset.tab));
+  $('logout').addEventListener('click', async () => {
+    await tta.send('POST', '/admin/logout');
+    location.href = '/admin/login';
+  });
+  const today = new Date().toISOString().slice(0, 10);
+  $('export-from').value = today;
+  $('export-to').value = today;
+  $('export-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams({ what: $('export-what').value, from: $('export-from').value, to: $('export-to').value });
+    location.href = `/admin/api/export.csv?${q}`;  // a download: the page stays
+  });
+  $('assess').addEventListener('submit', submitAssessment);
+  show('people');
+});
