@@ -29,11 +29,13 @@
 #include "teaching_log.hpp"
 #include "terminal_params.hpp"
 #include "tta/core/hex.hpp"
+#include "tta/core/ids.hpp"
 #include "tta/core/secure_file.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/face/camera.hpp"
 #include "tta/face/engine.hpp"
 #include "tta/face/evidence.hpp"
+#include "tta/face/image.hpp"
 #include "tta/gps/source.hpp"
 #include "tta/uplink/http_api.hpp"
 #include "tta/uplink/http_client.hpp"
@@ -1081,6 +1083,61 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
                      {"photo", !p.enrol_photo_jpeg.empty()}});
     }
     return json{{"people", out}};
+  }
+
+  void enrol(const control::admin::EnrolRequest& r, control::Respond done) override {
+    for (const auto& st : {validate_national_number(r.number), validate_id_card(r.id_card)}) {
+      if (!st) return done({400, {{"error", st.error().message}}, {}});
+    }
+    if (!licence_class_code(r.licence)) {
+      return done({400, {{"error", "unknown licence class " + r.licence}}, {}});
+    }
+    // The face template is made on the face worker (it owns the models); the store is
+    // written back here on the loop.
+    worker.submit([this, r, done = std::move(done)]() mutable {
+      Result<face::Enrolment> enrolment = fail(Errc::unavailable, "face checks unavailable");
+      if (!faces) {
+        auto loaded = face::FaceEngine::load(face::options_from_config(cfg.face));
+        if (loaded) faces.emplace(std::move(*loaded));
+        else enrolment = fail(loaded.error().context("face checks unavailable"));
+      }
+      if (faces) {
+        auto image = face::decode_image(std::span(reinterpret_cast<const std::uint8_t*>(r.photo.data()),
+                                                  r.photo.size()));
+        enrolment = image ? faces->enrol(*image) : Result<face::Enrolment>(fail(image.error()));
+      }
+      asio::post(io, [this, r, enrolment = std::move(enrolment), done = std::move(done)] {
+        try {
+          if (!enrolment) {
+            return done({409, {{"error", "not enrolled: " + enrolment.error().message}}, {}});
+          }
+          const auto t = now_ms();
+          auto existing = store.find_person(r.number);
+          if (!existing) return done({500, {{"error", existing.error().message}}, {}});
+          if (*existing) {
+            if (auto st = store.update_face((*existing)->id, enrolment->templ.bytes,
+                                            enrolment->photo_jpeg, t);
+                !st) {
+              return done({500, {{"error", st.error().message}}, {}});
+            }
+          } else {
+            store::Person p{.role = r.role == "coach" ? store::Role::coach : store::Role::student,
+                            .national_no = r.number, .id_card = r.id_card, .name = r.name,
+                            .licence_class = r.licence, .face_template = enrolment->templ.bytes,
+                            .enrol_photo_jpeg = enrolment->photo_jpeg};
+            if (auto id = store.add_person(p, t); !id) {
+              return done({id.error().code == Errc::already_exists ? 409u : 500u,
+                           {{"error", id.error().message}}, {}});
+            }
+          }
+          photos.event("person.enrolled", r.role + " " + r.number, now());
+          done({200, {{"ok", true}, {"number", r.number}, {"re_enrolled", static_cast<bool>(*existing)}}, {}});
+        } catch (const std::exception& e) {
+          spdlog::error("enrolment of {}: {}", r.number, e.what());
+          done({500, {{"error", "internal error; the agent keeps running"}}, {}});
+        }
+      });
+    });
   }
 
   Result<json> outbox(int limit) override {

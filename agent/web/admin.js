@@ -85,6 +85,30 @@ async function loadProgress(p) {
   box.hidden = false;
 }
 
+async function submitEnrolment(ev) {
+  ev.preventDefault();
+  const file = $('enrol-photo').files[0];
+  if (!file) return;
+  const data = await new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).split(',')[1] || '');
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+  const number = $('enrol-number').value.trim();
+  const res = await tta.send('POST', '/admin/api/enrol', {
+    role: $('enrol-role').value, number, name: $('enrol-name').value.trim(),
+    id_card: $('enrol-id').value.trim().toUpperCase(), licence: $('enrol-licence').value.trim().toUpperCase(),
+    photo_base64: data,
+  });
+  outcome(res.status === 200, () => (res.status === 200
+    ? tta.t('admin.enrolled', { number }) : tta.t('admin.failed', { why: res.body.error || res.status })));
+  if (res.status === 200) {
+    $('enrol').reset();
+    loadPeople();
+  }
+}
+
 let assessing = null;
 
 function openAssessment(p) {
@@ -171,5 +195,6 @@ document.addEventListener('DOMContentLoaded', async () => {
     location.href = `/admin/api/export.csv?${q}`;  // a download: the page stays
   });
   $('assess').addEventListener('submit', submitAssessment);
+  $('enrol').addEventListener('submit', submitEnrolment);
   show('people');
 });

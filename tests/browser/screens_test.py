@@ -636,6 +636,34 @@ def administrator(args, rig, figures):
             d.find_elements(By.CSS_SELECTOR, "#people tbody tr")), 10, "the people")
         numbers = sorted(r.get_attribute("data-number") for r in rows)
         check(numbers == sorted([COACH, STUDENTS[0]]), f"people: {numbers}")
+        # Enrol a third person from an uploaded photo: a page with no face is refused in words.
+        new_no, new_id = "3201000000000104", "110105194912310054"
+
+        def enrol(photo):
+            d.find_element(By.ID, "enrol-number").clear()
+            d.find_element(By.ID, "enrol-number").send_keys(new_no)
+            d.find_element(By.ID, "enrol-name").clear()
+            d.find_element(By.ID, "enrol-name").send_keys("赵学员")
+            d.find_element(By.ID, "enrol-id").clear()
+            d.find_element(By.ID, "enrol-id").send_keys(new_id)
+            d.find_element(By.ID, "enrol-photo").send_keys(photo)
+            d.execute_script("const o = document.getElementById('outcome'); o.hidden = true; o.textContent = '';")
+            d.find_element(By.CSS_SELECTOR, "#enrol button[type=submit]").click()
+            return wait_for(lambda: (lambda o: o.is_displayed() and o.text)(d.find_element(By.ID, "outcome")), 60,
+                            "the enrolment's outcome")
+        blank = os.path.join(rig.dir, "blank.pgm")
+        with open(blank, "wb") as f:
+            f.write(b"P5\n64 64\n255\n" + bytes([128]) * 64 * 64)
+        text = enrol(blank)
+        check("没有成功" in text, f"a photo without a face: {text}")
+        text = enrol(os.path.join(args.shared_data, "faces", "att", "s7", "1.pgm"))
+        check(f"{new_no} 已登记" in text, f"enrolment from an upload: {text}")
+        rows = wait_for(lambda: (lambda r: r if len(r) == 3 else None)(
+            d.find_elements(By.CSS_SELECTOR, "#people tbody tr")), 10, "three people")
+        wait_for(lambda: d.execute_script(
+            "const i = document.querySelector('#people tr[data-number=\"3201000000000104\"] img');"
+            "return i && i.complete && i.naturalWidth > 0"), 10, "the new person's enrolled photo")
+        rows = d.find_elements(By.CSS_SELECTOR, "#people tbody tr")
         student = [r for r in rows if r.get_attribute("data-number") == STUDENTS[0]][0]
         student.find_element(By.CSS_SELECTOR, "button").click()
         bars = wait_for(lambda: (lambda b: b if len(b) == 1 else None)(

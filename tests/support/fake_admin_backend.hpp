@@ -21,6 +21,13 @@ class FakeAdminBackend final : public agent::control::admin::AdminBackend {
                            {{{"role", "coach"}, {"number", "3201000000000201"}, {"name", "王"}},
                             {{"role", "student"}, {"number", "3201000000000101"}, {"name", "李"}}}}};
   }
+  void enrol(const agent::control::admin::EnrolRequest& r, agent::control::Respond done) override {
+    enrolled.push_back(r);
+    if (r.photo.rfind("\xFF\xD8", 0) != 0) {
+      return done({409, {{"error", "no face found"}}, {}});
+    }
+    done({200, {{"ok", true}, {"number", r.number}}, {}});
+  }
   Result<std::string> enrol_photo(const std::string& number) override {
     if (number != "3201000000000101") return fail(Errc::not_found, "no photo");
     return std::string("\xFF\xD8\xFF\xD9", 4);
@@ -56,6 +63,7 @@ class FakeAdminBackend final : public agent::control::admin::AdminBackend {
     log.push_back(user + " " + action + (detail.empty() ? "" : " " + detail));
   }
 
+  std::vector<agent::control::admin::EnrolRequest> enrolled;
   bool refused = true;
   bool hours_complete = false;
   std::vector<std::string> log;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <spdlog/spdlog.h>
 
@@ -100,6 +101,21 @@ void login(AdminBackend& backend, ui::Sessions& sessions, const ui::Request& req
   });
 }
 
+/// Standard base64 (RFC 4648, padding required, no line breaks); nullopt when malformed.
+std::optional<std::string> from_base64(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  std::size_t pad = 0;
+  if (!text.empty() && text.back() == '=') ++pad;
+  if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return out;
+}
+
 std::optional<std::int64_t> to_int(const json& v) {
   if (v.is_number_integer()) return v.get<std::int64_t>();
   return std::nullopt;
@@ -176,6 +192,36 @@ void route_checked(AdminBackend& backend, ui::Sessions& sessions, const ui::Requ
     }
     backend.audit(user, "admin.outbox_retry", "entry " + std::to_string(*id));
     return done({200, {{"ok", true}, {"id", *id}}, {}});
+  }
+  if (path == "/admin/api/enrol" && post) {
+    const auto body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return done(json_error(400, "the request body must be a JSON object"));
+    EnrolRequest e;
+    for (auto [key, out] : {std::pair{"role", &e.role}, std::pair{"number", &e.number},
+                            std::pair{"id_card", &e.id_card}, std::pair{"name", &e.name},
+                            std::pair{"licence", &e.licence}}) {
+      const auto it = body.find(key);
+      if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) {
+        return done(json_error(400, std::string("field \"") + key + "\" must be a non-empty string"));
+      }
+      *out = it->get<std::string>();
+    }
+    if (e.role != "coach" && e.role != "student") {
+      return done(json_error(400, "field \"role\" must be \"coach\" or \"student\""));
+    }
+    if (e.name.size() > 64) return done(json_error(400, "field \"name\" is longer than 64 bytes"));
+    const auto photo = body.find("photo_base64");
+    if (photo == body.end() || !photo->is_string()) {
+      return done(json_error(400, "field \"photo_base64\" must hold the photo, base64-encoded"));
+    }
+    auto bytes = from_base64(photo->get<std::string>());
+    if (!bytes || bytes->empty()) return done(json_error(400, "field \"photo_base64\" is not base64"));
+    e.photo = std::move(*bytes);
+    const std::string what = e.role + " " + e.number;
+    return backend.enrol(e, [&backend, user, what, done](Response r) {
+      if (r.status == 200) backend.audit(user, "admin.enrol", what);
+      done(std::move(r));
+    });
   }
   if (path == "/admin/certificate" && get) return done(asset("/certificate.html"));
   if (path == "/admin/api/certificate" && get) {
@@ -323,10 +369,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_header(beast::error_code ec) {
     if (ec) return on_error(ec);
-    if (const auto n = parser_.content_length(); n && *n > kMaxBodyBytes) {
+    if (const auto n = parser_.content_length(); n && *n > kMaxAdminBodyBytes) {
       return reply(json_error(413, "the request body is too large"));
     }
-    parser_.body_limit(kMaxBodyBytes);
+    parser_.body_limit(kMaxAdminBodyBytes);
     http::async_read(stream_, buf_, parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
       if (e) return self->on_error(e);
       self->on_request();

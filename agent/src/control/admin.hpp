@@ -24,6 +24,19 @@
 
 namespace tta::agent::control::admin {
 
+/// Largest request body the administrator's pages read (a photo to enrol, base64).
+inline constexpr std::size_t kMaxAdminBodyBytes = 8 * 1024 * 1024;
+
+/// A person to enrol, as the page sent it (fields type-checked, not yet validated).
+struct EnrolRequest {
+  std::string role;  ///< "coach" or "student"
+  std::string number;
+  std::string id_card;
+  std::string name;
+  std::string licence;
+  std::string photo;  ///< the image file's bytes (JPEG, PNG, PGM …)
+};
+
 /// What the pages ask of the terminal.
 class AdminBackend {
  public:
@@ -33,6 +46,9 @@ class AdminBackend {
   virtual void verify(const std::string& user, const std::string& password,
                       std::function<void(bool)> done) = 0;
   [[nodiscard]] virtual Result<nlohmann::json> people() = 0;
+  /// Enrol (or re-enrol) a person from a photo; the face template is made off the loop, so
+  /// the answer may come later: 200 with the person, or the refusal.
+  virtual void enrol(const EnrolRequest& request, Respond done) = 0;
   [[nodiscard]] virtual Result<std::string> enrol_photo(const std::string& number) = 0;
   [[nodiscard]] virtual Result<nlohmann::json> progress(const std::string& student) = 0;
   /// Counts, pending entries (at most `limit`) and refused ones with their reasons.

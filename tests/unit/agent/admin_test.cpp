@@ -138,6 +138,22 @@ TEST_F(AdminRoutes, ChangesNeedTheCsrfTokenAndEveryActionNamesWhoDidIt) {
   EXPECT_EQ(call("GET", "/admin/api/export.csv?what=photos&from=2026-11-01&to=2026-11-30", "", cookie).status, 400u);
   EXPECT_EQ(call("GET", "/admin/api/export.csv?from=1&to=2", "", cookie).status, 400u);
 
+  // Enrolment from an uploaded photo: typed fields, base64, the refusal said, the audit.
+  const std::string person = R"("role":"student","number":"3201000000000104","id_card":"110105194912310054","name":"赵","licence":"C1")";
+  EXPECT_EQ(call("POST", "/admin/api/enrol", "{" + person + R"(,"photo_base64":"/9j/2Q=="})", cookie).status, 403u);
+  EXPECT_EQ(call("POST", "/admin/api/enrol", "{" + person + R"(,"photo_base64":"not base64!"})", cookie, csrf).status, 400u);
+  EXPECT_EQ(call("POST", "/admin/api/enrol", R"({"role":"pilot","number":"1","id_card":"1","name":"x","licence":"C1","photo_base64":"/9j/2Q=="})", cookie, csrf).status, 400u);
+  EXPECT_EQ(call("POST", "/admin/api/enrol", "{" + person + R"(,"photo_base64":7})", cookie, csrf).status, 400u);
+  EXPECT_TRUE(backend_.enrolled.empty());
+  auto noface = call("POST", "/admin/api/enrol", "{" + person + R"(,"photo_base64":"aGVsbG8="})", cookie, csrf);
+  EXPECT_EQ(noface.status, 409u);
+  ASSERT_EQ(backend_.enrolled.size(), 1u);
+  EXPECT_EQ(backend_.enrolled[0].photo, "hello");
+  auto enrolled = call("POST", "/admin/api/enrol", "{" + person + R"(,"photo_base64":"/9j/2Q=="})", cookie, csrf);
+  EXPECT_EQ(enrolled.status, 200u) << enrolled.body.dump();
+  EXPECT_EQ(backend_.enrolled.back().photo, std::string("\xFF\xD8\xFF\xD9", 4));
+  EXPECT_EQ(backend_.log.back(), "ada admin.enrol student 3201000000000104");
+
   // The final assessment: typed fields, a refusal with the reason, the pass, the certificate.
   const std::string pass = R"({"student":"3201000000000101","result":"pass","assessor":"张考官"})";
   EXPECT_EQ(call("POST", "/admin/api/complete", pass, cookie).status, 403u);
