@@ -1,5 +1,6 @@
 // `face-eval` (threshold calibration over a pairs file) and `face-verify` (one comparison).
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -54,38 +55,167 @@ nlohmann::json to_json(const face::Distribution& d) {
           {"mean", d.mean},   {"p95", d.p95}, {"max", d.max}};
 }
 
-// An embedded image of the pairs file, computed once however many pairs use it.
+// An image of the evaluation, embedded once however many pairs use it.
 struct Embedded {
   std::optional<face::Template> templ;
-  face::Quality quality = face::Quality::no_face;
-  std::string error;  // the image could not be read at all
+  face::MaybeEmbedding embedding;  // for the terminal protocol
+  face::FaceAnalysis analysis;
+  double latency_ms = 0;  // detect, gate, landmarks, align, embed (decode excluded)
+  std::string error;      // the image could not be read at all
 };
 
-int run_eval(const std::string& pairs_file, double target_far, const FaceArgs& a) {
-  std::ifstream in(pairs_file, std::ios::binary);
-  if (!in) {
-    std::cerr << "error: " << pairs_file << ": cannot open\n";
-    return kExitUsage;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto pairs = face::parse_pairs(ss.str());
-  if (!pairs) {
-    std::cerr << "error: " << pairs_file << ": " << pairs.error().message << '\n';
-    return kExitUsage;
-  }
-  int exit_code = kExitOk;
-  auto engine = load_engine(a, exit_code);
-  if (!engine) return exit_code;
+struct EvalArgs {
+  std::string pairs_file;
+  std::string set_dir;
+  std::string scores_file;
+  std::string protocol = "single";
+  double target_far = 0.001;
+  std::size_t enrol_k = 2;
+  std::size_t probe_n = 3;
+  bool no_gates = false;
+};
 
-  const auto base = std::filesystem::absolute(pairs_file).parent_path();
+// Thresholds every report lists, around the default.
+constexpr double kSweep[] = {0.34, 0.36, 0.38, 0.40, 0.42, 0.44, 0.46, 0.48, 0.50};
+
+std::string csv_field(const std::string& v) {
+  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + '"';
+}
+
+std::string quality_name(const Embedded& e) {
+  return e.error.empty() ? std::string(face::to_string(e.analysis.quality)) : "unreadable";
+}
+
+// Quality fields of one image for the scores file.
+std::string csv_quality(const Embedded& e) {
+  const auto& a = e.analysis;
+  const bool has_face = e.error.empty() && !a.faces.empty();
+  std::string out = quality_name(e) + ',';
+  out += a.pose ? fmt::format("{:.1f},{:.1f},{:.1f}", a.pose->eye_distance_px, a.pose->yaw_deg,
+                              a.pose->pitch_deg)
+                : std::string(",,");
+  out += has_face ? fmt::format(",{:.1f},{:.1f},{:.4f}", a.sharpness, a.brightness,
+                                a.clipped_fraction)
+                  : std::string(",,,");
+  return out;
+}
+
+nlohmann::json rates_json(const face::ScoreSet& s, double threshold, double target_far) {
+  const auto at = face::rates_at(s, threshold);
+  const auto target = face::threshold_for_far(s, target_far);
+  nlohmann::json sweep = nlohmann::json::array();
+  for (double t : kSweep) {
+    const auto r = face::rates_at(s, t);
+    sweep.push_back({{"threshold", t}, {"far", r.far}, {"frr", r.frr}});
+  }
+  return {{"genuine", s.genuine.size()},
+          {"impostor", s.impostor.size()},
+          {"threshold", at.threshold},
+          {"far", at.far},
+          {"frr", at.frr},
+          {"far_accepted", static_cast<std::size_t>(std::llround(at.far * static_cast<double>(s.impostor.size())))},
+          {"frr_rejected", static_cast<std::size_t>(std::llround(at.frr * static_cast<double>(s.genuine.size())))},
+          {"target_far", target_far},
+          {"threshold_at_target_far", target.threshold},
+          {"far_at_target", target.far},
+          {"frr_at_target", target.frr},
+          {"sweep", sweep}};
+}
+
+std::string rates_text(const nlohmann::json& r) {
+  std::string out = fmt::format(
+      "at threshold {:.4f}: FAR {:.4f}% ({} of {}) FRR {:.4f}% ({} of {})\n",
+      r.at("threshold").get<double>(), r.at("far").get<double>() * 100,
+      r.at("far_accepted").get<std::size_t>(), r.at("impostor").get<std::size_t>(),
+      r.at("frr").get<double>() * 100, r.at("frr_rejected").get<std::size_t>(),
+      r.at("genuine").get<std::size_t>());
+  out += fmt::format("for FAR <= {:.4f}%: threshold {:.4f} (FAR {:.4f}%, FRR {:.4f}%)\n",
+                     r.at("target_far").get<double>() * 100,
+                     r.at("threshold_at_target_far").get<double>(),
+                     r.at("far_at_target").get<double>() * 100,
+                     r.at("frr_at_target").get<double>() * 100);
+  out += "threshold   FAR%      FRR%\n";
+  for (const auto& row : r.at("sweep")) {
+    out += fmt::format("{:<10.2f}  {:<8.4f}  {:.4f}\n", row.at("threshold").get<double>(),
+                       row.at("far").get<double>() * 100, row.at("frr").get<double>() * 100);
+  }
+  return out;
+}
+
+nlohmann::json latency_json(const std::vector<double>& ms) {
+  return {{"count", ms.size()},
+          {"mean", face::describe_scores(ms).mean},
+          {"p50", face::percentile(ms, 50)},
+          {"p95", face::percentile(ms, 95)},
+          {"p99", face::percentile(ms, 99)}};
+}
+
+int run_eval(const EvalArgs& ea, const FaceArgs& a) {
+  if (ea.pairs_file.empty() == ea.set_dir.empty()) {
+    std::cerr << "error: give exactly one of --pairs FILE and --all-pairs DIR\n";
+    return kExitUsage;
+  }
+  const bool terminal = ea.protocol == "terminal";
+  if (terminal && ea.set_dir.empty()) {
+    std::cerr << "error: --protocol terminal needs a face set (--all-pairs DIR)\n";
+    return kExitUsage;
+  }
+  std::vector<face::Pair> pairs;
+  std::vector<face::Identity> set;
+  std::filesystem::path base;
+  if (!ea.pairs_file.empty()) {
+    std::ifstream in(ea.pairs_file, std::ios::binary);
+    if (!in) {
+      std::cerr << "error: " << ea.pairs_file << ": cannot open\n";
+      return kExitUsage;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto parsed = face::parse_pairs(ss.str());
+    if (!parsed) {
+      std::cerr << "error: " << ea.pairs_file << ": " << parsed.error().message << '\n';
+      return kExitUsage;
+    }
+    pairs = std::move(*parsed);
+    base = std::filesystem::absolute(ea.pairs_file).parent_path();
+  } else {
+    auto listed = face::list_face_set(ea.set_dir);
+    if (!listed) {
+      std::cerr << "error: " << listed.error().message << '\n';
+      return kExitUsage;
+    }
+    set = std::move(*listed);
+    pairs = face::all_pairs(set);
+  }
+  std::ofstream scores_out;
+  if (!ea.scores_file.empty()) {
+    scores_out.open(ea.scores_file, std::ios::binary | std::ios::trunc);
+    if (!scores_out) {
+      std::cerr << "error: " << ea.scores_file << ": cannot write\n";
+      return kExitUsage;
+    }
+  }
+  face::EngineOptions opt;
+  opt.models_dir = a.models.empty() ? face::default_models_dir() : std::filesystem::path(a.models);
+  opt.match_threshold = a.threshold;
+  if (ea.no_gates) opt = face::without_quality_gates(opt);
+  auto engine = face::FaceEngine::load(opt);
+  if (!engine) {
+    std::cerr << "error: " << engine.error().message << '\n';
+    return kExitFailure;
+  }
+
   auto resolve = [&](const std::string& p) {
     const std::filesystem::path path(p);
-    return path.is_absolute() ? path : base / path;
+    return path.is_absolute() || base.empty() ? path : base / path;
   };
   std::map<std::string, Embedded> cache;
-  std::vector<double> latency_ms;
-  std::map<std::string, int> quality_counts;
   auto embed = [&](const std::string& name) -> const Embedded& {
     const auto key = resolve(name).string();
     if (auto it = cache.find(key); it != cache.end()) return it->second;
@@ -96,89 +226,212 @@ int run_eval(const std::string& pairs_file, double target_far, const FaceArgs& a
     } else {
       const auto t0 = std::chrono::steady_clock::now();
       auto r = engine->embed(*img);
-      latency_ms.push_back(ms_since(t0));
+      e.latency_ms = ms_since(t0);
       if (!r) {
         e.error = r.error().message;
       } else {
         e.templ = r->templ;
-        e.quality = r->analysis.quality;
+        e.analysis = std::move(r->analysis);
+        if (e.templ) {
+          auto v = face::template_embedding(*e.templ);
+          if (v) e.embedding = std::move(*v);
+        }
       }
     }
-    ++quality_counts[e.error.empty() ? std::string(face::to_string(e.quality)) : "unreadable"];
     return cache.emplace(key, std::move(e)).first->second;
   };
+  // A set's images first, in its order, so the per-image figures do not depend on pair order.
+  for (const auto& id : set) {
+    for (const auto& img : id.images)
+      (void)embed(img);
+  }
 
+  if (scores_out.is_open()) {
+    scores_out << "a,b,same,score,quality_a,eye_px_a,yaw_deg_a,pitch_deg_a,sharpness_a,"
+                  "brightness_a,clipped_a,quality_b,eye_px_b,yaw_deg_b,pitch_deg_b,sharpness_b,"
+                  "brightness_b,clipped_b\n";
+  }
   face::ScoreSet scores;
   std::size_t skipped = 0;
-  for (const auto& p : *pairs) {
+  for (const auto& p : pairs) {
     const Embedded& en = embed(p.enrolled);
     const Embedded& pr = embed(p.probe);
-    if (!en.templ || !pr.templ) {
+    std::optional<double> score;
+    if (en.templ && pr.templ) {
+      auto s = face::compare_templates(*en.templ, *pr.templ);
+      if (!s) {
+        std::cerr << "error: " << p.enrolled << " vs " << p.probe << ": " << s.error().message
+                  << '\n';
+        return kExitFailure;
+      }
+      score = *s;
+      (p.same ? scores.genuine : scores.impostor).push_back(*s);
+    } else {
       ++skipped;
-      continue;
     }
-    auto s = face::compare_templates(*en.templ, *pr.templ);
-    if (!s) {
-      std::cerr << "error: line " << p.line << ": " << s.error().message << '\n';
+    if (scores_out.is_open()) {
+      scores_out << csv_field(p.enrolled) << ',' << csv_field(p.probe) << ','
+                 << (p.same ? 1 : 0) << ',' << (score ? fmt::format("{:.6f}", *score) : "")
+                 << ',' << csv_quality(en) << ',' << csv_quality(pr) << '\n';
+    }
+  }
+  if (scores_out.is_open()) {
+    scores_out.flush();
+    if (!scores_out) {
+      std::cerr << "error: " << ea.scores_file << ": write failed\n";
       return kExitFailure;
     }
-    (p.same ? scores.genuine : scores.impostor).push_back(*s);
   }
-  std::size_t no_face = 0, unreadable = 0;
+
+  // Images: gate outcomes (the refusal rate) and latency.
+  std::size_t unreadable = 0, usable = 0, detected = 0;
+  std::map<std::string, std::size_t> quality_counts;
+  std::vector<double> latency_ms;
   for (const auto& [path, e] : cache) {
+    ++quality_counts[quality_name(e)];
     if (!e.error.empty()) {
       ++unreadable;
       std::cerr << "warning: " << e.error << '\n';
-    } else if (!e.templ) {
-      ++no_face;
+      continue;
     }
+    latency_ms.push_back(e.latency_ms);
+    if (e.templ) ++usable;
+    // Refusals by the quality gate proper: a face was found, alone, but judged unusable.
+    const auto q = e.analysis.quality;
+    if (q != face::Quality::no_face && q != face::Quality::several_faces) ++detected;
   }
-  const auto at = face::rates_at(scores, a.threshold);
-  const auto target = face::threshold_for_far(scores, target_far);
+  const std::size_t gate_refused = detected - std::min(detected, usable);
+  const std::size_t readable = cache.size() - unreadable;
+  const double refusal_rate =
+      readable == 0 ? 0.0 : static_cast<double>(readable - usable) / static_cast<double>(readable);
+  const double gate_refusal_rate =
+      detected == 0 ? 0.0 : static_cast<double>(gate_refused) / static_cast<double>(detected);
+
+  std::vector<std::string> warnings;
+  auto warn_impostors = [&](const char* what, std::size_t n) {
+    const auto need = face::impostors_needed(ea.target_far);
+    if (n < need) {
+      warnings.push_back(fmt::format(
+          "{}: {} impostor comparisons cannot show FAR <= {:.4f}% (need at least 3 / target = "
+          "{}); the FAR figures are not evidence at that level",
+          what, n, ea.target_far * 100, need));
+    }
+  };
+  warn_impostors("single pairs", scores.impostor.size());
+
+  nlohmann::json single = rates_json(scores, a.threshold, ea.target_far);
+  nlohmann::json term;
+  std::vector<double> check_ms;
+  if (terminal) {
+    std::vector<std::vector<face::MaybeEmbedding>> emb;
+    for (const auto& id : set) {
+      std::vector<face::MaybeEmbedding> v;
+      std::vector<double> lat;
+      for (const auto& img : id.images) {
+        const Embedded& e = embed(img);
+        v.push_back(e.embedding);
+        lat.push_back(e.latency_ms);
+      }
+      // Latency of a check: its n frames, each through the pipeline.
+      for (const auto& w : face::probe_windows(lat.size(), ea.probe_n)) {
+        double sum = 0;
+        for (auto j : w)
+          sum += lat[j];
+        check_ms.push_back(sum);
+      }
+      emb.push_back(std::move(v));
+    }
+    auto r = face::run_terminal_protocol(emb, {ea.enrol_k, ea.probe_n});
+    if (!r) {
+      std::cerr << "error: " << r.error().message << '\n';
+      return kExitUsage;
+    }
+    term = rates_json(r->scores, a.threshold, ea.target_far);
+    term["enrol_k"] = ea.enrol_k;
+    term["probe_n"] = ea.probe_n;
+    term["templates"] = r->templates;
+    term["enrol_refused"] = r->enrol_refused;
+    term["genuine_refused"] = r->genuine_refused;
+    term["impostor_refused"] = r->impostor_refused;
+    term["check_latency_ms"] = latency_json(check_ms);
+    warn_impostors("terminal protocol", r->scores.impostor.size());
+  }
+  for (const auto& w : warnings)
+    std::cerr << "warning: " << w << '\n';
+
   const auto gen = face::describe_scores(scores.genuine);
   const auto imp = face::describe_scores(scores.impostor);
-  const auto lat = face::describe_scores(latency_ms);
+  const auto lat = latency_json(latency_ms);
   if (a.json) {
-    nlohmann::json j{{"pairs", pairs->size()},
+    nlohmann::json j{{"pairs", pairs.size()},
                      {"genuine", scores.genuine.size()},
                      {"impostor", scores.impostor.size()},
                      {"skipped_pairs", skipped},
                      {"images", cache.size()},
-                     {"no_face", no_face},
+                     {"usable", usable},
+                     {"no_face", readable - usable},
                      {"unreadable", unreadable},
                      {"quality", quality_counts},
-                     {"threshold", at.threshold},
-                     {"far", at.far},
-                     {"frr", at.frr},
-                     {"target_far", target_far},
-                     {"threshold_at_target_far", target.threshold},
-                     {"far_at_target", target.far},
-                     {"frr_at_target", target.frr},
+                     {"quality_gates", !ea.no_gates},
+                     {"refusal_rate", refusal_rate},
+                     {"gate_refused", gate_refused},
+                     {"gate_refusal_rate", gate_refusal_rate},
+                     {"threshold", a.threshold},
+                     {"far", single.at("far")},
+                     {"frr", single.at("frr")},
+                     {"target_far", ea.target_far},
+                     {"threshold_at_target_far", single.at("threshold_at_target_far")},
+                     {"far_at_target", single.at("far_at_target")},
+                     {"frr_at_target", single.at("frr_at_target")},
+                     {"single", single},
                      {"genuine_scores", to_json(gen)},
                      {"impostor_scores", to_json(imp)},
-                     {"latency_ms_mean", lat.mean},
-                     {"latency_ms_p95", lat.p95}};
+                     {"latency_ms", lat},
+                     {"latency_ms_mean", lat.at("mean")},
+                     {"latency_ms_p95", lat.at("p95")},
+                     {"warnings", warnings}};
+    if (terminal) j["terminal"] = term;
     std::cout << j.dump() << '\n';
-  } else {
-    std::cout << fmt::format("pairs: {} ({} genuine, {} impostor scored; {} skipped)\n",
-                             pairs->size(), scores.genuine.size(), scores.impostor.size(), skipped)
-              << fmt::format("images: {} ({} without a usable face, {} unreadable)\n", cache.size(),
-                             no_face, unreadable);
-    for (const auto& [q, n] : quality_counts)
-      std::cout << fmt::format("  {:<14} {}\n", q, n);
-    auto dist = [](const char* name, const face::Distribution& d) {
-      return fmt::format(
-          "{:<9} n={:<6} min={:.3f} p5={:.3f} median={:.3f} mean={:.3f} "
-          "p95={:.3f} max={:.3f}\n",
-          name, d.count, d.min, d.p5, d.median, d.mean, d.p95, d.max);
-    };
-    std::cout << dist("genuine", gen) << dist("impostor", imp)
-              << fmt::format("at threshold {:.4f}: FAR {:.4f}% FRR {:.4f}%\n", at.threshold,
-                             at.far * 100, at.frr * 100)
-              << fmt::format("for FAR <= {:.4f}%: threshold {:.4f} (FAR {:.4f}%, FRR {:.4f}%)\n",
-                             target_far * 100, target.threshold, target.far * 100, target.frr * 100)
-              << fmt::format("latency per image (decode excluded): mean {:.1f} ms, p95 {:.1f} ms\n",
-                             lat.mean, lat.p95);
+    return kExitOk;
+  }
+  std::cout << fmt::format("pairs: {} ({} genuine, {} impostor scored; {} skipped)\n",
+                           pairs.size(), scores.genuine.size(), scores.impostor.size(), skipped)
+            << fmt::format("images: {} ({} without a usable face, {} unreadable)\n", cache.size(),
+                           readable - usable, unreadable);
+  for (const auto& [q, n] : quality_counts)
+    std::cout << fmt::format("  {:<14} {}\n", q, n);
+  std::cout << fmt::format(
+      "quality gates {}: refused {:.2f}% of readable images ({:.2f}% of single faces found)\n",
+      ea.no_gates ? "off" : "on", refusal_rate * 100, gate_refusal_rate * 100);
+  auto dist = [](const char* name, const face::Distribution& d) {
+    return fmt::format(
+        "{:<9} n={:<6} min={:.3f} p5={:.3f} median={:.3f} mean={:.3f} "
+        "p95={:.3f} max={:.3f}\n",
+        name, d.count, d.min, d.p5, d.median, d.mean, d.p95, d.max);
+  };
+  std::cout << dist("genuine", gen) << dist("impostor", imp) << "single pairs:\n"
+            << rates_text(single)
+            << fmt::format(
+                   "latency per image (decode excluded): mean {:.1f} ms, p50 {:.1f}, p95 {:.1f}, "
+                   "p99 {:.1f} ms\n",
+                   lat.at("mean").get<double>(), lat.at("p50").get<double>(),
+                   lat.at("p95").get<double>(), lat.at("p99").get<double>());
+  if (terminal) {
+    const auto& cl = term.at("check_latency_ms");
+    std::cout << fmt::format(
+                     "terminal protocol: enrol from {} images, accept the best of {} probe "
+                     "images\n  {} templates ({} enrolments refused), {} genuine checks ({} "
+                     "refused), {} impostor checks ({} refused)\n",
+                     ea.enrol_k, ea.probe_n, term.at("templates").get<std::size_t>(),
+                     term.at("enrol_refused").get<std::size_t>(),
+                     term.at("genuine").get<std::size_t>(),
+                     term.at("genuine_refused").get<std::size_t>(),
+                     term.at("impostor").get<std::size_t>(),
+                     term.at("impostor_refused").get<std::size_t>())
+              << rates_text(term)
+              << fmt::format("latency per check of {} frames: p50 {:.1f} ms, p95 {:.1f}, p99 {:.1f} ms\n",
+                             ea.probe_n, cl.at("p50").get<double>(), cl.at("p95").get<double>(),
+                             cl.at("p99").get<double>());
   }
   return kExitOk;
 }
@@ -214,6 +467,7 @@ int run_verify(const std::string& enrolled, const std::string& probe, const Face
                                   {"image", role},
                                   {"quality", face::to_string(e.analysis.quality)},
                                   {"reason", face::describe(e.analysis.quality)},
+                                  {"reason_zh", face::describe_zh(e.analysis.quality)},
                                   {"faces", e.analysis.faces.size()}}
                        .dump()
                 << '\n';
@@ -255,18 +509,33 @@ int run_verify(const std::string& enrolled, const std::string& probe, const Face
 void add_face_commands(CLI::App& app, int& exit_code) {
   {
     auto* cmd = app.add_subcommand(
-        "face-eval", "Score a pairs file (enrolled probe same|diff): FAR, FRR, latency");
+        "face-eval",
+        "Score face pairs (a pairs file or every pair of a set): FAR, FRR, refusals, latency");
     auto args = std::make_shared<FaceArgs>();
-    auto pairs = std::make_shared<std::string>();
-    auto target = std::make_shared<double>(0.001);
-    cmd->add_option("--pairs", *pairs, "Pairs file, one 'enrolled probe same|diff' a line")
-        ->required();
-    cmd->add_option("--target-far", *target, "False accept rate to find the threshold for")
+    auto ea = std::make_shared<EvalArgs>();
+    cmd->add_option("--pairs", ea->pairs_file, "Pairs file, one 'enrolled probe same|diff' a line");
+    cmd->add_option("--all-pairs", ea->set_dir,
+                    "Face set folder DIR/<identity>/<image>: score every pair of its images");
+    cmd->add_option("--scores", ea->scores_file,
+                    "Write every pair's score and both images' quality fields to this CSV file");
+    cmd->add_option("--protocol", ea->protocol,
+                    "single: one image against one; terminal: enrol from k images, accept the "
+                    "best of n probe images (needs --all-pairs)")
+        ->check(CLI::IsMember({"single", "terminal"}))
+        ->capture_default_str();
+    cmd->add_option("--enrol-k", ea->enrol_k, "Terminal protocol: images per enrolment")
+        ->check(CLI::Range(std::size_t{1}, face::kMaxEnrolImages))
+        ->capture_default_str();
+    cmd->add_option("--probe-n", ea->probe_n, "Terminal protocol: probe images per check")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10}))
+        ->capture_default_str();
+    cmd->add_flag("--no-gates", ea->no_gates,
+                  "Switch the image-quality gates off (exposure, sharpness, eye distance, pose)");
+    cmd->add_option("--target-far", ea->target_far, "False accept rate to find the threshold for")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     add_common(cmd, *args);
-    cmd->callback(
-        [args, pairs, target, &exit_code] { exit_code = run_eval(*pairs, *target, *args); });
+    cmd->callback([args, ea, &exit_code] { exit_code = run_eval(*ea, *args); });
   }
   {
     auto* cmd = app.add_subcommand("face-verify", "Compare a probe image with an enrolled one");

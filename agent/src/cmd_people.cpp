@@ -1,6 +1,8 @@
 // `enroll` and `people`: administrators enrol coaches and students with their photo; the
 // face template is computed here and stored, with the photo, in the encrypted store.
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +25,7 @@ struct EnrollArgs {
   std::string id_card;
   std::string name;
   std::string licence;
-  std::string photo;
+  std::vector<std::string> photos;  // 1 to face::kMaxEnrolImages
   bool json = false;
 };
 
@@ -50,15 +52,25 @@ int enroll(const EnrollArgs& a) {
               << '\n';
     return kExitFailure;
   }
-  auto image = face::load_image(a.photo);
-  if (!image) {
-    std::cerr << "tta-agent enroll: " << image.error().message << '\n';
-    return image.error().code == Errc::not_found ? kExitUsage : kExitNoFace;
+  if (a.photos.empty() || a.photos.size() > face::kMaxEnrolImages) {
+    std::cerr << "tta-agent enroll: give 1 to " << face::kMaxEnrolImages << " photos\n";
+    return kExitUsage;
   }
-  auto enrolment = engine->enrol(*image);
+  std::vector<face::Image> images;
+  for (const auto& photo : a.photos) {
+    auto image = face::load_image(photo);
+    if (!image) {
+      std::cerr << "tta-agent enroll: " << image.error().message << '\n';
+      return image.error().code == Errc::not_found ? kExitUsage : kExitNoFace;
+    }
+    images.push_back(std::move(*image));
+  }
+  // Every photo must pass the quality gate; the template is their mean embedding.
+  auto enrolment = engine->enrol_all(images);
   if (!enrolment) {
-    std::cerr << "tta-agent enroll: " << a.photo << ": " << enrolment.error().message << '\n';
-    return kExitNoFace;
+    std::cerr << "tta-agent enroll: " << (a.photos.size() == 1 ? a.photos.front() + ": " : "")
+              << enrolment.error().message << '\n';
+    return enrolment.error().code == Errc::refused ? kExitNoFace : kExitFailure;
   }
   auto store = store::Store::open(cfg->store);
   if (!store) {
@@ -93,7 +105,8 @@ int enroll(const EnrollArgs& a) {
   (void)store->log_event("person.enrolled", a.role + " " + a.number, now);
   if (a.json) {
     std::cout << nlohmann::json{{"number", a.number}, {"role", a.role},
-                                {"re_enrolled", static_cast<bool>(*existing)}}
+                                {"re_enrolled", static_cast<bool>(*existing)},
+                                {"photos", a.photos.size()}}
                      .dump()
               << '\n';
   } else {
@@ -115,7 +128,11 @@ void add_people_commands(CLI::App& app, int& exit_code) {
     cmd->add_option("--id-card", a->id_card, "18-character ID-card number")->required();
     cmd->add_option("--name", a->name, "name (UTF-8)")->required();
     cmd->add_option("--licence", a->licence, "licence class, e.g. C1")->required();
-    cmd->add_option("--photo", a->photo, "enrolment photo (JPEG/PNG)")->required();
+    cmd->add_option("--photo", a->photos,
+                    "enrolment photo (JPEG/PNG); repeat for up to 5 photos of the same person, "
+                    "each of which must show a usable face")
+        ->required()
+        ->expected(1, static_cast<int>(face::kMaxEnrolImages));
     cmd->add_flag("--json", a->json, "print one JSON object");
     cmd->callback([a, &exit_code] { exit_code = enroll(*a); });
   }

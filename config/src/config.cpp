@@ -157,9 +157,32 @@ void read_face(Section s, FaceConfig& f) {
   }
   f.camera = resolve_uri(s, f.camera);
   s.path("models_dir", f.models_dir, true);
+  const bool point_given = s.raw("operating_point") != nullptr;
+  const bool threshold_given = s.raw("match_threshold") != nullptr;
+  s.str("operating_point", f.operating_point);
+  if (f.operating_point == "balanced") {
+    f.match_threshold = kFaceThresholdBalanced;
+  } else if (f.operating_point == "far_first") {
+    f.match_threshold = kFaceThresholdFarFirst;
+  } else if (f.operating_point == "frr_first") {
+    f.match_threshold = kFaceThresholdFrrFirst;
+  } else {
+    s.error("operating_point", "must be balanced, far_first or frr_first");
+  }
+  if (point_given && threshold_given) {
+    s.error("match_threshold", "give either operating_point or match_threshold, not both");
+  }
   s.real("match_threshold", f.match_threshold, -1.0, 1.0);
+  if (threshold_given) f.operating_point = "custom";
   s.integer("min_face_px", f.min_face_px, 16, 1024);
   s.real("liveness_threshold", f.liveness_threshold, 0.0, 1.0);
+  s.real("min_brightness", f.min_brightness, 0.0, 128.0);
+  s.real("max_brightness", f.max_brightness, 128.0, 255.0);
+  s.real("max_clipped_fraction", f.max_clipped_fraction, 0.0, 1.0);
+  s.real("min_sharpness", f.min_sharpness, 0.0, 1000.0);
+  s.real("min_eye_distance_px", f.min_eye_distance_px, 0.0, 256.0);
+  s.real("max_yaw_deg", f.max_yaw_deg, 5.0, 90.0);
+  s.real("max_pitch_deg", f.max_pitch_deg, 5.0, 90.0);
   s.finish();
 }
 

@@ -55,6 +55,13 @@ constexpr double kEyePadding = 1.6;  // fr_eye.js: getEyeBBox padding_rate
 constexpr double kMinNonRigidMotion = 0.012;
 constexpr double kMaxNonRigidMotion = 0.25;  // beyond this it is a different face or a jump
 
+// Pose from landmarks (estimate_pose): the nose tip's height between the eye line (0) and the
+// mouth corners (1) in a frontal face, and the nose tip's depth in front of the eyes and mouth
+// as a fraction of the eye-to-mouth height. kFrontalNoseRatio is the median on the AT&T set
+// (frontal faces, face/EVAL.md); kNoseDepthRatio is anthropometric (about 30 mm / 50 mm).
+constexpr double kFrontalNoseRatio = 0.51;
+constexpr double kNoseDepthRatio = 0.6;
+
 constexpr std::uint8_t kTemplateVersion = 1;
 constexpr std::array<char, 4> kTemplateMagic{'T', 'T', 'F', 'T'};
 
@@ -234,8 +241,12 @@ std::string_view to_string(Quality q) noexcept {
       return "too_small";
     case Quality::too_dark:
       return "too_dark";
+    case Quality::too_bright:
+      return "too_bright";
     case Quality::blurred:
       return "blurred";
+    case Quality::bad_pose:
+      return "bad_pose";
   }
   return "unknown";
 }
@@ -252,10 +263,36 @@ std::string_view describe(Quality q) noexcept {
       return "face too small: come closer to the camera";
     case Quality::too_dark:
       return "face too dark: more light needed";
+    case Quality::too_bright:
+      return "face too bright: avoid direct light on the face";
     case Quality::blurred:
       return "face blurred: hold still";
+    case Quality::bad_pose:
+      return "head turned away: look at the camera";
   }
   return "unknown";
+}
+
+std::string_view describe_zh(Quality q) noexcept {
+  switch (q) {
+    case Quality::ok:
+      return "人脸可用";
+    case Quality::no_face:
+      return "未检测到人脸，请正对摄像头";
+    case Quality::several_faces:
+      return "画面中有多张人脸，请仅一人面对摄像头";
+    case Quality::too_small:
+      return "人脸太小，请靠近摄像头";
+    case Quality::too_dark:
+      return "光线太暗，请补充光线";
+    case Quality::too_bright:
+      return "光线太亮，请避开强光";
+    case Quality::blurred:
+      return "图像模糊，请保持不动";
+    case Quality::bad_pose:
+      return "请正视摄像头";
+  }
+  return "未知";
 }
 
 std::string_view to_string(Liveness l) noexcept {
@@ -372,7 +409,78 @@ EngineOptions options_from_config(const config::FaceConfig& cfg) {
   o.match_threshold = cfg.match_threshold;
   o.min_face_px = static_cast<int>(cfg.min_face_px);
   o.liveness_threshold = cfg.liveness_threshold;
+  o.min_brightness = cfg.min_brightness;
+  o.max_brightness = cfg.max_brightness;
+  o.max_clipped_fraction = cfg.max_clipped_fraction;
+  o.min_sharpness = cfg.min_sharpness;
+  o.min_eye_distance_px = cfg.min_eye_distance_px;
+  o.max_yaw_deg = cfg.max_yaw_deg;
+  o.max_pitch_deg = cfg.max_pitch_deg;
   return o;
+}
+
+EngineOptions without_quality_gates(EngineOptions o) {
+  o.min_brightness = 0;
+  o.max_brightness = 255;
+  o.max_clipped_fraction = 1;
+  o.min_sharpness = 0;
+  o.min_eye_distance_px = 0;
+  o.max_yaw_deg = 90;
+  o.max_pitch_deg = 90;
+  return o;
+}
+
+Result<PoseEstimate> estimate_pose(std::span<const Point2> lm) {
+  if (lm.size() != static_cast<std::size_t>(kLandmarkPoints)) {
+    return fail(Errc::invalid_argument, "pose needs 68 landmarks, got " + std::to_string(lm.size()));
+  }
+  for (const auto& p : lm) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
+      return fail(Errc::invalid_argument, "landmark is not a number");
+    }
+  }
+  auto mean = [&](int from, int to) {  // inclusive
+    double x = 0, y = 0;
+    for (int i = from; i <= to; ++i) {
+      x += static_cast<double>(lm[static_cast<std::size_t>(i)].x);
+      y += static_cast<double>(lm[static_cast<std::size_t>(i)].y);
+    }
+    const double n = to - from + 1;
+    return std::array<double, 2>{x / n, y / n};
+  };
+  auto at = [&](int i) {
+    return std::array<double, 2>{static_cast<double>(lm[static_cast<std::size_t>(i)].x),
+                                 static_cast<double>(lm[static_cast<std::size_t>(i)].y)};
+  };
+  const auto el = mean(36, 41), er = mean(42, 47);
+  const double ex = er[0] - el[0], ey = er[1] - el[1];
+  const double eye_px = std::hypot(ex, ey);
+  if (!(eye_px > 1e-3)) return fail(Errc::invalid_argument, "eye centres coincide");
+  // Undo the roll: coordinates along the eye line (u) and across it (v), origin between the eyes.
+  const double c = ex / eye_px, s = ey / eye_px;
+  const double ox = (el[0] + er[0]) / 2, oy = (el[1] + er[1]) / 2;
+  auto uv = [&](std::array<double, 2> p) {
+    const double dx = p[0] - ox, dy = p[1] - oy;
+    return std::array<double, 2>{dx * c + dy * s, -dx * s + dy * c};
+  };
+  const auto nose = uv(at(30));
+  const auto left = uv(at(1)), right = uv(at(15));
+  const auto m1 = uv(at(48)), m2 = uv(at(54));
+  const double mouth_v = (m1[1] + m2[1]) / 2;
+  const double dl = nose[0] - left[0], dr = right[0] - nose[0];
+  if (!(dl + dr > 1e-3) || !(mouth_v > 1e-3)) {
+    return fail(Errc::invalid_argument, "landmarks are not a face (outline or mouth misplaced)");
+  }
+  constexpr double kDeg = 180.0 / 3.14159265358979323846;
+  PoseEstimate p;
+  p.eye_distance_px = eye_px;
+  p.roll_deg = std::atan2(ey, ex) * kDeg;
+  p.yaw_deg = std::asin(std::clamp((dl - dr) / (dl + dr), -1.0, 1.0)) * kDeg;
+  // Pitch: the nose tip sits kFrontalNoseRatio of the way from the eye line to the mouth when
+  // frontal; nodding moves it by (nose depth / eye-mouth height) * tan(pitch) of that height.
+  const double ratio = nose[1] / mouth_v;
+  p.pitch_deg = std::atan((ratio - kFrontalNoseRatio) / kNoseDepthRatio) * kDeg;
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,6 +631,8 @@ struct FaceEngine::Impl {
     cv::Mat grey;
     cv::cvtColor(bgr(box), grey, cv::COLOR_BGR2GRAY);
     a.brightness = cv::mean(grey)[0];
+    a.clipped_fraction =
+        static_cast<double>(cv::countNonZero(grey >= 250)) / static_cast<double>(grey.total());
     cv::Mat small, lap;
     cv::resize(grey, small, cv::Size(64, 64), 0, 0, cv::INTER_AREA);
     cv::Laplacian(small, lap, CV_64F);
@@ -533,11 +643,28 @@ struct FaceEngine::Impl {
       a.quality = Quality::too_small;
     } else if (a.brightness < opt.min_brightness) {
       a.quality = Quality::too_dark;
+    } else if (a.brightness > opt.max_brightness ||
+               a.clipped_fraction > opt.max_clipped_fraction) {
+      a.quality = Quality::too_bright;
     } else if (a.sharpness < opt.min_sharpness) {
       a.quality = Quality::blurred;
     } else {
-      a.quality = Quality::ok;
+      // Eye distance and pose need the landmarks, so they are judged last.
       a.landmarks = landmarks(bgr, f);
+      auto pose = estimate_pose(a.landmarks);
+      if (!pose) {
+        a.quality = Quality::bad_pose;  // landmarks that are not a face's: not frontal enough
+      } else {
+        a.pose = *pose;
+        if (pose->eye_distance_px < opt.min_eye_distance_px) {
+          a.quality = Quality::too_small;
+        } else if (std::abs(pose->yaw_deg) > opt.max_yaw_deg ||
+                   std::abs(pose->pitch_deg) > opt.max_pitch_deg) {
+          a.quality = Quality::bad_pose;
+        } else {
+          a.quality = Quality::ok;
+        }
+      }
     }
     return a;
   }
@@ -796,9 +923,11 @@ Result<Enrolment> FaceEngine::enrol(std::span<const Image> frames) {
   std::size_t good = 0;
   std::optional<std::size_t> first_good;
   FaceAnalysis first_bad;
+  std::vector<Quality> qualities;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     auto e = embed(frames[i]);
     if (!e) return fail(e.error());
+    qualities.push_back(e->analysis.quality);
     if (!e->templ) {
       if (good == 0 && i == 0) first_bad = e->analysis;
       continue;
@@ -828,10 +957,40 @@ Result<Enrolment> FaceEngine::enrol(std::span<const Image> frames) {
   Enrolment out;
   out.templ = make_template(sum);
   out.analysis = first_bad;
+  out.image_quality = std::move(qualities);
   auto jpeg = encode_jpeg(frames[*first_good], 92);
   if (!jpeg) return fail(jpeg.error());
   out.photo_jpeg = std::move(*jpeg);
   return out;
+}
+
+Result<Enrolment> FaceEngine::enrol_all(std::span<const Image> images) {
+  if (images.empty()) return fail(Errc::invalid_argument, "enrolment needs at least one image");
+  if (images.size() > kMaxEnrolImages) {
+    return fail(Errc::invalid_argument, "enrolment takes at most " +
+                                            std::to_string(kMaxEnrolImages) + " images, got " +
+                                            std::to_string(images.size()));
+  }
+  auto en = enrol(images);
+  if (!en) {
+    if (en.error().code != Errc::refused) return fail(en.error());
+  } else {
+    const auto bad = std::find_if(en->image_quality.begin(), en->image_quality.end(),
+                                  [](Quality q) { return q != Quality::ok; });
+    if (bad == en->image_quality.end()) return en;
+  }
+  // Some image failed the gate: name the first one (analysed again; refusals are rare).
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    auto a = analyse(images[i]);
+    if (!a) return fail(a.error());
+    if (a->quality != Quality::ok) {
+      return fail(Errc::refused, "enrolment refused: image " + std::to_string(i + 1) + " of " +
+                                     std::to_string(images.size()) + ": " +
+                                     std::string(describe(a->quality)) + " (" +
+                                     std::string(to_string(a->quality)) + ")");
+    }
+  }
+  return fail(Errc::refused, "enrolment refused: an image has no usable face");
 }
 
 Result<Verification> FaceEngine::verify(const Template& enrolled, const Image& probe) {

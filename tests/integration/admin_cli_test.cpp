@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/needs.hpp"
 #include "support/process.hpp"
 #include "tta/config/config.hpp"
 #include "tta/store/store.hpp"
@@ -113,6 +114,43 @@ mileage_km = 1.0
   fs::path config_;
   config::StoreConfig store_cfg_;
 };
+
+TEST_F(AdminCli, EnrolFromSeveralPhotosChecksEachOne) {
+  const fs::path faces = fs::path(TTA_SHARED_DATA_DIR) / "faces/att";
+  if (!fs::exists(faces)) TTA_SKIP_OR_FAIL_IN_CI() << "../shared/data/faces is absent";
+  if (!fs::exists("/usr/local/share/tta/models/fr_detect.onnx")) {
+    TTA_SKIP_OR_FAIL_IN_CI() << "face models absent (scripts/setup)";
+  }
+  auto enrol = [&](std::vector<std::string> photos) {
+    std::vector<std::string> args{"enroll", "--config", config_.string(), "--role", "coach",
+                                  "--number", kCoach, "--id-card", "320106199003071234",
+                                  "--name", "c", "--licence", "C1", "--json"};
+    for (auto& p : photos) {
+      args.push_back("--photo");
+      args.push_back(std::move(p));
+    }
+    return agent(args);
+  };
+  // A photo without a face among three: refused with the image and the reason, nothing stored.
+  const auto wall = dir_ / "wall.pgm";
+  std::ofstream(wall, std::ios::binary) << "P5\n64 64\n255\n" << std::string(64 * 64, '\x64');
+  auto bad = enrol({(faces / "s3/1.pgm").string(), wall.string(), (faces / "s3/5.pgm").string()});
+  EXPECT_EQ(bad.exit_code, 4) << bad.err;
+  EXPECT_NE(bad.err.find("image 2 of 3"), std::string::npos) << bad.err;
+  auto none = agent({"people", "--config", config_.string(), "--json"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out.find(kCoach), std::string::npos) << none.out;
+  // Three good photos of one person: one template from all of them.
+  auto good = enrol({(faces / "s3/1.pgm").string(), (faces / "s3/4.pgm").string(),
+                     (faces / "s3/7.pgm").string()});
+  ASSERT_EQ(good.exit_code, 0) << good.err;
+  const auto j = nlohmann::json::parse(good.out);
+  EXPECT_EQ(j.at("photos").get<int>(), 3);
+  EXPECT_FALSE(j.at("re_enrolled").get<bool>());
+  // Six photos are more than an enrolment takes.
+  std::vector<std::string> six(6, (faces / "s3/1.pgm").string());
+  EXPECT_EQ(enrol(six).exit_code, 2);
+}
 
 TEST_F(AdminCli, ProgressAsJsonAndText) {
   train(1, "1212110000", "vehicle", 5, kDay + 9 * 3'600'000LL);

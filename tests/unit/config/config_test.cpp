@@ -97,6 +97,57 @@ TEST(Config, CommittedExampleAndDemoAreValid) {
   }
 }
 
+std::string with_face_keys(const std::string& lines) {
+  std::string text = kValid;
+  const std::string at = "models_dir = \"/usr/share/tta/models\"\n";
+  text.insert(text.find(at) + at.size(), lines);
+  return text;
+}
+
+TEST(Config, FaceOperatingPointSetsTheThreshold) {
+  auto balanced = parse_config(kValid, "/etc/tta/agent.toml");
+  ASSERT_TRUE(balanced);
+  EXPECT_EQ(balanced->face.operating_point, "balanced");
+  EXPECT_DOUBLE_EQ(balanced->face.match_threshold, kFaceThresholdBalanced);
+  auto far = parse_config(with_face_keys("operating_point = \"far_first\"\n"), "/a.toml");
+  ASSERT_TRUE(far) << dump(far.error());
+  EXPECT_DOUBLE_EQ(far->face.match_threshold, kFaceThresholdFarFirst);
+  auto frr = parse_config(with_face_keys("operating_point = \"frr_first\"\n"), "/a.toml");
+  ASSERT_TRUE(frr) << dump(frr.error());
+  EXPECT_DOUBLE_EQ(frr->face.match_threshold, kFaceThresholdFrrFirst);
+  EXPECT_LT(kFaceThresholdFrrFirst, kFaceThresholdBalanced);
+  EXPECT_LT(kFaceThresholdBalanced, kFaceThresholdFarFirst);
+  auto custom = parse_config(with_face_keys("match_threshold = 0.45\n"), "/a.toml");
+  ASSERT_TRUE(custom) << dump(custom.error());
+  EXPECT_DOUBLE_EQ(custom->face.match_threshold, 0.45);
+  EXPECT_EQ(custom->face.operating_point, "custom");
+
+  EXPECT_TRUE(has(problems(with_face_keys("operating_point = \"fast\"\n")), "face.operating_point",
+                  "balanced, far_first or frr_first"));
+  EXPECT_TRUE(has(problems(with_face_keys("operating_point = \"far_first\"\nmatch_threshold = 0.4\n")),
+                  "face.match_threshold", "not both"));
+}
+
+TEST(Config, FaceQualityGateRangesAreValidated) {
+  auto ok = parse_config(with_face_keys("max_yaw_deg = 25\nmin_eye_distance_px = 40\n"
+                                        "max_brightness = 200\nmax_clipped_fraction = 0.1\n"),
+                         "/a.toml");
+  ASSERT_TRUE(ok) << dump(ok.error());
+  EXPECT_DOUBLE_EQ(ok->face.max_yaw_deg, 25);
+  EXPECT_DOUBLE_EQ(ok->face.min_eye_distance_px, 40);
+  EXPECT_DOUBLE_EQ(ok->face.max_brightness, 200);
+  EXPECT_DOUBLE_EQ(ok->face.max_clipped_fraction, 0.1);
+  for (const char* bad : {"max_yaw_deg = 2", "max_pitch_deg = 120", "min_brightness = 200",
+                          "max_brightness = 100", "max_clipped_fraction = 1.5",
+                          "min_sharpness = -1", "min_eye_distance_px = 1000"}) {
+    const std::string line = std::string(bad) + "\n";
+    const std::string key = "face." + line.substr(0, line.find(' '));
+    const auto ds = problems(with_face_keys(line));
+    EXPECT_TRUE(std::any_of(ds.begin(), ds.end(), [&](const Diagnostic& d) { return d.key_path == key; }))
+        << bad << "\n" << dump(ds);
+  }
+}
+
 TEST(Config, UnknownKeyIsReportedWithItsPosition) {
   std::string text = kValid;
   text.replace(text.find("port = 6000"), 11, "prot = 6000");

@@ -2,8 +2,10 @@
 // composed from them at test time. Skips when the data or the models are absent.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <set>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -414,6 +416,170 @@ TEST_F(faceEngine, EnrolFromLiveFramesAveragesTheGoodOnes) {
   auto v = engine_->verify(en->templ, att_image(15, 9));
   ASSERT_TRUE(v);
   EXPECT_TRUE(v->match) << v->score;
+}
+
+// ---------------------------------------------------------------------- quality gates, pose
+
+// An engine with other options than the shared fixture's (a second load of the models).
+std::optional<FaceEngine> engine_with(EngineOptions opt) {
+  opt.models_dir = *testing::models_dir();
+  auto e = FaceEngine::load(opt);
+  EXPECT_TRUE(e) << e.error().message;
+  if (!e) return std::nullopt;
+  return std::move(*e);
+}
+
+TEST_F(faceEngine, TurnedHeadIsRefusedWithLookAtTheCamera) {
+  // A press photo with the head turned well away (near profile).
+  const Image turned =
+      to_image(load_bgr(faces_ / "lfw" / "Ben_Affleck" / "Ben_Affleck_0002.jpg"));
+  auto r = engine_->analyse(turned);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->quality, Quality::bad_pose);
+  ASSERT_TRUE(r->pose);
+  EXPECT_GT(std::abs(r->pose->yaw_deg), engine_->options().max_yaw_deg);
+  EXPECT_NE(std::string(describe(r->quality)).find("look at the camera"), std::string::npos);
+  // The refusal is the gate's: without it the same face is usable.
+  auto ungated = engine_with(without_quality_gates(EngineOptions{}));
+  ASSERT_TRUE(ungated);
+  auto u = ungated->analyse(turned);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->quality, Quality::ok);
+  // A frontal face passes with a small estimated yaw.
+  auto frontal = engine_->analyse(att_image(1, 1));
+  ASSERT_TRUE(frontal && frontal->pose);
+  EXPECT_EQ(frontal->quality, Quality::ok);
+  EXPECT_LT(std::abs(frontal->pose->yaw_deg), std::abs(r->pose->yaw_deg) / 2);
+}
+
+TEST_F(faceEngine, MirroredFaceHasTheOppositeYaw) {
+  const cv::Mat img = load_bgr(faces_ / "lfw" / "Ben_Affleck" / "Ben_Affleck_0002.jpg");
+  cv::Mat mirrored;
+  cv::flip(img, mirrored, 1);
+  auto ungated = engine_with(without_quality_gates(EngineOptions{}));
+  ASSERT_TRUE(ungated);
+  auto a = ungated->analyse(to_image(img));
+  auto b = ungated->analyse(to_image(mirrored));
+  ASSERT_TRUE(a && a->pose && b && b->pose);
+  EXPECT_GT(std::abs(a->pose->yaw_deg), 30);
+  EXPECT_NEAR(b->pose->yaw_deg, -a->pose->yaw_deg, 10);
+  EXPECT_NEAR(b->pose->pitch_deg, a->pose->pitch_deg, 8);
+  EXPECT_NEAR(b->pose->eye_distance_px, a->pose->eye_distance_px, 0.15 * a->pose->eye_distance_px);
+}
+
+TEST_F(faceEngine, PoseIgnoresRollAndScaleOfTheLandmarks) {
+  auto r = engine_->analyse(att_image(9, 1));
+  ASSERT_TRUE(r && r->quality == Quality::ok);
+  auto base = estimate_pose(r->landmarks);
+  ASSERT_TRUE(base) << base.error().message;
+  // The same landmarks rotated by 20 degrees and scaled by 2 about a point.
+  const double a = 20.0 * 3.14159265358979323846 / 180.0;
+  std::vector<Point2> moved;
+  for (const auto& p : r->landmarks) {
+    const double x = static_cast<double>(p.x) - 50.0, y = static_cast<double>(p.y) - 60.0;
+    moved.push_back({static_cast<float>(2 * (x * std::cos(a) - y * std::sin(a)) + 300),
+                     static_cast<float>(2 * (x * std::sin(a) + y * std::cos(a)) + 200)});
+  }
+  auto m = estimate_pose(moved);
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_NEAR(m->roll_deg - base->roll_deg, 20.0, 0.01);
+  EXPECT_NEAR(m->yaw_deg, base->yaw_deg, 0.01);
+  EXPECT_NEAR(m->pitch_deg, base->pitch_deg, 0.01);
+  EXPECT_NEAR(m->eye_distance_px, 2 * base->eye_distance_px, 0.01);
+}
+
+TEST(facePose, WhatIsNotAFaceIsAnError) {
+  std::vector<Point2> few(10);
+  EXPECT_EQ(estimate_pose(few).error().code, Errc::invalid_argument);
+  std::vector<Point2> flat(68);  // all at the origin: eyes coincide
+  EXPECT_EQ(estimate_pose(flat).error().code, Errc::invalid_argument);
+  std::vector<Point2> nan(68);
+  for (std::size_t i = 0; i < nan.size(); ++i)
+    nan[i] = {static_cast<float>(i), static_cast<float>(i % 7)};
+  nan[30].x = std::nanf("");
+  EXPECT_EQ(estimate_pose(nan).error().code, Errc::invalid_argument);
+}
+
+TEST_F(faceEngine, EyesCloserThanTheMinimumAreTooSmall) {
+  const Image scene = to_image(scene_with(att(4, 1), 2.5, 200, 100));
+  auto fine = engine_->analyse(scene);
+  ASSERT_TRUE(fine && fine->pose);
+  ASSERT_EQ(fine->quality, Quality::ok);
+  EngineOptions strict;
+  strict.min_eye_distance_px = fine->pose->eye_distance_px + 5;
+  auto e = engine_with(strict);
+  ASSERT_TRUE(e);
+  auto r = e->analyse(scene);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->quality, Quality::too_small);
+  EXPECT_NE(std::string(describe(r->quality)).find("closer"), std::string::npos);
+}
+
+TEST_F(faceEngine, OverexposedFaceIsTooBright) {
+  cv::Mat bright;  // sun on the face through the side window
+  scene_with(att(5, 1), 2.5, 200, 100).convertTo(bright, -1, 1.0, 120);
+  auto r = engine_->analyse(to_image(bright));
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_FALSE(r->faces.empty()) << "the detector should still see the face";
+  EXPECT_EQ(r->quality, Quality::too_bright)
+      << "brightness " << r->brightness << " clipped " << r->clipped_fraction;
+  EXPECT_TRUE(r->brightness > engine_->options().max_brightness ||
+              r->clipped_fraction > engine_->options().max_clipped_fraction);
+}
+
+TEST(faceQuality, EveryRefusalHasACodeAndWordsInBothLanguages) {
+  std::set<std::string> codes, en, zh;
+  for (auto q : {Quality::ok, Quality::no_face, Quality::several_faces, Quality::too_small,
+                 Quality::too_dark, Quality::too_bright, Quality::blurred, Quality::bad_pose}) {
+    codes.insert(std::string(to_string(q)));
+    en.insert(std::string(describe(q)));
+    const std::string z(describe_zh(q));
+    zh.insert(z);
+    EXPECT_TRUE(std::any_of(z.begin(), z.end(), [](char c) { return (c & 0x80) != 0; }))
+        << to_string(q) << ": " << z;
+  }
+  EXPECT_EQ(codes.size(), 8U);
+  EXPECT_EQ(en.size(), 8U);
+  EXPECT_EQ(zh.size(), 8U);
+  EXPECT_EQ(codes.count("unknown"), 0U);
+}
+
+TEST_F(faceEngine, EnrolAllFromSeveralPhotosChecksEveryOne) {
+  std::vector<Image> photos{att_image(16, 1), att_image(16, 4), att_image(16, 7)};
+  auto en = engine_->enrol_all(photos);
+  ASSERT_TRUE(en) << en.error().message;
+  ASSERT_EQ(en->image_quality.size(), 3U);
+  for (auto q : en->image_quality)
+    EXPECT_EQ(q, Quality::ok);
+  auto same = engine_->verify(en->templ, att_image(16, 9));
+  auto other = engine_->verify(en->templ, att_image(17, 9));
+  ASSERT_TRUE(same && other);
+  EXPECT_TRUE(same->match) << same->score;
+  EXPECT_FALSE(other->match) << other->score;
+
+  // One bad photo among good ones: refused, naming it and why.
+  cv::Mat wall(480, 640, CV_8UC3, cv::Scalar(100, 100, 100));
+  std::vector<Image> with_bad{att_image(16, 1), to_image(wall), att_image(16, 7)};
+  auto bad = engine_->enrol_all(with_bad);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::refused);
+  EXPECT_NE(bad.error().message.find("image 2 of 3"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("no_face"), std::string::npos) << bad.error().message;
+  // The lenient live-frame enrolment takes the same frames (2 of 3 usable).
+  auto lenient = engine_->enrol(with_bad);
+  ASSERT_TRUE(lenient) << lenient.error().message;
+  EXPECT_EQ(lenient->image_quality[1], Quality::no_face);
+
+  // Garbage: an image whose size and pixels disagree is an error, not a crash.
+  Image broken{.width = 100, .height = 100, .format = PixelFormat::bgr8, .pixels = {1, 2, 3}};
+  std::vector<Image> garbage{att_image(16, 1), broken};
+  auto g = engine_->enrol_all(garbage);
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().code, Errc::invalid_argument);
+
+  EXPECT_EQ(engine_->enrol_all({}).error().code, Errc::invalid_argument);
+  std::vector<Image> six(kMaxEnrolImages + 1, att_image(16, 1));
+  EXPECT_EQ(engine_->enrol_all(six).error().code, Errc::invalid_argument);
 }
 
 // ------------------------------------------------------------------------- models absent

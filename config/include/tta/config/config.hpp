@@ -58,13 +58,29 @@ struct GpsConfig {
   double speed_mismatch_kmh = 15;      ///< GNSS vs vehicle-sensor speed difference flagged
 };
 
+/// Match thresholds of the named face operating points (`face.operating_point`); face/EVAL.md
+/// has the error rates measured at each.
+inline constexpr double kFaceThresholdBalanced = 0.42;
+inline constexpr double kFaceThresholdFarFirst = 0.48;  ///< fewest false accepts (the regulation's FAR)
+inline constexpr double kFaceThresholdFrrFirst = 0.38;  ///< fewest false rejects
+
 /// Cameras and face matching.
 struct FaceConfig {
   std::string camera;                 ///< v4l2://…, rtsp://…, file://…, dir://…
   std::filesystem::path models_dir;   ///< where the set-up script put the ONNX models
-  double match_threshold = 0.42;      ///< cosine score at or above which two faces match (face/EVAL.md)
+  /// "balanced", "far_first" or "frr_first": sets match_threshold (one of the two may be given)
+  std::string operating_point = "balanced";
+  double match_threshold = kFaceThresholdBalanced;  ///< cosine score at or above which two faces match
   std::uint32_t min_face_px = 48;     ///< smaller faces (box side, pixels) are refused as too small
   double liveness_threshold = 0.5;    ///< liveness-model score a check needs to count as live
+  // Quality gates (face/EVAL.md): a frame failing one is refused with a reason a person can act on.
+  double min_brightness = 40;         ///< mean grey (0-255) of the face below: too dark
+  double max_brightness = 215;        ///< mean grey of the face above: too bright
+  double max_clipped_fraction = 0.25; ///< share of face pixels at 250+ above: too bright
+  double min_sharpness = 40;          ///< Laplacian variance of the 64x64 face below: blurred
+  double min_eye_distance_px = 24;    ///< eye centres closer (pixels): too small, come closer
+  double max_yaw_deg = 40;            ///< estimated head turn beyond: look at the camera
+  double max_pitch_deg = 30;          ///< estimated head nod beyond: look at the camera
 };
 
 /// JT/T 808 training-protocol TCP session to the timing platform.

@@ -48,7 +48,12 @@ struct EngineOptions {
   double match_threshold = 0.42;    ///< cosine score at or above which two faces match (EVAL.md)
   int min_face_px = 48;             ///< smaller face boxes (side, pixels) are `too_small`
   double min_brightness = 40.0;     ///< mean grey level (0-255) of the face below: `too_dark`
+  double max_brightness = 215.0;    ///< mean grey level of the face above: `too_bright`
+  double max_clipped_fraction = 0.25;  ///< share of face pixels at 250+ above: `too_bright`
   double min_sharpness = 40.0;      ///< Laplacian variance of the 64x64 face below: `blurred`
+  double min_eye_distance_px = 24;  ///< eye centres closer than this (pixels): `too_small`
+  double max_yaw_deg = 40;          ///< estimated head turn beyond this: `bad_pose`
+  double max_pitch_deg = 30;        ///< estimated head nod beyond this: `bad_pose`
   double liveness_threshold = 0.5;  ///< mean liveness-model score needed to be `live`
   /// With fr_detect.onnx absent, detect with OpenCV's Haar cascade (labelled in every result)
   /// instead of refusing. Matching still needs the ONNX landmark and feature models.
@@ -60,20 +65,29 @@ struct EngineOptions {
 /// Engine options from the agent's [face] config section.
 [[nodiscard]] EngineOptions options_from_config(const config::FaceConfig& cfg);
 
+/// The options with the image-quality gates switched off (exposure, sharpness, eye distance,
+/// pose), for measuring what the gates change. Detection rules (no face, several faces, box
+/// smaller than min_face_px) stay.
+[[nodiscard]] EngineOptions without_quality_gates(EngineOptions o);
+
 /// Outcome of the quality gate, in the order the checks run. Only `ok` goes on to matching.
 enum class Quality : std::uint8_t {
   ok,
   no_face,        ///< nothing the detector is confident about
   several_faces,  ///< more than one face of sufficient size: who is checking in is ambiguous
-  too_small,      ///< the one face is smaller than min_face_px
+  too_small,      ///< the face box is under min_face_px, or the eyes under min_eye_distance_px
   too_dark,       ///< the face is too dark to match reliably
+  too_bright,     ///< the face is overexposed (mean too high or too many clipped pixels)
   blurred,        ///< the face is out of focus or moving
+  bad_pose,       ///< the head is turned or nodded too far from the camera
 };
 
-/// Stable name, e.g. "several_faces".
+/// Stable machine code, e.g. "several_faces".
 [[nodiscard]] std::string_view to_string(Quality q) noexcept;
-/// A sentence for the screen, e.g. "more than one face in view".
+/// A sentence for the screen saying what to do, e.g. "face too small: come closer to the camera".
 [[nodiscard]] std::string_view describe(Quality q) noexcept;
+/// The same in Chinese for the terminal's screen and voice prompt, e.g. "请靠近摄像头".
+[[nodiscard]] std::string_view describe_zh(Quality q) noexcept;
 
 /// A face box in image pixels. It may extend past the image edge when the face is cut off by it
 /// (the detector keeps boxes square; see EVAL.md on padding).
@@ -91,13 +105,32 @@ struct Point2 {
   float y = 0;
 };
 
+/// Head pose and eye distance estimated from 68 landmarks (iBUG order).
+///
+/// Not a calibrated angle: yaw treats the face as a cylinder (nose tip on its surface, the jaw
+/// points 1 and 15 on its outline, so (left - right) / (left + right) of the nose-to-outline
+/// distances is sin(yaw)); pitch compares the nose tip's height between the eye line and the
+/// mouth corners with its frontal value (face/EVAL.md). Both are measured after removing the
+/// roll of the eye line.
+struct PoseEstimate {
+  double yaw_deg = 0;          ///< positive: nose towards the image's right
+  double pitch_deg = 0;        ///< positive: nose lower than frontal (head bent down)
+  double roll_deg = 0;         ///< eye line angle, positive clockwise in the image
+  double eye_distance_px = 0;  ///< between the two eye centres, image pixels
+};
+/// Errc::invalid_argument unless there are 68 finite points with distinct eyes, nose and mouth.
+[[nodiscard]] Result<PoseEstimate> estimate_pose(std::span<const Point2> landmarks);
+
 /// What the engine saw in one image.
 struct FaceAnalysis {
   Quality quality = Quality::no_face;
   std::vector<FaceBox> faces;     ///< every detection, largest first
-  std::vector<Point2> landmarks;  ///< 68 points of the chosen face (empty unless quality ok)
+  /// 68 points of the chosen face: set when quality is ok, and for too_small (eyes) or bad_pose
+  std::vector<Point2> landmarks;
   double brightness = 0;          ///< mean grey level of the chosen face (0 if none)
+  double clipped_fraction = 0;    ///< share of the chosen face's pixels at 250 or above
   double sharpness = 0;           ///< Laplacian variance of the chosen face (0 if none)
+  std::optional<PoseEstimate> pose;  ///< when landmarks were found
   std::string detector;           ///< "fr_detect.onnx" or "haar-cascade-fallback"
 };
 
@@ -149,8 +182,12 @@ struct Verification {
 struct Enrolment {
   Template templ;
   std::vector<std::uint8_t> photo_jpeg;  ///< the source image, re-encoded (what was enrolled)
-  FaceAnalysis analysis;
+  FaceAnalysis analysis;                 ///< of the image whose photo is kept
+  std::vector<Quality> image_quality;    ///< gate outcome of every image given, in order
 };
+
+/// Images an enrolment from several photos may use (enrol_all).
+inline constexpr std::size_t kMaxEnrolImages = 5;
 
 /// The face pipeline. Load once per worker thread; every call is independent.
 class FaceEngine {
@@ -184,6 +221,11 @@ class FaceEngine {
   /// Enrol from several live frames: the embeddings of good frames are averaged.
   /// Errc::refused when fewer than half of the frames (and at least one) pass the gate.
   [[nodiscard]] Result<Enrolment> enrol(std::span<const Image> frames);
+  /// Enrol from 1 to kMaxEnrolImages photos of one person, every one of which must pass the gate
+  /// (an administrator can retake a bad photo): the template is the mean of their normalised
+  /// embeddings, normalised again. Errc::refused naming the first failing image (1-based) and its
+  /// reason; Errc::invalid_argument for no images or too many.
+  [[nodiscard]] Result<Enrolment> enrol_all(std::span<const Image> images);
 
   /// Compare one image against a template (no liveness). A quality failure is a normal result.
   [[nodiscard]] Result<Verification> verify(const Template& enrolled, const Image& probe);

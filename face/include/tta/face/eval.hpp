@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,5 +51,59 @@ struct Distribution {
 
 /// The p-th percentile (0..100, nearest rank) of values; 0 for none.
 [[nodiscard]] double percentile(std::vector<double> values, double p);
+
+/// Impostor comparisons needed before a FAR of `target_far` can be shown at all: with no false
+/// accept in n trials the 95 % upper bound on the FAR is about 3 / n ("rule of three").
+[[nodiscard]] std::size_t impostors_needed(double target_far) noexcept;
+
+/// One identity of a face set and its images (paths), in sorted order.
+struct Identity {
+  std::string name;
+  std::vector<std::string> images;
+};
+
+/// A face set laid out as DIR/<identity>/<image> (.jpg, .jpeg, .png, .pgm, .ppm; other files and
+/// deeper folders are ignored), identities and images sorted by name. Errc::not_found when DIR
+/// is not a folder, Errc::invalid_argument when it holds no image in an identity folder.
+[[nodiscard]] Result<std::vector<Identity>> list_face_set(const std::filesystem::path& dir);
+
+/// Every unordered pair of images of a set, in order: same-identity pairs are genuine.
+[[nodiscard]] std::vector<Pair> all_pairs(const std::vector<Identity>& set);
+
+/// The terminal protocol: how a terminal enrols and checks, simulated over a face set.
+///
+/// Enrolment from k images: the template is the mean of the usable images' L2-normalised
+/// embeddings, normalised again (FaceEngine::enrol); refused when fewer than half of the k (or
+/// none) are usable. A check over n probe images accepts when the best score of its usable
+/// images is at or above the threshold (FaceEngine::check); with no usable image it is refused.
+/// Per identity with m >= k + n images, for every rotation r the enrolment images are
+/// r .. r+k-1 (cyclically) and every window of n consecutive images after them that does not
+/// wrap into them is a genuine check; every window of n consecutive images (cyclically) of
+/// every other identity with m >= n is an impostor check against that template.
+struct TerminalProtocol {
+  std::size_t enrol_k = 2;
+  std::size_t probe_n = 3;
+};
+
+/// One image's embedding (L2-normalised), or nullopt when the quality gate refused it.
+using MaybeEmbedding = std::optional<std::vector<float>>;
+
+struct TerminalResult {
+  /// Best-of-n scores per check. A refused check (no usable probe image) is scored -2, below
+  /// any threshold: it is a reject for genuine checks and never an accept for impostors.
+  ScoreSet scores;
+  std::size_t templates = 0;         ///< enrolments built
+  std::size_t enrol_refused = 0;     ///< enrolments refused (their checks are not run)
+  std::size_t genuine_refused = 0;   ///< genuine checks with no usable probe image
+  std::size_t impostor_refused = 0;  ///< impostor checks with no usable probe image
+};
+
+/// Run the protocol over a set's embeddings (`embeddings[i][j]` is image j of identity i).
+/// Errc::invalid_argument for k or n of 0, or embeddings of different sizes.
+[[nodiscard]] Result<TerminalResult> run_terminal_protocol(
+    const std::vector<std::vector<MaybeEmbedding>>& embeddings, const TerminalProtocol& p);
+
+/// The windows of n consecutive indices (cyclic) starting at each of 0..m-1; none when m < n.
+[[nodiscard]] std::vector<std::vector<std::size_t>> probe_windows(std::size_t m, std::size_t n);
 
 }  // namespace tta::face
