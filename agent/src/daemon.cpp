@@ -1181,6 +1181,22 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
     return ok();
   }
 
+  Result<json> sessions(const std::string& from, const std::string& to) override {
+    auto lo = local_day_start_ms(from);
+    if (!lo) return fail(Errc::invalid_argument, "from: " + lo.error().message);
+    auto hi = local_day_start_ms(to);
+    if (!hi) return fail(Errc::invalid_argument, "to: " + hi.error().message);
+    if (*lo > *hi) return fail(Errc::invalid_argument, "from is after to");
+    auto list = store.session_summaries("", *lo, *hi + 24 * 3600 * 1000LL);
+    if (!list) return fail(list.error());
+    json out = json::array();
+    for (const auto& x : *list) {
+      if (out.size() >= 1000) break;  // a page, not the whole store
+      out.push_back(session_json(x));
+    }
+    return json{{"sessions", out}, {"more", list->size() > out.size()}};
+  }
+
   Result<std::string> export_csv(const std::string& what, const std::string& from,
                                  const std::string& to) override {
     auto lo = local_day_start_ms(from);

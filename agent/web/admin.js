@@ -18,6 +18,7 @@ function show(tab) {
   for (const p of document.querySelectorAll('.tab-page')) p.hidden = p.id !== `tab-${tab}`;
   if (tab === 'people') loadPeople();
   if (tab === 'outbox') loadOutbox();
+  if (tab === 'sessions') loadSessions();
 }
 
 async function loadPeople() {
@@ -109,6 +110,36 @@ async function submitEnrolment(ev) {
   }
 }
 
+// A minute's flags in words: the screens' warning words where there are some.
+function flagWords(flags) {
+  if (!flags) return '—';
+  const list = typeof flags === 'string' ? flags.split(',').filter(Boolean).map((f) => [f, null])
+    : Array.isArray(flags) ? flags.map((f) => [f, null]) : Object.entries(flags);
+  if (!list.length) return '—';
+  return list.map(([f, n]) => `${tta.tOr(`flag.${f}`, f)}${n ? ` ×${n}` : ''}`).join('、');
+}
+
+async function loadSessions() {
+  const q = new URLSearchParams({ from: $('sessions-from').value, to: $('sessions-to').value });
+  const r = await tta.get(`/admin/api/sessions?${q}`);
+  const body = $('sessions').querySelector('tbody');
+  body.replaceChildren();
+  if (r.status !== 200) {
+    outcome(false, () => tta.t('admin.failed', { why: r.body.error || r.status }));
+    return;
+  }
+  for (const x of r.body.sessions || []) {
+    const tr = document.createElement('tr');
+    tr.dataset.classId = x.class_id;
+    const km = x.mileage_km === null || x.mileage_km === undefined ? '—' : `${x.mileage_km.toFixed(1)} km`;
+    tr.append(tta.el('td', 'num', String(x.class_id)), tta.el('td', 'num', x.student_no), tta.el('td', 'num', x.coach_no || '—'),
+              tta.el('td', '', x.started), tta.el('td', '', x.ended || tta.t('admin.open')),
+              tta.el('td', 'num', `${x.counted_minutes} / ${x.minutes}`), tta.el('td', 'num', km),
+              tta.el('td', '', flagWords(x.flags)));
+    body.append(tr);
+  }
+}
+
 let assessing = null;
 
 function openAssessment(p) {
@@ -187,8 +218,8 @@ document.addEventListener('DOMContentLoaded', async () => {
     location.href = '/admin/login';
   });
   const today = new Date().toISOString().slice(0, 10);
-  $('export-from').value = today;
-  $('export-to').value = today;
+  for (const id of ['export-from', 'export-to', 'sessions-from', 'sessions-to']) $(id).value = today;
+  $('sessions-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadSessions(); });
   $('export-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const q = new URLSearchParams({ what: $('export-what').value, from: $('export-from').value, to: $('export-to').value });

@@ -671,6 +671,16 @@ def administrator(args, rig, figures):
         check("第2部分" in bars[0].text and "100%" in bars[0].text, f"part 2 bar: {bars[0].text}")
         shot(d, args.out, "admin-people-1280x800")
 
+        # Sessions of the training day, with their minutes and flags.
+        d.find_element(By.CSS_SELECTOR, '.tab[data-tab="sessions"]').click()
+        day = START.strftime("%Y-%m-%d")
+        for field in ("sessions-from", "sessions-to"):
+            d.execute_script("document.getElementById(arguments[0]).value = arguments[1]", field, day)
+        d.find_element(By.CSS_SELECTOR, "#sessions-form button").click()
+        srows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "#sessions tbody tr"), 10, "the session")
+        check(STUDENTS[0] in srows[0].text, f"the session row: {srows[0].text}")
+        shot(d, args.out, "admin-sessions-1280x800")
+
         # The outbox: the teaching log the platform refused, sent again.
         d.find_element(By.CSS_SELECTOR, '.tab[data-tab="outbox"]').click()
 

@@ -44,6 +44,10 @@ class FakeAdminBackend final : public agent::control::admin::AdminBackend {
     refused = false;
     return ok();
   }
+  Result<nlohmann::json> sessions(const std::string& from, const std::string& to) override {
+    if (from.size() != 10 || to.size() != 10) return fail(Errc::invalid_argument, "dates: YYYY-MM-DD");
+    return nlohmann::json{{"sessions", nlohmann::json::array({{{"session_id", 1}}})}};
+  }
   Result<std::string> export_csv(const std::string& what, const std::string& from,
                                  const std::string& to) override {
     if (from.size() != 10 || to.size() != 10) return fail(Errc::invalid_argument, "dates: YYYY-MM-DD");

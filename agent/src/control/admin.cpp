@@ -260,6 +260,14 @@ void route_checked(AdminBackend& backend, ui::Sessions& sessions, const ui::Requ
     backend.audit(user, "admin.assessment", *student + " " + *result + " by " + *assessor);
     return done({200, std::move(*r), {}});
   }
+  if (path == "/admin/api/sessions" && get) {
+    const auto f = t.query.find("from");
+    const auto to = t.query.find("to");
+    if (f == t.query.end() || to == t.query.end()) return done(json_error(400, "expected ?from=YYYY-MM-DD&to=YYYY-MM-DD"));
+    auto list = backend.sessions(f->second, to->second);
+    if (!list) return done(json_error(status_of(list.error()), list.error().message));
+    return done({200, std::move(*list), {}});
+  }
   if (path == "/admin/api/export.csv" && get) {
     const auto q = [&](const char* k) {
       const auto it = t.query.find(k);

@@ -55,6 +55,10 @@ class AdminBackend {
   [[nodiscard]] virtual Result<nlohmann::json> outbox(int limit) = 0;
   /// Put a refused entry back in the queue.
   [[nodiscard]] virtual Status retry(std::int64_t id) = 0;
+  /// Sessions started on local days [from, to] (YYYY-MM-DD), with minutes made and counted,
+  /// mileage and the flags of their minutes.
+  [[nodiscard]] virtual Result<nlohmann::json> sessions(const std::string& from,
+                                                        const std::string& to) = 0;
   /// "minutes" or "sessions" of local days [from, to] (YYYY-MM-DD) as CSV.
   [[nodiscard]] virtual Result<std::string> export_csv(const std::string& what,
                                                        const std::string& from,

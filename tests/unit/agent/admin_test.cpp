@@ -15,6 +15,9 @@
 #include <future>
 
 #include "admin_accounts.hpp"
+#include "control/assets.hpp"
+#include "engine.hpp"
+#include "tta/face/engine.hpp"
 #include "control/admin.hpp"
 #include "support/fake_admin_backend.hpp"
 #include "support/needs.hpp"
@@ -130,6 +133,9 @@ TEST_F(AdminRoutes, ChangesNeedTheCsrfTokenAndEveryActionNamesWhoDidIt) {
   EXPECT_EQ(backend_.log.back(), "ada admin.outbox_retry entry 7");
   EXPECT_EQ(call("POST", "/admin/api/outbox/retry", R"({"id":7})", cookie, csrf).status, 404u);
 
+  EXPECT_EQ(call("GET", "/admin/api/sessions?from=2026-11-01&to=2026-11-30", "", cookie).status, 200u);
+  EXPECT_EQ(call("GET", "/admin/api/sessions?from=2026-11-01", "", cookie).status, 400u);
+  EXPECT_EQ(call("GET", "/admin/api/sessions?from=11-01&to=x", "", cookie).status, 400u);
   auto csv = call("GET", "/admin/api/export.csv?what=sessions&from=2026-11-01&to=2026-11-30", "", cookie);
   EXPECT_EQ(csv.status, 200u);
   EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
@@ -187,6 +193,38 @@ TEST_F(AdminRoutes, PagesAreCompiledInAndTheScreensCookieOpensNothingHere) {
   // The device screens' session is another cookie: it is no administrator's.
   const std::string screens = "tta_ui=" + cookie.substr(cookie.find('=') + 1);
   EXPECT_EQ(call("GET", "/admin/api/people", "", screens).status, 401u);
+}
+
+// Every refusal the face check can give is said in words on the screens, in both languages.
+TEST(ScreensCatalogue, EveryFaceQualityRefusalHasWords) {
+  for (const char* lang : {"/i18n/zh-CN.json", "/i18n/en.json"}) {
+    const auto cat = nlohmann::json::parse(control::ui::find_asset(lang)->data);
+    int refusals = 0;
+    for (int i = 1; i < 32; ++i) {
+      const auto q = static_cast<face::Quality>(i);
+      const std::string words(face::describe(q));
+      if (words == "unknown") break;
+      ++refusals;
+      EXPECT_TRUE(cat.contains("face." + words)) << lang << " lacks face." << words;
+    }
+    EXPECT_GE(refusals, 5);
+  }
+}
+
+// Every minute flag the engines write has words on the administrator's pages, and every one
+// that can hold against an open minute has a warning on the terminal screen.
+TEST(ScreensCatalogue, EveryMinuteFlagHasWords) {
+  for (const char* lang : {"/i18n/zh-CN.json", "/i18n/en.json"}) {
+    const auto cat = nlohmann::json::parse(control::ui::find_asset(lang)->data);
+    for (const char* f : {flag::kOutsideFence, flag::kNoGnss, flag::kEngineSpeedMissing,
+                          flag::kEngineSpeedZero, flag::kStationary, flag::kOutOfHours,
+                          flag::kOverDailyCap, flag::kRecheckFailed, flag::kPositionJump,
+                          flag::kFrozenFix, flag::kTimeBackwards, flag::kSpeedMismatch,
+                          flag::kMissingPhoto}) {
+      EXPECT_TRUE(cat.contains(std::string("flag.") + f)) << lang << " lacks flag." << f;
+      EXPECT_TRUE(cat.contains(std::string("warn.") + f)) << lang << " lacks warn." << f;
+    }
+  }
 }
 
 // The TLS listener: a real handshake, a refused plain-HTTP client, a key others can read.
