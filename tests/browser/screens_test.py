@@ -412,6 +412,11 @@ def no_overflow(d, where):
     check(not bad, f"{where}: overflow: {bad[:5]}")
 
 
+def clear_outcome(d):
+    """Blank the outcome line, so the next wait sees the next action's outcome, not the last."""
+    d.execute_script("const o = document.getElementById('outcome'); o.hidden = true; o.textContent = '';")
+
+
 def press_number(d, number):
     from selenium.webdriver.common.by import By
     wait_for(lambda: d.find_element(By.ID, "keypad").is_displayed(), 5, "the keypad")
@@ -424,7 +429,7 @@ def press_number(d, number):
 def outcome_after(d, button_id, number=None, expect_ok=True):
     """Press a check button, enter the number, wait for the outcome line; returns its text."""
     from selenium.webdriver.common.by import By
-    d.execute_script("const o = document.getElementById('outcome'); o.hidden = true; o.textContent = '';")
+    clear_outcome(d)
     before = ""
     d.find_element(By.ID, button_id).click()
     if number:
@@ -647,7 +652,7 @@ def administrator(args, rig, figures):
             d.find_element(By.ID, "enrol-id").clear()
             d.find_element(By.ID, "enrol-id").send_keys(new_id)
             d.find_element(By.ID, "enrol-photo").send_keys(photo)
-            d.execute_script("const o = document.getElementById('outcome'); o.hidden = true; o.textContent = '';")
+            clear_outcome(d)
             d.find_element(By.CSS_SELECTOR, "#enrol button[type=submit]").click()
             return wait_for(lambda: (lambda o: o.is_displayed() and o.text)(d.find_element(By.ID, "outcome")), 60,
                             "the enrolment's outcome")
@@ -695,6 +700,7 @@ def administrator(args, rig, figures):
         reason = wait_for(lambda: d.find_element(By.CSS_SELECTOR, f"{row} td.bad").text, 10, "the reason")
         check(reason.strip(), "the refusal's reason is shown")
         shot(d, args.out, "admin-outbox-1280x800")
+        clear_outcome(d)
         wait_for(lambda: d.find_element(By.CSS_SELECTOR, f"{row} button").click() or True, 10, "the retry button")
         text = wait_for(lambda: (lambda o: o.is_displayed() and o.text)(d.find_element(By.ID, "outcome")), 10,
                         "the retry's outcome")
@@ -720,6 +726,7 @@ def administrator(args, rig, figures):
         wait_for(lambda: d.find_element(By.CSS_SELECTOR, f'#people tr[data-number="{STUDENTS[0]}"] button.assess').click()
                  or True, 10, "the assessment button")
         d.find_element(By.ID, "assess-assessor").send_keys("张考官")
+        clear_outcome(d)
         d.find_element(By.CSS_SELECTOR, "#assess button[type=submit]").click()
         text = wait_for(lambda: (lambda o: o.is_displayed() and "证书编号" in o.text and o.text)(
             d.find_element(By.ID, "outcome")), 20, "the certificate's number")
