@@ -112,6 +112,7 @@ struct Store::Impl {
   fs::path path;
   sql::StmtCache cache{db};  // after db: finalized before the connection closes
 
+  std::string deny_table;  // fail_writes_for_test
   int depth = 0;  // transactions open: 0 none, 1 BEGIN, more: savepoints inside it
 
   /// Run `body` inside BEGIN IMMEDIATE … COMMIT; roll back on any failure. Inside another
@@ -1404,6 +1405,25 @@ Result<StorageUse> Store::storage_use() {
   if (!free_pages) return fail(free_pages.error());
   return StorageUse{.file_bytes = *pages * kCipherPageSize,
                     .used_bytes = (*pages - *free_pages) * kCipherPageSize};
+}
+
+namespace {
+int deny_writes_to(void* table, int action, const char* arg1, const char*, const char*,
+                   const char*) {
+  const bool write = action == SQLITE_INSERT || action == SQLITE_UPDATE || action == SQLITE_DELETE;
+  return write && arg1 != nullptr && *static_cast<const std::string*>(table) == arg1 ? SQLITE_DENY
+                                                                                      : SQLITE_OK;
+}
+}  // namespace
+
+Status Store::fail_writes_for_test(std::string table) {
+  impl_->deny_table = std::move(table);
+  // Setting an authorizer expires every prepared statement: cached ones are prepared again.
+  const int rc = impl_->deny_table.empty()
+                     ? sqlite3_set_authorizer(impl_->db.get(), nullptr, nullptr)
+                     : sqlite3_set_authorizer(impl_->db.get(), deny_writes_to, &impl_->deny_table);
+  if (rc != SQLITE_OK) return fail(impl_->db.last_error(rc));
+  return ok();
 }
 
 Status Store::limit_pages_for_test(std::int64_t pages) {

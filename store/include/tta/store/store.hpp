@@ -357,6 +357,9 @@ class Store {
   /// Pages in use and in the file.
   [[nodiscard]] Result<StorageUse> storage_use();
 
+  /// Testing hook: every INSERT, UPDATE or DELETE on `table` fails (Errc::permission) from now
+  /// on, as a write that fails midway through a transaction; "" lifts it.
+  [[nodiscard]] Status fail_writes_for_test(std::string table);
   /// Testing hook: cap the database at `pages` pages so a write fails as on a full disk.
   [[nodiscard]] Status limit_pages_for_test(std::int64_t pages);
 
