@@ -84,7 +84,7 @@ WallTime ClassroomEngine::draw_next_recheck(WallTime from) {
   return from + seconds(pick(rng_));
 }
 
-void ClassroomEngine::persist(WallTime now) {
+PersistedLogins ClassroomEngine::snapshot() const {
   PersistedLogins p;
   p.coach_no = lecturer_no_.value_or("");
   p.last_class_id = last_class_id_;
@@ -94,12 +94,31 @@ void ClassroomEngine::persist(WallTime now) {
                           .recheck_failed = s.recheck_failed,
                           .next_recheck_ms = ms(s.next_recheck)});
   }
-  save_logins(store_, kStateParam, p, ms(now), "check-ins");
+  return p;
+}
+
+void ClassroomEngine::persist(WallTime now) {
+  save_logins(store_, kStateParam, snapshot(), ms(now), "check-ins");
+}
+
+void ClassroomEngine::set_timed_photos_paused(bool paused, WallTime now) {
+  if (paused == photos_paused_) return;
+  photos_paused_ = paused;
+  rec_.event(paused ? "photos.paused" : "photos.resumed",
+             paused ? "storage nearly full: no timed photos; minutes go on"
+                    : "storage has room again: timed photos go on",
+             now);
 }
 
 Status ClassroomEngine::resume(WallTime now) {
   auto loaded = load_logins(store_, kStateParam);
   if (!loaded) return fail(loaded.error());
+  // Open session rows the saved logins do not know are closed first, their logouts queued.
+  if (auto closed = close_orphan_sessions(store_, rec_, "classroom",
+                                          loaded->value_or(PersistedLogins{}), now);
+      !closed) {
+    return fail(closed.error());
+  }
   if (!*loaded) return ok();  // never ran
   const PersistedLogins* saved = &**loaded;
   if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();
@@ -150,6 +169,7 @@ void ClassroomEngine::set_ban(bool banned, std::string message, WallTime now) {
   std::vector<std::string> everyone;
   for (const auto& [no, s] : students_) everyone.push_back(no);
   for (const auto& no : everyone) {
+    // A failure is logged; on_tick tries again.
     (void)end_student(no, FaceEvidence{.outcome = "training ban"}, now, "training ban");
   }
 }
@@ -201,15 +221,23 @@ Status ClassroomEngine::lecturer_login(const std::string& coach_no, const FaceEv
   }
   auto person = store_.find_person(coach_no);
   if (!person || !*person) return fail(Errc::not_found, coach_no + " is not enrolled");
-  if (auto st = rec_.add_photo(coach_no, 0, 20, face, now, position_block(now)); !st) return st;
   uplink::CoachLogin m{.coach_no = coach_no, .id_card = (*person)->id_card,
                        .licence_class = (*person)->licence_class, .gnss = position_block(now)};
-  if (auto st = rec_.queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
-      !st) {
+  PersistedLogins next = snapshot();
+  next.coach_no = coach_no;
+  auto st = store_.transaction([&]() -> Status {
+    if (auto e = rec_.add_photo(coach_no, 0, 20, face, now, position_block(now)); !e) return e;
+    if (auto e = rec_.queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
+        !e) {
+      return e;
+    }
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) {
+    spdlog::error("lecturer {} not logged in: {}", coach_no, st.error().message);
     return st;
   }
   lecturer_no_ = coach_no;
-  persist(now);
   rec_.event("coach.login", coach_no + " (lecturer)", now);
   return ok();
 }
@@ -222,14 +250,22 @@ Status ClassroomEngine::lecturer_logout(const FaceEvidence& face, WallTime now) 
   }
   if (auto st = rec_.check_person(*lecturer_no_, store::Role::coach, face); !st) return st;
   const std::string coach = *lecturer_no_;
-  if (auto st = rec_.add_photo(coach, 0, 21, face, now, position_block(now)); !st) return st;
   uplink::CoachLogout m{.coach_no = coach, .gnss = position_block(now)};
-  if (auto st = rec_.queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
-      !st) {
+  PersistedLogins next = snapshot();
+  next.coach_no.clear();
+  auto st = store_.transaction([&]() -> Status {
+    if (auto e = rec_.add_photo(coach, 0, 21, face, now, position_block(now)); !e) return e;
+    if (auto e = rec_.queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
+        !e) {
+      return e;
+    }
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) {
+    spdlog::error("lecturer {} not logged out: {}", coach, st.error().message);
     return st;
   }
   lecturer_no_.reset();
-  persist(now);
   rec_.event("coach.logout", coach + " (lecturer)", now);
   return ok();
 }
@@ -256,28 +292,41 @@ Result<std::uint32_t> ClassroomEngine::student_login(const std::string& student_
   // Unique per login even when several students check in within one second.
   const auto class_id =
       std::max(static_cast<std::uint32_t>(unix_seconds(now)), last_class_id_ + 1);
-  auto sid = store_.begin_session(store::TrainingSession{
-      .class_id = class_id, .mode = "classroom", .student_no = student_no,
-      .coach_no = lecturer_no_.value_or(""), .course_code = course, .started_ms = ms(now)});
-  if (!sid) return fail(sid.error());
-  last_class_id_ = class_id;
-  if (auto st = rec_.add_photo(student_no, class_id, 17, face, now, position_block(now)); !st) {
-    return fail(st.error());
-  }
   uplink::StudentLogin m{.student_no = student_no, .coach_no = lecturer_no_.value_or(""),
                          .course_code = course, .class_id = class_id,
                          .gnss = position_block(now)};
-  if (auto st = rec_.queue_ext(m.kExtId, std::to_string(class_id), m.encode(), now); !st) {
+  const WallTime next_recheck = draw_next_recheck(now);
+  std::int64_t sid = 0;
+  auto st = store_.transaction([&]() -> Status {
+    auto id = store_.begin_session(store::TrainingSession{
+        .class_id = class_id, .mode = "classroom", .student_no = student_no,
+        .coach_no = lecturer_no_.value_or(""), .course_code = course, .started_ms = ms(now)});
+    if (!id) return fail(id.error());
+    sid = *id;
+    if (auto e = rec_.add_photo(student_no, class_id, 17, face, now, position_block(now)); !e) {
+      return e;
+    }
+    if (auto e = rec_.queue_ext(m.kExtId, std::to_string(class_id), m.encode(), now); !e) return e;
+    PersistedLogins next = snapshot();
+    next.last_class_id = class_id;
+    next.students.push_back({.session_id = sid,
+                             .last_photo_ms = face.jpeg.empty() ? 0 : ms(now),
+                             .last_recheck_ms = ms(now), .recheck_failed = false,
+                             .next_recheck_ms = ms(next_recheck)});
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) {
+    spdlog::error("student {} not checked in: {}", student_no, st.error().message);
     return fail(st.error());
   }
+  last_class_id_ = class_id;
   Student s{.student_no = student_no, .course_code = course, .class_id = class_id,
-            .session_id = *sid, .since = now, .next_minute = ceil_minute(now),
+            .session_id = sid, .since = now, .next_minute = ceil_minute(now),
             .last_photo_asked = now, .last_photo_taken = face.jpeg.empty() ? WallTime{} : now,
-            .last_recheck = now, .next_recheck = draw_next_recheck(now),
+            .last_recheck = now, .next_recheck = next_recheck,
             .continuing_education = is_continuing_education(cfg_, course),
             .day_start_ms = day_start, .counted_in_day = *today};
   students_.emplace(student_no, std::move(s));
-  persist(now);
   rec_.event("student.login", student_no + " class " + std::to_string(class_id) + " course " +
                                   course +
                                   (is_continuing_education(cfg_, course) ? " (continuing education)" : ""),
@@ -289,20 +338,29 @@ Status ClassroomEngine::end_student(const std::string& student_no, const FaceEvi
                                     WallTime now, const char* why) {
   auto it = students_.find(student_no);
   if (it == students_.end()) return fail(Errc::refused, student_no + " is not checked in");
-  Student s = std::move(it->second);
-  students_.erase(it);
-  if (auto st = rec_.add_photo(s.student_no, s.class_id, 18, face, now, position_block(now)); !st) {
-    return st;
-  }
+  const Student& s = it->second;
   uplink::StudentLogout m{.student_no = s.student_no, .logout_time = now,
                           .minutes = static_cast<std::uint16_t>(std::min<std::uint32_t>(s.minutes, 0xFFFF)),
                           .mileage_tenth_km = 0, .class_id = s.class_id,
                           .gnss = position_block(now)};
-  if (auto st = rec_.queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !st) return st;
-  if (auto st = store_.end_session(s.session_id, ms(now)); !st) return st;
-  persist(now);
-  rec_.event("student.logout", s.student_no + " (" + why + "), " + std::to_string(s.minutes) +
-                                   " minutes, " + std::to_string(s.counted) + " counted",
+  PersistedLogins next = snapshot();
+  std::erase_if(next.students, [&](const OpenLogin& l) { return l.session_id == s.session_id; });
+  auto st = store_.transaction([&]() -> Status {
+    if (auto e = rec_.add_photo(s.student_no, s.class_id, 18, face, now, position_block(now)); !e) {
+      return e;
+    }
+    if (auto e = rec_.queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !e) return e;
+    if (auto e = store_.end_session(s.session_id, ms(now)); !e) return e;
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) {
+    spdlog::error("student {} not checked out ({}): {}", student_no, why, st.error().message);
+    return st;
+  }
+  const Student done = std::move(it->second);
+  students_.erase(it);
+  rec_.event("student.logout", done.student_no + " (" + why + "), " + std::to_string(done.minutes) +
+                                   " minutes, " + std::to_string(done.counted) + " counted",
              now);
   return ok();
 }
@@ -321,20 +379,35 @@ Status ClassroomEngine::recheck(const std::string& student_no, const FaceEvidenc
   auto it = students_.find(student_no);
   if (it == students_.end()) return fail(Errc::refused, student_no + " is not checked in");
   Student& s = it->second;
-  s.last_recheck = now;
   const bool passed = face.performed && face.matched;
+  PersistedLogins next = snapshot();
+  for (auto& l : next.students) {
+    if (l.session_id != s.session_id) continue;
+    l.last_recheck_ms = ms(now);
+    l.recheck_failed = !passed;
+    if (!face.jpeg.empty()) l.last_photo_ms = ms(now);
+  }
+  auto st = store_.transaction([&]() -> Status {
+    if (!face.jpeg.empty()) {
+      if (auto e = rec_.add_photo(student_no, s.class_id, 19, face, now, position_block(now)); !e) {
+        return e;
+      }
+    }
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  // The verdict holds even when it could not be stored: a failed check stops the clock now.
+  s.last_recheck = now;
   s.recheck_failed = !passed;
   rec_.event(passed ? "student.recheck_passed" : "student.recheck_failed",
              student_no + " (" + face.outcome + ")", now);
+  if (!st) {
+    spdlog::error("re-check of {} not stored: {}", student_no, st.error().message);
+    return st;
+  }
   if (!face.jpeg.empty()) {
-    if (auto st = rec_.add_photo(student_no, s.class_id, 19, face, now, position_block(now)); !st) {
-      persist(now);
-      return st;
-    }
     s.last_photo_taken = now;
     s.last_photo_asked = now;
   }
-  persist(now);
   return ok();
 }
 
@@ -345,11 +418,18 @@ Status ClassroomEngine::add_timed_photo(const std::string& student_no, const Fac
   Student& s = it->second;
   s.last_photo_asked = now;
   if (face.jpeg.empty()) return fail(Errc::unavailable, "no photo could be taken: " + face.outcome);
-  if (auto st = rec_.add_photo(student_no, s.class_id, 19, face, now, position_block(now)); !st) {
-    return st;
+  PersistedLogins next = snapshot();
+  for (auto& l : next.students) {
+    if (l.session_id == s.session_id) l.last_photo_ms = ms(now);
   }
+  auto st = store_.transaction([&]() -> Status {
+    if (auto e = rec_.add_photo(student_no, s.class_id, 19, face, now, position_block(now)); !e) {
+      return e;
+    }
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) return st;
   s.last_photo_taken = now;
-  persist(now);
   return ok();
 }
 
@@ -370,6 +450,14 @@ void ClassroomEngine::on_tick(WallTime now) {
                now);
   }
   last_tick_ = now;
+  if (banned_ && !students_.empty()) {
+    // A ban whose check-outs the store refused: try again (failures are logged).
+    std::vector<std::string> everyone;
+    for (const auto& [no, s] : students_) everyone.push_back(no);
+    for (const auto& no : everyone) {
+      (void)end_student(no, FaceEvidence{.outcome = "training ban"}, now, "training ban");
+    }
+  }
   // Collect first: a callback may check a student out.
   std::vector<std::string> photo_due;
   std::vector<std::string> recheck_due;
@@ -396,7 +484,8 @@ void ClassroomEngine::on_tick(WallTime now) {
   for (const auto& no : photo_due) {
     // A re-check photo taken just now already fills the window.
     auto it = students_.find(no);
-    if (on_photo_due_ && it != students_.end() && it->second.last_photo_taken < now) {
+    if (on_photo_due_ && !photos_paused_ && it != students_.end() &&
+        it->second.last_photo_taken < now) {
       on_photo_due_(no);
     }
   }

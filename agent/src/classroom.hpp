@@ -43,8 +43,13 @@ class ClassroomEngine {
   void on_photo_due(StudentCallback fn) { on_photo_due_ = std::move(fn); }
   void on_recheck_due(StudentCallback fn) { on_recheck_due_ = std::move(fn); }
 
-  /// 禁训 (0x8502): refuses check-ins and checks everyone out.
+  /// 禁训 (0x8502): refuses check-ins and checks everyone out (a check-out the store refused
+  /// is tried again at every tick).
   void set_ban(bool banned, std::string message, WallTime now);
+  /// Storage nearly full: as TrainingEngine::set_timed_photos_paused.
+  void set_timed_photos_paused(bool paused, WallTime now);
+  [[nodiscard]] bool timed_photos_paused() const { return photos_paused_; }
+  /// Check-ins and check-outs are one store transaction each, as TrainingEngine's.
 
   /// The lecturer (enrolled as a coach; 0x0101/0x0102, photos 20/21). Needed before students
   /// only with classroom.require_lecturer; logging out needs every student out first.
@@ -112,6 +117,7 @@ class ClassroomEngine {
   void make_minute(Student& s, WallTime minute_start);
   Status end_student(const std::string& student_no, const FaceEvidence& face, WallTime now,
                      const char* why);
+  [[nodiscard]] PersistedLogins snapshot() const;
   void persist(WallTime now);
 
   store::Store& store_;
@@ -129,6 +135,7 @@ class ClassroomEngine {
   bool warned_backwards_ = false;
   bool banned_ = false;
   std::string ban_message_;
+  bool photos_paused_ = false;
   std::uint32_t minutes_made_ = 0;
   std::uint32_t minutes_counted_ = 0;
   std::vector<std::string> warnings_;

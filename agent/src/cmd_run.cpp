@@ -35,9 +35,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
       exit_code = exit_code_for(st.error());
       return;
     }
-    auto integrity = st->integrity_check();
+    // The quick check at start-up (seconds on a years-old store); `db-check` runs the full one.
+    auto integrity = st->quick_check();
     if (!integrity || *integrity != "ok") {
-      spdlog::error("store {} fails its integrity check: {}", cfg->store.database.string(),
+      spdlog::error("store {} fails its quick check (run `tta-agent db-check` for the full "
+                    "integrity check): {}",
+                    cfg->store.database.string(),
                     integrity ? *integrity : integrity.error().message);
       exit_code = kExitStoreDamaged;
       return;

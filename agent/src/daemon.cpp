@@ -25,6 +25,7 @@
 #include "http_forwarder.hpp"
 #include "platform_commands.hpp"
 #include "progress.hpp"
+#include "retention.hpp"  // [retention]
 #include "store_credentials.hpp"
 #include "teaching_log.hpp"
 #include "terminal_params.hpp"
@@ -127,6 +128,9 @@ class ModeEngine {
   void set_ban(bool banned, const std::string& message, WallTime now) {
     each([&](auto& e) { e.set_ban(banned, message, now); });
   }
+  void set_timed_photos_paused(bool paused, WallTime now) {  // [retention]
+    each([&](auto& e) { e.set_timed_photos_paused(paused, now); });
+  }
   [[nodiscard]] Status resume(WallTime now) {
     return std::visit([&](auto& e) { return e.resume(now); }, e_);
   }
@@ -172,6 +176,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   TerminalParams term;              ///< JT/T 808 parameters in force (0x8103)
   std::uint64_t positions_sent = 0;
   Recorder photos;  ///< photos the platform asks for (0x8301)
+  Retention retention{store, cfg.store, cfg.retention};  // [retention] pruning, storage budget
   std::unique_ptr<gps::GnssSource> gnss;
   std::unique_ptr<VehicleSignals> vehicle;  // [vehicle-signals] null when [vehicle] names none
   std::optional<MonoTime> last_fix_mono;  ///< when the last fix came (classroom ticks)
@@ -903,6 +908,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
     if (auto c = store.outbox_counts()) {
       j["outbox"] = {{"queued", c->queued}, {"acked", c->acked}, {"refused", c->refused}};
     }
+    j["storage"] = retention.status_json();  // [retention]
     if (auto msgs = agent::messages(store, 100)) {
       j["messages_unread"] = std::count_if(msgs->begin(), msgs->end(),
                                            [](const PlatformMessage& m) { return !m.read; });
@@ -1342,6 +1348,10 @@ Status Daemon::start() {
   // After on_outbox: what resuming queues is delivered.
   if (auto st = d.engine.resume(d.now()); !st) spdlog::error("resume: {}", st.error().message);
   if (d.engine.classroom()) d.classroom_tick();
+  // --- [retention] begin: prune acknowledged records; nearly full stops timed photos.
+  d.retention.on_nearly_full([&d](bool full) { d.engine.set_timed_photos_paused(full, d.now()); });
+  d.retention.start(d.io, [&d] { return d.now(); });
+  // --- [retention] end
   d.load_term_params();
   d.session.start();
   d.forwarder.start();
@@ -1358,6 +1368,7 @@ void Daemon::stop() {
   d.teach_timer.cancel();
   d.tick_timer.cancel();
   d.report_timer.cancel();
+  d.retention.stop();  // [retention]
   if (d.gnss) d.gnss->stop();
   if (d.http) d.http->stop();
   d.forwarder.stop();

@@ -150,6 +150,43 @@ Result<SessionTotals> session_totals(store::Store& store, std::int64_t session_i
   return t;
 }
 
+Result<int> close_orphan_sessions(store::Store& store, Recorder& rec, std::string_view mode,
+                                  const PersistedLogins& known, WallTime now) {
+  auto open = store.open_sessions(mode);
+  if (!open) return fail(open.error());
+  int closed = 0;
+  for (const store::TrainingSession& t : *open) {
+    if (std::any_of(known.students.begin(), known.students.end(),
+                    [&](const OpenLogin& l) { return l.session_id == t.id; })) {
+      continue;
+    }
+    auto totals = session_totals(store, t.id, 0);
+    if (!totals) return fail(totals.error());
+    // Nothing says when it really ended: at the end of its last minute is what the records show.
+    const std::int64_t end_ms =
+        totals->last_minute_ms ? std::max(t.started_ms, *totals->last_minute_ms + 60'000)
+                               : t.started_ms;
+    uplink::StudentLogout m{
+        .student_no = t.student_no, .logout_time = WallTime{std::chrono::milliseconds(end_ms)},
+        .minutes = static_cast<std::uint16_t>(std::min<std::uint32_t>(totals->minutes, 0xFFFF)),
+        .mileage_tenth_km = static_cast<std::uint16_t>(std::min<std::uint32_t>(totals->mileage_hm, 0xFFFF)),
+        .class_id = t.class_id, .gnss = uplink::PositionBlock{}};
+    auto st = store.transaction([&]() -> Status {
+      if (auto e = rec.queue_ext(m.kExtId, std::to_string(t.class_id), m.encode(), now); !e) return e;
+      return store.end_session(t.id, end_ms);
+    });
+    if (!st) return fail(st.error().context("closing session " + std::to_string(t.id)));
+    ++closed;
+    rec.event("session.orphan_closed",
+              std::string(mode) + " session " + std::to_string(t.id) + " of " + t.student_no +
+                  " class " + std::to_string(t.class_id) +
+                  " was open without a saved login: closed, " + std::to_string(totals->minutes) +
+                  " minutes, logout queued",
+              now);
+  }
+  return closed;
+}
+
 // ---- the vehicle engine ----
 
 TrainingEngine::TrainingEngine(store::Store& store, const config::Config& cfg,
@@ -199,7 +236,7 @@ uplink::PositionBlock TrainingEngine::position_block() const {
   return p;
 }
 
-void TrainingEngine::persist(WallTime now) {
+PersistedLogins TrainingEngine::snapshot() const {
   PersistedLogins p;
   p.coach_no = coach_no_.value_or("");
   p.last_class_id = last_class_id_;
@@ -209,12 +246,33 @@ void TrainingEngine::persist(WallTime now) {
                           .last_recheck_ms = ms(student_->last_recheck),
                           .recheck_failed = student_->recheck_failed});
   }
-  save_logins(store_, kStateParam, p, ms(now), "the login");
+  return p;
+}
+
+void TrainingEngine::persist(WallTime now) {
+  save_logins(store_, kStateParam, snapshot(), ms(now), "the login");
+}
+
+void TrainingEngine::set_timed_photos_paused(bool paused, WallTime now) {
+  if (paused == photos_paused_) return;
+  photos_paused_ = paused;
+  event(paused ? "photos.paused" : "photos.resumed",
+        paused ? "storage nearly full: no timed photos; minutes go on"
+               : "storage has room again: timed photos go on",
+        now);
 }
 
 Status TrainingEngine::resume(WallTime now) {
   auto loaded = load_logins(store_, kStateParam);
   if (!loaded) return fail(loaded.error());
+  // Open session rows the saved logins do not know are closed first, their logouts queued.
+  if (auto closed = close_orphan_sessions(store_, rec_, "vehicle",
+                                          loaded->value_or(PersistedLogins{}), now);
+      !closed) {
+    return fail(closed.error());
+  } else if (*closed > 0) {
+    rec_.poke();
+  }
   if (!*loaded) return ok();  // never ran
   const PersistedLogins* saved = &**loaded;
   // Minutes may be made before the platform session is up again: number them with the
@@ -266,7 +324,10 @@ void TrainingEngine::set_ban(bool banned, std::string message, WallTime now) {
   ban_message_ = std::move(message);
   event(banned ? "training.banned" : "training.allowed", ban_message_, now);
   if (banned && student_) {
-    (void)end_student(FaceEvidence{.outcome = "training ban"}, now, "training ban");
+    if (auto st = end_student(FaceEvidence{.outcome = "training ban"}, now, "training ban"); !st) {
+      spdlog::error("training ban: student not checked out yet (tried again at the next fix): {}",
+                    st.error().message);
+    }
   }
 }
 
@@ -295,15 +356,25 @@ Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEviden
     return st;
   }
   auto person = store_.find_person(coach_no);
-  if (auto st = add_photo(coach_no, 0, 20, face, now); !st) return st;
+  if (!person) return fail(person.error());
+  if (!*person) return fail(Errc::not_found, coach_no + " is not enrolled");
   uplink::CoachLogin m{.coach_no = coach_no, .id_card = (*person)->id_card,
                        .licence_class = (*person)->licence_class, .gnss = position_block()};
-  if (auto st = rec_.queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
-      !st) {
+  PersistedLogins next = snapshot();
+  next.coach_no = coach_no;
+  auto st = store_.transaction([&]() -> Status {
+    if (auto e = add_photo(coach_no, 0, 20, face, now); !e) return e;
+    if (auto e = rec_.queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
+        !e) {
+      return e;
+    }
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) {
+    spdlog::error("coach {} not logged in: {}", coach_no, st.error().message);
     return st;
   }
   coach_no_ = coach_no;
-  persist(now);
   event("coach.login", coach_no, now);
   return ok();
 }
@@ -328,38 +399,57 @@ Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_n
   // Unique per terminal even when a student checks out and in again within one second.
   const auto class_id =
       std::max(static_cast<std::uint32_t>(unix_seconds(now)), last_class_id_ + 1);
-  auto sid = store_.begin_session(store::TrainingSession{
-      .class_id = class_id, .mode = "vehicle", .student_no = student_no,
-      .coach_no = *coach_no_, .course_code = course_code, .started_ms = ms(now)});
-  if (!sid) return fail(sid.error());
-  if (auto st = add_photo(student_no, class_id, 17, face, now); !st) return fail(st.error());
   uplink::StudentLogin m{.student_no = student_no, .coach_no = *coach_no_,
                          .course_code = course_code, .class_id = class_id,
                          .gnss = position_block()};
-  if (auto st = rec_.queue_ext(m.kExtId, std::to_string(class_id), m.encode(), now); !st) {
+  std::int64_t sid = 0;
+  auto st = store_.transaction([&]() -> Status {
+    auto id = store_.begin_session(store::TrainingSession{
+        .class_id = class_id, .mode = "vehicle", .student_no = student_no,
+        .coach_no = *coach_no_, .course_code = course_code, .started_ms = ms(now)});
+    if (!id) return fail(id.error());
+    sid = *id;
+    if (auto e = add_photo(student_no, class_id, 17, face, now); !e) return e;
+    if (auto e = rec_.queue_ext(m.kExtId, std::to_string(class_id), m.encode(), now); !e) return e;
+    PersistedLogins next = snapshot();
+    next.last_class_id = class_id;
+    next.students = {OpenLogin{.session_id = sid, .last_photo_ms = ms(now),
+                               .last_recheck_ms = ms(now)}};
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) {
+    spdlog::error("student {} not logged in: {}", student_no, st.error().message);
     return fail(st.error());
   }
   student_ = Student{.student_no = student_no, .course_code = course_code, .class_id = class_id,
-                     .session_id = *sid, .since = now, .last_photo = now, .last_photo_taken = now,
+                     .session_id = sid, .since = now, .last_photo = now, .last_photo_taken = now,
                      .last_recheck = now,
                      .counted_today = *today, .day_start_ms = day_start};
   last_class_id_ = class_id;
-  persist(now);
   event("student.login", student_no + " class " + std::to_string(class_id), now);
   return class_id;
 }
 
 Status TrainingEngine::end_student(const FaceEvidence& face, WallTime now, const char* why) {
-  Student s = *student_;
-  student_.reset();
-  if (auto st = add_photo(s.student_no, s.class_id, 18, face, now); !st) return st;
+  const Student& s = *student_;
   uplink::StudentLogout m{.student_no = s.student_no, .logout_time = now, .minutes = s.minutes,
                           .mileage_tenth_km = static_cast<std::uint16_t>(std::min<std::uint32_t>(s.mileage_hm, 0xFFFF)),
                           .class_id = s.class_id, .gnss = position_block()};
-  if (auto st = rec_.queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !st) return st;
-  if (auto st = store_.end_session(s.session_id, ms(now)); !st) return st;
-  persist(now);
-  event("student.logout", s.student_no + " (" + why + "), " + std::to_string(s.minutes) +
+  PersistedLogins next = snapshot();
+  next.students.clear();
+  auto st = store_.transaction([&]() -> Status {
+    if (auto e = add_photo(s.student_no, s.class_id, 18, face, now); !e) return e;
+    if (auto e = rec_.queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !e) return e;
+    if (auto e = store_.end_session(s.session_id, ms(now)); !e) return e;
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) {
+    spdlog::error("student {} not checked out ({}): {}", s.student_no, why, st.error().message);
+    return st;
+  }
+  const Student done = *student_;
+  student_.reset();
+  event("student.logout", done.student_no + " (" + why + "), " + std::to_string(done.minutes) +
                               " minutes", now);
   return ok();
 }
@@ -377,36 +467,58 @@ Status TrainingEngine::coach_logout(const FaceEvidence& face, WallTime now) {
   if (student_) return fail(Errc::refused, "the student must check out first");
   if (auto st = rec_.check_person(*coach_no_, store::Role::coach, face); !st) return st;
   const std::string coach = *coach_no_;
-  if (auto st = add_photo(coach, 0, 21, face, now); !st) return st;
   uplink::CoachLogout m{.coach_no = coach, .gnss = position_block()};
-  if (auto st = rec_.queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
-      !st) {
+  PersistedLogins next = snapshot();
+  next.coach_no.clear();
+  auto st = store_.transaction([&]() -> Status {
+    if (auto e = add_photo(coach, 0, 21, face, now); !e) return e;
+    if (auto e = rec_.queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
+        !e) {
+      return e;
+    }
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) {
+    spdlog::error("coach {} not logged out: {}", coach, st.error().message);
     return st;
   }
   coach_no_.reset();
-  persist(now);
   event("coach.logout", coach, now);
   return ok();
 }
 
 Status TrainingEngine::recheck(const FaceEvidence& face, WallTime now) {
   if (!student_) return fail(Errc::refused, "no student is logged in");
-  student_->last_recheck = now;
   const bool passed = face.performed && face.matched;
+  PersistedLogins next = snapshot();
+  next.students.at(0).last_recheck_ms = ms(now);
+  next.students.at(0).recheck_failed = !passed;
+  auto st = store_.transaction([&]() -> Status {
+    if (auto e = add_photo(student_->student_no, student_->class_id, 19, face, now); !e) return e;
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  // The verdict holds even when it could not be stored: a failed check stops the clock now
+  // (a restart would forget it; the error is returned and logged).
+  student_->last_recheck = now;
   student_->recheck_failed = !passed;
   event(passed ? "student.recheck_passed" : "student.recheck_failed",
         student_->student_no + " (" + face.outcome + ")", now);
-  persist(now);
-  return add_photo(student_->student_no, student_->class_id, 19, face, now);
+  if (!st) spdlog::error("re-check of {} not stored: {}", student_->student_no, st.error().message);
+  return st;
 }
 
 Status TrainingEngine::add_timed_photo(const FaceEvidence& face, WallTime now) {
   if (!student_) return fail(Errc::refused, "no student is logged in");
   student_->last_photo = now;
   if (face.jpeg.empty()) return fail(Errc::unavailable, "no photo could be taken: " + face.outcome);
-  if (auto st = add_photo(student_->student_no, student_->class_id, 19, face, now); !st) return st;
+  PersistedLogins next = snapshot();
+  next.students.at(0).last_photo_ms = ms(now);
+  auto st = store_.transaction([&]() -> Status {
+    if (auto e = add_photo(student_->student_no, student_->class_id, 19, face, now); !e) return e;
+    return store_logins(store_, kStateParam, next, ms(now));
+  });
+  if (!st) return st;
   student_->last_photo_taken = now;
-  persist(now);
   return ok();
 }
 
@@ -447,20 +559,38 @@ void TrainingEngine::check_timers(WallTime now) {
   if (ignition_off_since_) {
     const auto off = now - *ignition_off_since_;
     if (student_ && off >= minutes(cfg_.training.ignition_off_stop_min)) {
+      // Failed (logged): the student stays on board and the next fix tries again.
       (void)end_student(FaceEvidence{.outcome = "ignition off"}, now, "ignition off");
     }
     if (coach_no_ && !student_ && off >= minutes(cfg_.training.coach_auto_logout_min)) {
-      event("coach.logout", *coach_no_ + " (ignition off)", now);
       uplink::CoachLogout m{.coach_no = *coach_no_, .gnss = position_block()};
-      (void)rec_.queue_ext(m.kExtId, *coach_no_ + "@" + std::to_string(ms(now)), m.encode(), now);
-      coach_no_.reset();
-      persist(now);
+      PersistedLogins next = snapshot();
+      next.coach_no.clear();
+      auto st = store_.transaction([&]() -> Status {
+        if (auto e = rec_.queue_ext(m.kExtId, *coach_no_ + "@" + std::to_string(ms(now)),
+                                    m.encode(), now);
+            !e) {
+          return e;
+        }
+        return store_logins(store_, kStateParam, next, ms(now));
+      });
+      if (st) {
+        event("coach.logout", *coach_no_ + " (ignition off)", now);
+        coach_no_.reset();
+      } else {
+        spdlog::error("coach {} not logged out (ignition off; tried again at the next fix): {}",
+                      *coach_no_, st.error().message);
+      }
     }
+  }
+  if (banned_ && student_) {
+    // A ban whose check-out the store refused: try again.
+    (void)end_student(FaceEvidence{.outcome = "training ban"}, now, "training ban");
   }
   if (!student_) return;
   if (now - student_->last_photo >= minutes(cfg_.training.photo_interval_min)) {
     student_->last_photo = now;  // asked once per interval; a failed photo is flagged
-    if (on_photo_due_) on_photo_due_();
+    if (on_photo_due_ && !photos_paused_) on_photo_due_();
   }
   if (now - student_->last_recheck >= minutes(cfg_.training.recheck_interval_min)) {
     student_->last_recheck = now;

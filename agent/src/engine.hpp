@@ -147,6 +147,15 @@ struct SessionTotals {
 [[nodiscard]] Result<SessionTotals> session_totals(store::Store& store, std::int64_t session_id,
                                                    std::int64_t since_ms);
 
+/// Close every open session row of `mode` that the saved logins `known` do not list, each in
+/// one transaction with its logout (0x0202, minutes and mileage from its stored minutes)
+/// queued: such a row is left by a process killed between writes before check-ins were one
+/// transaction, or by a saved state that was lost. It ends at the end of its last minute (or
+/// at its start). Logs "session.orphan_closed"; returns how many were closed.
+[[nodiscard]] Result<int> close_orphan_sessions(store::Store& store, Recorder& rec,
+                                                std::string_view mode,
+                                                const PersistedLogins& known, WallTime now);
+
 /// Start of the local (GMT+8) day holding `t`, as Unix ms.
 [[nodiscard]] std::int64_t local_day_start_ms(WallTime t);
 /// Outside the allowed training hours of the day (training.day_start … day_end, local time).
@@ -178,13 +187,21 @@ class TrainingEngine {
   void on_photo_due(std::function<void()> fn) { on_photo_due_ = std::move(fn); }
   void on_recheck_due(std::function<void()> fn) { on_recheck_due_ = std::move(fn); }
 
-  /// 禁训 from the platform (0x8502): refuses logins; ends a running session.
+  /// 禁训 from the platform (0x8502): refuses logins; ends a running session (tried again at
+  /// every fix while the store refuses the check-out).
   void set_ban(bool banned, std::string message, WallTime now);
+  /// Storage nearly full: no timed photos (event 19) are asked for; minutes go on (flagged
+  /// missing_photo, as the rules say). Logged once per change.
+  void set_timed_photos_paused(bool paused, WallTime now);
+  [[nodiscard]] bool timed_photos_paused() const { return photos_paused_; }
 
   /// What the training state says to a login before anyone's face is checked: ok, or the
   /// refusal the login itself would give (terminal not registered, ban, someone there, course).
   [[nodiscard]] Status can_coach_login() const;
   [[nodiscard]] Status can_student_login(const std::string& course_code) const;
+  /// Check-ins and check-outs write everything (session row, photo, outbox entries, saved
+  /// logins) in one store transaction and change the engine's state only after it committed;
+  /// on an error nothing was written, nobody changed places, and the error is returned.
   [[nodiscard]] Status coach_login(const std::string& coach_no, const FaceEvidence& face,
                                    WallTime now);
   [[nodiscard]] Result<std::uint32_t> student_login(const std::string& student_no,
@@ -240,7 +257,9 @@ class TrainingEngine {
   void event(const std::string& kind, const std::string& detail, WallTime now) {
     rec_.event(kind, detail, now);
   }
-  /// Write who is logged in to the store (after every login, logout and re-check).
+  /// Who is logged in, as saved in the store.
+  [[nodiscard]] PersistedLogins snapshot() const;
+  /// Write who is logged in to the store (outside check-ins and check-outs; errors logged).
   void persist(WallTime now);
   void make_minute(const gps::MinuteRecord& m);
   void check_timers(WallTime now);
@@ -268,6 +287,7 @@ class TrainingEngine {
   std::uint32_t last_class_id_ = 0;  ///< class IDs only grow (kept across restarts)
   bool banned_ = false;
   std::string ban_message_;
+  bool photos_paused_ = false;
   bool prev_minute_still_ = false;
   std::uint32_t minutes_made_ = 0;
   std::uint32_t minutes_counted_ = 0;

@@ -56,6 +56,11 @@ void save_logins(store::Store& store, std::string_view param, const PersistedLog
   }
 }
 
+Status store_logins(store::Store& store, std::string_view param, const PersistedLogins& logins,
+                    std::int64_t now_ms) {
+  return store.set_param(param, logins.encode(), now_ms);
+}
+
 Result<std::optional<PersistedLogins>> load_logins(store::Store& store, std::string_view param) {
   auto text = store.param(param);
   if (!text) return fail(text.error());

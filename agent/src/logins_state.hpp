@@ -39,6 +39,11 @@ struct PersistedLogins {
 void save_logins(store::Store& store, std::string_view param, const PersistedLogins& logins,
                  std::int64_t now_ms, std::string_view what);
 
+/// Keep `logins` in the store param `param` and return the error: for a check-in or check-out,
+/// where the saved logins are written in the same transaction as the session row.
+[[nodiscard]] Status store_logins(store::Store& store, std::string_view param,
+                                  const PersistedLogins& logins, std::int64_t now_ms);
+
 /// The logins kept in `param`; nullopt when the engine never stored any. Unreadable state is
 /// an error.
 [[nodiscard]] Result<std::optional<PersistedLogins>> load_logins(store::Store& store,

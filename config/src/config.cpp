@@ -95,6 +95,18 @@ void read_store(Section s, StoreConfig& st) {
   if (!st.database.empty() && st.database == st.key_file) {
     s.error("key_file", "must not be the database file");
   }
+  s.integer("budget_mb", st.budget_mb, 0, 16 * 1024 * 1024);
+  s.integer("nearly_full_percent", st.nearly_full_percent, 50, 100);
+  s.integer("min_free_mb", st.min_free_mb, 0, 1024 * 1024);
+  s.finish();
+}
+
+void read_retention(Section s, RetentionConfig& r) {
+  s.integer("minutes_days", r.minutes_days, 0, 100 * 366);
+  s.integer("photos_days", r.photos_days, 0, 100 * 366);
+  s.integer("events_days", r.events_days, 0, 100 * 366);
+  s.integer("batch", r.batch, 1, 10000);
+  s.integer("interval_s", r.interval_s, 10, 86400);
   s.finish();
 }
 
@@ -572,6 +584,7 @@ tl::expected<Config, std::vector<Diagnostic>> parse_config(std::string_view text
   Section top(diag, &root, "", root.source());
   read_terminal(top.table("terminal"), cfg.terminal);
   read_store(top.table("store"), cfg.store);
+  read_retention(top.table("retention"), cfg.retention);
   read_gps(top.table("gps"), cfg.gps);
   read_face(top.table("face"), cfg.face);
   Section uplink = top.table("uplink");

@@ -150,7 +150,28 @@ CREATE INDEX sessions_started ON training_sessions (started_ms);
 CREATE INDEX minutes_time ON minutes (minute_ms);
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{{1, kV1}, {2, kV2}, {3, kV3}}};
+// v4: retention (issue #14). The event log stays append-only except for pruning: a delete
+// passes only while retention_gate.open = 1, which Store::prune sets and clears inside its
+// own transaction. Indexes for the prune pass's lookups by key, time and class.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE retention_gate (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),
+  open            INTEGER NOT NULL CHECK (open IN (0, 1))
+);
+INSERT INTO retention_gate (id, open) VALUES (1, 0);
+DROP TRIGGER event_log_no_delete;
+CREATE TRIGGER event_log_no_delete BEFORE DELETE ON event_log
+WHEN (SELECT open FROM retention_gate WHERE id = 1) = 0
+BEGIN SELECT RAISE(ABORT, 'event_log is append-only'); END;
+
+CREATE INDEX outbox_key ON outbox (idem_key);
+CREATE INDEX photos_taken ON photos (taken_ms);
+CREATE INDEX photos_class ON photos (class_id);
+CREATE INDEX sessions_class ON training_sessions (class_id);
+CREATE INDEX event_log_at ON event_log (at_ms);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}}};
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <set>
 
@@ -111,15 +112,44 @@ struct Store::Impl {
   fs::path path;
   sql::StmtCache cache{db};  // after db: finalized before the connection closes
 
-  /// Run `body` inside BEGIN IMMEDIATE … COMMIT; roll back on any failure.
+  std::string deny_table;  // fail_writes_for_test
+  int depth = 0;  // transactions open: 0 none, 1 BEGIN, more: savepoints inside it
+
+  /// Run `body` inside BEGIN IMMEDIATE … COMMIT; roll back on any failure. Inside another
+  /// transaction it is a savepoint of it, so that Store::transaction can join several writes.
   template <typename F>
   Status transaction(F&& body) {
-    if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st;
-    Status st = body();
-    if (st) st = db.exec("COMMIT");
+    const bool outer = depth == 0;
+    const std::string sp = "tta_sp" + std::to_string(depth);
+    if (!outer && sqlite3_get_autocommit(db.get()) != 0) {
+      // SQLite rolled the whole transaction back on an earlier error (disk full, I/O): a
+      // write now would commit on its own, outside the transaction it belongs to.
+      return fail(Errc::io, "the transaction was rolled back by an earlier error");
+    }
+    if (auto st = db.exec(outer ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT " + sp); !st) {
+      return st;
+    }
+    ++depth;
+    Status st = ok();
+    try {
+      st = body();
+    } catch (const std::exception& e) {
+      st = fail(Errc::internal, std::string("exception in a store transaction: ") + e.what());
+    } catch (...) {
+      st = fail(Errc::internal, "unknown exception in a store transaction");
+    }
+    --depth;
+    if (st) st = db.exec(outer ? std::string("COMMIT") : "RELEASE " + sp);
     if (!st) {
-      // A failed COMMIT (disk full) may already have rolled back; ROLLBACK is then a no-op.
-      if (sqlite3_get_autocommit(db.get()) == 0) (void)db.exec("ROLLBACK");
+      // A failed statement (disk full) may already have rolled the whole transaction back;
+      // ROLLBACK is then not possible and not needed.
+      if (sqlite3_get_autocommit(db.get()) == 0) {
+        if (outer) {
+          (void)db.exec("ROLLBACK");
+        } else {
+          (void)db.exec("ROLLBACK TO " + sp + "; RELEASE " + sp);
+        }
+      }
       return st;
     }
     return ok();
@@ -373,6 +403,28 @@ Result<std::string> Store::integrity_check() {
   return out;
 }
 
+Result<std::string> Store::quick_check() {
+  auto s = Stmt::prepare(impl_->db, "PRAGMA quick_check");
+  if (!s) return fail(s.error());
+  std::string out;
+  while (true) {
+    auto row = s->step();
+    if (!row) {
+      return fail(Errc::corrupt, "quick check of " + impl_->path.string() +
+                                     " could not read every page (" + row.error().message +
+                                     "): the file is damaged. It was left as it is.");
+    }
+    if (!*row) break;
+    if (!out.empty()) out += "; ";
+    out += s->text(0);
+  }
+  return out;
+}
+
+Status Store::transaction(const std::function<Status()>& body) {
+  return impl_->transaction([&]() -> Status { return body(); });
+}
+
 Result<std::string> Store::cipher_summary() {
   auto s = Stmt::prepare(impl_->db, "PRAGMA cipher_version");
   if (!s) return fail(s.error());
@@ -552,6 +604,26 @@ Result<std::optional<TrainingSession>> Store::find_session(std::int64_t session_
   t.started_ms = s->i64(6);
   t.ended_ms = s->opt_i64(7);
   return std::optional<TrainingSession>(std::move(t));
+}
+
+Result<std::vector<TrainingSession>> Store::open_sessions(std::string_view mode) {
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT id, class_id, mode, student_no, coalesce(coach_no, ''), "
+                         "course_code, started_ms FROM training_sessions "
+                         "WHERE ended_ms IS NULL AND mode = ? ORDER BY id");
+  if (!s) return fail(s.error());
+  s->bind(1, mode);
+  std::vector<TrainingSession> out;
+  if (auto st = s->each([&](const Stmt& r) {
+        out.push_back(TrainingSession{.id = r.i64(0),
+                                      .class_id = static_cast<std::uint32_t>(r.i64(1)),
+                                      .mode = r.text(2), .student_no = r.text(3),
+                                      .coach_no = r.text(4), .course_code = r.text(5),
+                                      .started_ms = r.i64(6), .ended_ms = std::nullopt});
+      });
+      !st)
+    return fail(st.error());
+  return out;
 }
 
 Status Store::add_minute(const MinuteRecord& m, const OutboxEntry& out) {
@@ -1191,6 +1263,167 @@ Result<std::vector<LoggedEvent>> Store::events_since(std::int64_t seq, int limit
       !st)
     return fail(st.error());
   return out;
+}
+
+namespace {
+// Outbox entries that belong to a record numbered `K`: key K itself, or K#… (a photo sent
+// again on request). The range form lets the index outbox_key answer it.
+constexpr std::string_view kKeyOf =
+    "(o.idem_key = {K} OR (o.idem_key > {K} || '#' AND o.idem_key < {K} || '$'))";
+
+std::string with_key(std::string_view tmpl, std::string_view k) {
+  std::string key_of(kKeyOf);
+  for (auto at = key_of.find("{K}"); at != std::string::npos; at = key_of.find("{K}", at)) {
+    key_of.replace(at, 3, k);
+    at += k.size();
+  }
+  std::string out(tmpl);
+  const auto at = out.find("{KEY_OF}");
+  if (at != std::string::npos) out.replace(at, 8, key_of);
+  return out;
+}
+
+// Acknowledged: an acked entry exists and none is queued, in flight or refused.
+constexpr std::string_view kMinutesPrunable =
+    "SELECT m.record_no FROM minutes m JOIN training_sessions s ON s.id = m.session_id "
+    "WHERE m.minute_ms < ?1 AND s.ended_ms IS NOT NULL "
+    "AND EXISTS (SELECT 1 FROM outbox o WHERE o.idem_key = m.record_no AND o.state = 'acked') "
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE {KEY_OF} AND o.state <> 'acked') "
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.idem_key = CAST(s.class_id AS TEXT) "
+    "AND o.state <> 'acked') "
+    "ORDER BY m.minute_ms LIMIT ?2";
+constexpr std::string_view kPhotosPrunable =
+    "SELECT p.photo_no FROM photos p WHERE p.taken_ms < ?1 "
+    "AND EXISTS (SELECT 1 FROM outbox o WHERE o.idem_key = p.photo_no AND o.state = 'acked') "
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE {KEY_OF} AND o.state <> 'acked') "
+    "AND NOT EXISTS (SELECT 1 FROM training_sessions s WHERE s.class_id = p.class_id "
+    "AND s.ended_ms IS NULL) "
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE p.class_id <> 0 "
+    "AND o.idem_key = CAST(p.class_id AS TEXT) AND o.state <> 'acked') "
+    "ORDER BY p.taken_ms LIMIT ?2";
+constexpr std::string_view kSessionsPrunable =
+    "SELECT s.id, s.class_id FROM training_sessions s "
+    "WHERE s.ended_ms IS NOT NULL AND s.ended_ms < ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM minutes m WHERE m.session_id = s.id) "
+    "AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.class_id = s.class_id) "
+    "AND NOT EXISTS (SELECT 1 FROM training_sessions t WHERE t.class_id = s.class_id "
+    "AND t.id <> s.id) "
+    "AND EXISTS (SELECT 1 FROM outbox o WHERE o.idem_key = CAST(s.class_id AS TEXT) "
+    "AND o.state = 'acked') "
+    "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.idem_key = CAST(s.class_id AS TEXT) "
+    "AND o.state <> 'acked') "
+    "ORDER BY s.id LIMIT ?2";
+}  // namespace
+
+Result<PruneCounts> Store::prune(const PruneLimits& limits) {
+  PruneCounts n;
+  const auto batch = static_cast<std::int64_t>(std::max(limits.batch, 1));
+  auto& db = impl_->db;
+  // Select and delete in one transaction, so what was checked is what goes.
+  auto numbered = [&](std::string_view select, std::string_view table, std::string_view column,
+                      std::int64_t before_ms, std::int64_t& count) -> Status {
+    if (before_ms <= 0) return ok();
+    return impl_->transaction([&]() -> Status {
+      auto q = Stmt::prepare(db, select);
+      if (!q) return fail(q.error());
+      q->bind(1, before_ms).bind(2, batch);
+      std::vector<std::string> keys;
+      if (auto st = q->each([&](const Stmt& r) { keys.push_back(r.text(0)); }); !st) return st;
+      if (static_cast<std::int64_t>(keys.size()) >= batch) n.more = true;
+      for (const auto& k : keys) {
+        // Every entry of the record is acked (checked above): they go with it.
+        auto o = Stmt::prepare(db, "DELETE FROM outbox WHERE idem_key = ?1 OR "
+                                   "(idem_key > ?1 || '#' AND idem_key < ?1 || '$')");
+        if (!o) return fail(o.error());
+        o->bind(1, k);
+        if (auto st = o->run(); !st) return st;
+        n.outbox += sqlite3_changes(db.get());
+        auto d = Stmt::prepare(db, "DELETE FROM " + std::string(table) + " WHERE " +
+                                       std::string(column) + " = ?");
+        if (!d) return fail(d.error());
+        d->bind(1, k);
+        if (auto st = d->run(); !st) return st;
+        count += sqlite3_changes(db.get());
+      }
+      return ok();
+    });
+  };
+  const std::string minutes_q = with_key(kMinutesPrunable, "m.record_no");
+  const std::string photos_q = with_key(kPhotosPrunable, "p.photo_no");
+  if (auto st = numbered(minutes_q, "minutes", "record_no", limits.minutes_before_ms, n.minutes);
+      !st)
+    return fail(st.error());
+  if (auto st = numbered(photos_q, "photos", "photo_no", limits.photos_before_ms, n.photos); !st)
+    return fail(st.error());
+  if (limits.minutes_before_ms > 0) {
+    auto st = impl_->transaction([&]() -> Status {
+      auto q = Stmt::prepare(db, kSessionsPrunable);
+      if (!q) return fail(q.error());
+      q->bind(1, limits.minutes_before_ms).bind(2, batch);
+      std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+      if (auto e = q->each([&](const Stmt& r) { rows.emplace_back(r.i64(0), r.i64(1)); }); !e)
+        return e;
+      if (static_cast<std::int64_t>(rows.size()) >= batch) n.more = true;
+      for (const auto& [id, class_id] : rows) {
+        auto o = Stmt::prepare(db, "DELETE FROM outbox WHERE idem_key = ?");
+        if (!o) return fail(o.error());
+        o->bind(1, std::to_string(class_id));
+        if (auto e = o->run(); !e) return e;
+        n.outbox += sqlite3_changes(db.get());
+        auto d = Stmt::prepare(db, "DELETE FROM training_sessions WHERE id = ?");
+        if (!d) return fail(d.error());
+        d->bind(1, id);
+        if (auto e = d->run(); !e) return e;
+        n.sessions += sqlite3_changes(db.get());
+      }
+      return ok();
+    });
+    if (!st) return fail(st.error());
+  }
+  if (limits.events_before_ms > 0) {
+    auto st = impl_->transaction([&]() -> Status {
+      if (auto e = db.exec("UPDATE retention_gate SET open = 1 WHERE id = 1"); !e) return e;
+      auto d = Stmt::prepare(db,
+                             "DELETE FROM event_log WHERE seq IN (SELECT seq FROM event_log "
+                             "WHERE at_ms < ? ORDER BY seq LIMIT ?)");
+      if (!d) return fail(d.error());
+      d->bind(1, limits.events_before_ms).bind(2, batch);
+      if (auto e = d->run(); !e) return e;
+      n.events = sqlite3_changes(db.get());
+      if (n.events >= batch) n.more = true;
+      return db.exec("UPDATE retention_gate SET open = 0 WHERE id = 1");
+    });
+    if (!st) return fail(st.error());
+  }
+  return n;
+}
+
+Result<StorageUse> Store::storage_use() {
+  auto pages = impl_->scalar("PRAGMA page_count");
+  if (!pages) return fail(pages.error());
+  auto free_pages = impl_->scalar("PRAGMA freelist_count");
+  if (!free_pages) return fail(free_pages.error());
+  return StorageUse{.file_bytes = *pages * kCipherPageSize,
+                    .used_bytes = (*pages - *free_pages) * kCipherPageSize};
+}
+
+namespace {
+int deny_writes_to(void* table, int action, const char* arg1, const char*, const char*,
+                   const char*) {
+  const bool write = action == SQLITE_INSERT || action == SQLITE_UPDATE || action == SQLITE_DELETE;
+  return write && arg1 != nullptr && *static_cast<const std::string*>(table) == arg1 ? SQLITE_DENY
+                                                                                      : SQLITE_OK;
+}
+}  // namespace
+
+Status Store::fail_writes_for_test(std::string table) {
+  impl_->deny_table = std::move(table);
+  // Setting an authorizer expires every prepared statement: cached ones are prepared again.
+  const int rc = impl_->deny_table.empty()
+                     ? sqlite3_set_authorizer(impl_->db.get(), nullptr, nullptr)
+                     : sqlite3_set_authorizer(impl_->db.get(), deny_writes_to, &impl_->deny_table);
+  if (rc != SQLITE_OK) return fail(impl_->db.last_error(rc));
+  return ok();
 }
 
 Status Store::limit_pages_for_test(std::int64_t pages) {

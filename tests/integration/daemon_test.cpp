@@ -358,6 +358,10 @@ TEST_F(DaemonTest, SessionThroughTheControlApiThenTeachingLogOverHttpsAndRecords
   EXPECT_TRUE(status["uplink"]["tcp"].value("online", false)) << status.dump();
   EXPECT_TRUE(status["uplink"]["https"].value("enabled", false)) << status.dump();
   EXPECT_TRUE(status["uplink"]["https"].value("running", false)) << status.dump();
+  // [retention]: the storage state, measured by the pass at start-up.
+  EXPECT_GT(status["storage"].value("used_bytes", 0), 0) << status.dump();
+  EXPECT_FALSE(status["storage"].value("nearly_full", true)) << status.dump();
+  EXPECT_EQ(status["storage"].value("timed_photos", ""), "on") << status.dump();
 
   auto coach = api(http::verb::post, "/checkin", R"({"role":"coach","number":"3201000000000201"})");
   ASSERT_EQ(coach.status, 200) << coach.body.dump();

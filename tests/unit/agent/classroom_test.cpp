@@ -426,5 +426,93 @@ TEST_F(ClassroomTest, ClockGapsLeaveMinutesMissingAndBackwardsTicksAreIgnored) {
   EXPECT_EQ(minutes().size(), 4u) << "10:30 and 10:31";
 }
 
+// ---- issue #14: check-in and check-out are one transaction each ----
+
+bool checked_in(const ClassroomEngine& e, const std::string& no) {
+  const auto st = e.status();
+  return std::any_of(st.students.begin(), st.students.end(),
+                     [&](const StudentStatus& s) { return s.student_no == no; });
+}
+
+TEST_F(ClassroomTest, AFailedCheckInLeavesNoSessionRowAndTheStudentOut) {
+  make_engine();
+  ASSERT_TRUE(engine_->student_login(kStudents[0], "", good_face(), now_));
+  ASSERT_TRUE(store_->fail_writes_for_test("platform_params"));
+  auto r = engine_->student_login(kStudents[1], "", good_face(), now_ + 5s);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::permission) << r.error().message;
+  ASSERT_TRUE(store_->fail_writes_for_test(""));
+  EXPECT_FALSE(checked_in(*engine_, kStudents[1]));
+  EXPECT_TRUE(checked_in(*engine_, kStudents[0]));
+  EXPECT_EQ(store_->open_sessions("classroom")->size(), 1u);
+  EXPECT_EQ(outbox(tcp_kind(0x0201)).size(), 1u);
+  run_until(now_ + 3min);
+  for (const auto& [no, v] : minutes_by_student()) EXPECT_EQ(no, kStudents[0]);
+  // And it goes through once the store takes writes again.
+  EXPECT_TRUE(engine_->student_login(kStudents[1], "", good_face(), now_));
+}
+
+TEST_F(ClassroomTest, AFailedCheckOutKeepsTheStudentInAndWritesNothing) {
+  make_engine();
+  ASSERT_TRUE(engine_->student_login(kStudents[0], "", good_face(), now_));
+  run_until(now_ + 3min);
+  ASSERT_TRUE(store_->fail_writes_for_test("training_sessions"));
+  EXPECT_FALSE(engine_->student_logout(kStudents[0], good_face(), now_));
+  ASSERT_TRUE(store_->fail_writes_for_test(""));
+  EXPECT_TRUE(checked_in(*engine_, kStudents[0]));
+  EXPECT_EQ(store_->open_sessions("classroom")->size(), 1u);
+  EXPECT_TRUE(outbox(tcp_kind(0x0202)).empty());
+  EXPECT_EQ(store_->photo_counts()->count(18), 0u);
+  ASSERT_TRUE(engine_->student_logout(kStudents[0], good_face(), now_ + 1s));
+  EXPECT_FALSE(checked_in(*engine_, kStudents[0]));
+  EXPECT_EQ(outbox(tcp_kind(0x0202)).size(), 1u);
+}
+
+TEST_F(ClassroomTest, ABanWhoseCheckOutsTheStoreRefusedIsCompletedAtALaterTick) {
+  make_engine();
+  ASSERT_TRUE(engine_->student_login(kStudents[0], "", good_face(), now_));
+  ASSERT_TRUE(engine_->student_login(kStudents[1], "", good_face(), now_));
+  ASSERT_TRUE(store_->fail_writes_for_test("training_sessions"));
+  engine_->set_ban(true, "禁训", now_ + 1s);
+  EXPECT_TRUE(checked_in(*engine_, kStudents[0]));
+  EXPECT_TRUE(checked_in(*engine_, kStudents[1]));
+  ASSERT_TRUE(store_->fail_writes_for_test(""));
+  run_until(now_ + 2s);
+  EXPECT_TRUE(engine_->status().students.empty());
+  EXPECT_EQ(outbox(tcp_kind(0x0202)).size(), 2u);
+}
+
+TEST_F(ClassroomTest, ResumeClosesAClassroomRowTheSavedStateDoesNotKnow) {
+  make_engine();
+  ASSERT_TRUE(engine_->student_login(kStudents[0], "", good_face(), now_));
+  auto orphan = store_->begin_session(store::TrainingSession{
+      .class_id = 999, .mode = "classroom", .student_no = kStudents[1], .coach_no = "",
+      .course_code = kCourse, .started_ms = unix_millis(now_)});
+  ASSERT_TRUE(orphan);
+  engine_ = std::make_unique<ClassroomEngine>(*store_, cfg_, kTerminal, 42);
+  ASSERT_TRUE(engine_->resume(now_ + 1min));
+  EXPECT_TRUE(checked_in(*engine_, kStudents[0])) << "the known one is resumed";
+  EXPECT_FALSE(checked_in(*engine_, kStudents[1]));
+  EXPECT_TRUE((*store_->find_session(*orphan))->ended_ms);
+  auto logouts = outbox(tcp_kind(0x0202));
+  ASSERT_EQ(logouts.size(), 1u);
+  EXPECT_EQ(logouts[0].key, "999");
+}
+
+TEST_F(ClassroomTest, WithTimedPhotosPausedNoPhotoIsAskedForAndMinutesGoOn) {
+  make_engine();  // a timed photo every 15 minutes
+  answer_rechecks_ = false;
+  int asked = 0;
+  engine_->on_photo_due([&](const std::string&) { ++asked; });
+  engine_->set_timed_photos_paused(true, now_);
+  ASSERT_TRUE(engine_->student_login(kStudents[0], "", good_face(), now_));
+  run_until(now_ + 40min);
+  EXPECT_EQ(asked, 0);
+  EXPECT_GE(minutes().size(), 39u);
+  engine_->set_timed_photos_paused(false, now_);
+  run_until(now_ + 16min);
+  EXPECT_GE(asked, 1);
+}
+
 }  // namespace
 }  // namespace tta::agent

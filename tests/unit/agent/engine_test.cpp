@@ -416,6 +416,204 @@ TEST_F(EngineTest, ResumeWithNothingStoredIsANoOp) {
   EXPECT_TRUE(engine_->status().students.empty());
 }
 
+// ---- issue #14: check-in and check-out are one transaction, memory changes after it ----
+
+/// A face whose evidence photo needs many new pages (fails on a store capped at its size).
+FaceEvidence big_face() {
+  FaceEvidence f = good_face();
+  f.jpeg.assign(200 * 1024, 0x5A);
+  return f;
+}
+
+/// The store capped at the pages it has now: a write needing a new page fails (disk full).
+void fill_up(store::Store& s) {
+  auto use = s.storage_use();
+  ASSERT_TRUE(use);
+  ASSERT_TRUE(s.limit_pages_for_test(use->file_bytes / 4096));
+}
+
+std::optional<PersistedLogins> saved_logins(store::Store& s) {
+  auto l = load_logins(s, "engine.vehicle");
+  EXPECT_TRUE(l);
+  return l ? *l : std::nullopt;
+}
+
+TEST_F(EngineTest, AFailedCoachCheckInOnAFullDiskLeavesNobodyLoggedInAndNothingStored) {
+  make_engine();
+  fill_up(*store_);
+  auto st = engine_->coach_login(kCoach, big_face(), morning());
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::disk_full) << st.error().message;
+  EXPECT_TRUE(engine_->status().coach_no.empty());
+  EXPECT_EQ(outbox_of(tcp_kind(0x0101)), 0);
+  EXPECT_TRUE(store_->photo_counts()->empty());
+  auto saved = saved_logins(*store_);
+  EXPECT_TRUE(!saved || saved->coach_no.empty());
+  // Room again: the same check-in goes through.
+  ASSERT_TRUE(store_->limit_pages_for_test(1'000'000));
+  ASSERT_TRUE(engine_->coach_login(kCoach, big_face(), morning() + 5s));
+  EXPECT_EQ(engine_->status().coach_no, kCoach);
+  EXPECT_EQ(outbox_of(tcp_kind(0x0101)), 1);
+}
+
+TEST_F(EngineTest, AFailedStudentCheckInLeavesNoSessionRowAndNobodyOnBoard) {
+  make_engine();
+  ASSERT_TRUE(engine_->coach_login(kCoach, good_face(), morning()));
+  fill_up(*store_);
+  auto cls = engine_->student_login(kStudent, kCourse, big_face(), morning() + 10s);
+  ASSERT_FALSE(cls);
+  EXPECT_EQ(cls.error().code, Errc::disk_full) << cls.error().message;
+  EXPECT_TRUE(store_->open_sessions("vehicle")->empty()) << "no session row";
+  EXPECT_TRUE(engine_->status().student_no.empty());
+  EXPECT_TRUE(engine_->status().students.empty());
+  EXPECT_EQ(outbox_of(tcp_kind(0x0201)), 0);
+  EXPECT_EQ(store_->photo_counts()->count(17), 0u);
+  ASSERT_TRUE(saved_logins(*store_));
+  EXPECT_TRUE(saved_logins(*store_)->students.empty());
+  EXPECT_EQ(saved_logins(*store_)->coach_no, kCoach);
+  // No minute is made for a student who is not there.
+  drive(morning() + 11s, 2 * 60);
+  EXPECT_TRUE(minutes().empty());
+}
+
+TEST_F(EngineTest, AWriteFailingMidwayThroughACheckInRollsBackTheWritesBeforeIt) {
+  make_engine();
+  ASSERT_TRUE(engine_->coach_login(kCoach, good_face(), morning()));
+  // The session row, the photo and the outbox entry are written; the saved logins are not.
+  ASSERT_TRUE(store_->fail_writes_for_test("platform_params"));
+  auto cls = engine_->student_login(kStudent, kCourse, good_face(), morning() + 10s);
+  ASSERT_FALSE(cls);
+  EXPECT_EQ(cls.error().code, Errc::permission) << cls.error().message;
+  ASSERT_TRUE(store_->fail_writes_for_test(""));
+  EXPECT_TRUE(store_->open_sessions("vehicle")->empty());
+  EXPECT_EQ(outbox_of(tcp_kind(0x0201)), 0);
+  EXPECT_TRUE(store_->photo_counts()->empty() || store_->photo_counts()->count(17) == 0);
+  EXPECT_TRUE(engine_->status().students.empty());
+  // A restart finds the same: the coach, no student, no orphan.
+  TrainingEngine again(*store_, cfg_, kTerminal);
+  ASSERT_TRUE(again.resume(morning() + 20s));
+  EXPECT_EQ(again.status().coach_no, kCoach);
+  EXPECT_TRUE(again.status().students.empty());
+  EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 0);
+}
+
+TEST_F(EngineTest, AFailedCheckOutLeavesTheStudentLoggedInAndNothingHalfWritten) {
+  make_engine();
+  login_both(morning());
+  drive(morning() + 11s, 3 * 60);
+  const auto made = minutes().size();
+  ASSERT_GE(made, 2u);
+  // The photo and the logout would be written, the session row's end fails.
+  ASSERT_TRUE(store_->fail_writes_for_test("training_sessions"));
+  auto st = engine_->student_logout(good_face(), morning() + 3min + 20s);
+  ASSERT_FALSE(st);
+  ASSERT_TRUE(store_->fail_writes_for_test(""));
+  EXPECT_EQ(engine_->status().student_no, kStudent);
+  EXPECT_EQ(store_->open_sessions("vehicle")->size(), 1u);
+  EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 0);
+  EXPECT_EQ(store_->photo_counts()->count(18), 0u);
+  ASSERT_EQ(saved_logins(*store_)->students.size(), 1u);
+  // Training goes on, then the check-out succeeds.
+  drive(morning() + 3min + 20s, 2 * 60);
+  EXPECT_GT(minutes().size(), made);
+  ASSERT_TRUE(engine_->student_logout(good_face(), morning() + 5min + 30s));
+  EXPECT_TRUE(engine_->status().student_no.empty());
+  EXPECT_TRUE(store_->open_sessions("vehicle")->empty());
+  EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 1);
+  EXPECT_EQ(store_->photo_counts()->at(18), 1);
+}
+
+TEST_F(EngineTest, ACheckOutByBanOrIgnitionThatTheStoreRefusesIsTriedAgain) {
+  make_engine("ignition_off_stop_min = 1\n");
+  login_both(morning());
+  drive(morning() + 11s, 2 * 60);
+  ASSERT_TRUE(store_->fail_writes_for_test("training_sessions"));
+  engine_->set_ban(true, "禁训", morning() + 2min + 15s);
+  EXPECT_EQ(engine_->status().student_no, kStudent) << "still on board: nothing was written";
+  EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 0);
+  drive(morning() + 2min + 15s, 20);
+  EXPECT_EQ(engine_->status().student_no, kStudent);
+  ASSERT_TRUE(store_->fail_writes_for_test(""));
+  drive(morning() + 2min + 40s, 5);
+  EXPECT_TRUE(engine_->status().student_no.empty()) << "the next fix checked the student out";
+  EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 1);
+  EXPECT_TRUE(store_->open_sessions("vehicle")->empty());
+}
+
+TEST_F(EngineTest, ResumeClosesAnOpenSessionRowTheSavedStateDoesNotKnowAndQueuesItsLogout) {
+  make_engine();
+  login_both(morning());
+  drive(morning() + 11s, 3 * 60);
+  ASSERT_TRUE(engine_->student_logout(good_face(), morning() + 3min + 20s));
+  ASSERT_EQ(outbox_of(tcp_kind(0x0202)), 1);
+  // A row left open by an older build killed between its writes: two minutes, no saved login.
+  auto orphan = store_->begin_session(store::TrainingSession{
+      .class_id = 4242, .mode = "vehicle", .student_no = kStudent, .coach_no = kCoach,
+      .course_code = kCourse, .started_ms = unix_millis(morning() + 4min)});
+  ASSERT_TRUE(orphan);
+  for (int i = 0; i < 2; ++i) {
+    store::MinuteRecord m{.record_no = record_number(kTerminal, morning() + 5min + i * 1min),
+                          .session_id = *orphan,
+                          .minute_ms = unix_millis(morning() + 5min + i * 1min), .status = 0,
+                          .mileage_hm = 7};
+    store::OutboxEntry e{.kind = tcp_kind(0x0203), .key = m.record_no, .payload = {1}};
+    ASSERT_TRUE(store_->add_minute(m, e));
+  }
+  // A classroom row is not the vehicle engine's to close.
+  auto other = store_->begin_session(store::TrainingSession{
+      .class_id = 4243, .mode = "classroom", .student_no = kStudent, .coach_no = "",
+      .course_code = "2212110000", .started_ms = unix_millis(morning() + 4min)});
+  ASSERT_TRUE(other);
+
+  engine_ = std::make_unique<TrainingEngine>(*store_, cfg_, kTerminal);
+  ASSERT_TRUE(engine_->resume(morning() + 30min));
+  EXPECT_TRUE(engine_->status().students.empty());
+  auto row = store_->find_session(*orphan);
+  ASSERT_TRUE(row && *row);
+  ASSERT_TRUE((*row)->ended_ms);
+  EXPECT_EQ(*(*row)->ended_ms, unix_millis(morning() + 7min)) << "the end of its last minute";
+  auto logout = store_->outbox_entry(tcp_kind(0x0202), "4242");
+  ASSERT_TRUE(logout && *logout);
+  auto lo = uplink::StudentLogout::decode((*logout)->payload);
+  ASSERT_TRUE(lo);
+  EXPECT_EQ(lo->class_id, 4242u);
+  EXPECT_EQ(lo->minutes, 2);
+  EXPECT_EQ(lo->mileage_tenth_km, 14);
+  EXPECT_EQ(store_->open_sessions("classroom")->size(), 1u);
+  auto events = *store_->events_since(0, 1000);
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(),
+                          [](const auto& e) { return e.kind == "session.orphan_closed"; }));
+  // Once closed it stays closed: a second resume queues nothing more.
+  TrainingEngine third(*store_, cfg_, kTerminal);
+  ASSERT_TRUE(third.resume(morning() + 31min));
+  EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 2);
+}
+
+TEST_F(EngineTest, ResumeClosesAnOrphanEvenWhenNoStateWasEverSaved) {
+  make_engine();
+  auto orphan = store_->begin_session(store::TrainingSession{
+      .class_id = 77, .mode = "vehicle", .student_no = kStudent, .coach_no = kCoach,
+      .course_code = kCourse, .started_ms = unix_millis(morning())});
+  ASSERT_TRUE(orphan);
+  ASSERT_TRUE(engine_->resume(morning() + 1h));
+  EXPECT_EQ(*(*store_->find_session(*orphan))->ended_ms, unix_millis(morning()));
+  EXPECT_TRUE(*store_->outbox_entry(tcp_kind(0x0202), "77"));
+}
+
+TEST_F(EngineTest, WithTimedPhotosPausedMinutesGoOnAndNoPhotoIsAskedFor) {
+  make_engine("photo_interval_min = 2\nrecheck_interval_min = 60\n");
+  int asked = 0;
+  engine_->on_photo_due([&] { ++asked; });
+  login_both(morning());
+  engine_->set_timed_photos_paused(true, morning() + 11s);
+  drive(morning() + 11s, 6 * 60);
+  EXPECT_EQ(asked, 0);
+  EXPECT_GE(minutes().size(), 5u) << "minutes are still made";
+  engine_->set_timed_photos_paused(false, morning() + 6min + 11s);
+  drive(morning() + 6min + 11s, 3 * 60);
+  EXPECT_GE(asked, 1);
+}
+
 TEST(PersistedLogins, RoundTripsAndRefusesGarbage) {
   PersistedLogins p{.coach_no = "3201000000000201", .last_class_id = 7,
                     .students = {{.session_id = 3, .last_photo_ms = 10, .last_recheck_ms = 20,

@@ -33,6 +33,22 @@ struct TerminalConfig {
 struct StoreConfig {
   std::filesystem::path database;  ///< SQLCipher database file
   std::filesystem::path key_file;  ///< 32 random bytes, mode 0600
+  /// Storage budget of the database in MiB; 0 = none (only the file system's free space).
+  std::uint32_t budget_mb = 4096;
+  /// At this share of the budget (or with less than min_free_mb left on the file system)
+  /// the store is nearly full: minutes go on, timed photos stop.
+  std::uint32_t nearly_full_percent = 90;
+  std::uint32_t min_free_mb = 256;
+};
+
+/// How long acknowledged records are kept ([retention]; training-rules.md §7). Nothing the
+/// platform has not acknowledged is ever pruned. 0 days = keep for ever.
+struct RetentionConfig {
+  std::uint32_t minutes_days = 1095;  ///< minutes and their sessions: 3 years
+  std::uint32_t photos_days = 180;    ///< acknowledged photos
+  std::uint32_t events_days = 365;    ///< the event log
+  std::uint32_t batch = 200;          ///< rows per kind per prune pass (one short transaction)
+  std::uint32_t interval_s = 600;     ///< how often `run` prunes
 };
 
 /// A teaching-area polygon (WGS-84 degrees).
@@ -223,6 +239,7 @@ struct Config {
   std::filesystem::path source;  ///< the file it came from
   TerminalConfig terminal;
   StoreConfig store;
+  RetentionConfig retention;  ///< [retention]
   GpsConfig gps;
   FaceConfig face;
   UplinkConfig uplink;

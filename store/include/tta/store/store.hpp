@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -165,6 +166,31 @@ struct Certificate {
   std::int64_t created_ms = 0;
 };
 
+/// What one prune pass may remove: records made before each cutoff (Unix ms; 0 = keep that
+/// kind for ever), at most `batch` rows of each kind.
+struct PruneLimits {
+  std::int64_t minutes_before_ms = 0;  ///< minutes, then the sessions left without any
+  std::int64_t photos_before_ms = 0;
+  std::int64_t events_before_ms = 0;
+  int batch = 200;
+};
+
+/// What one prune pass removed.
+struct PruneCounts {
+  std::int64_t minutes = 0;
+  std::int64_t sessions = 0;
+  std::int64_t photos = 0;
+  std::int64_t events = 0;
+  std::int64_t outbox = 0;  ///< acknowledged outbox entries of the records above
+  bool more = false;        ///< a kind filled its batch: another pass has work
+};
+
+/// How much of the database file is in use.
+struct StorageUse {
+  std::int64_t file_bytes = 0;  ///< pages in the file (without the WAL)
+  std::int64_t used_bytes = 0;  ///< of which in use (free pages are reused before it grows)
+};
+
 /// How to open; the defaults are what the agent uses.
 struct OpenOptions {
   bool create = false;  ///< create key file and database when absent (`tta-agent init`)
@@ -189,8 +215,17 @@ class Store {
   ~Store();
 
   [[nodiscard]] Result<int> schema_version();
-  /// PRAGMA integrity_check: "ok", or the problems it lists.
+  /// PRAGMA integrity_check: "ok", or the problems it lists (`db-check`).
   [[nodiscard]] Result<std::string> integrity_check();
+  /// PRAGMA quick_check: the same minus the index checks, far faster (start-up).
+  [[nodiscard]] Result<std::string> quick_check();
+
+  /// Run `body` as one transaction: every store write it makes is committed together or, when
+  /// it returns an error (or the commit fails, e.g. disk full), none is. Nested calls, and the
+  /// store's own multi-row writes inside, are savepoints of the outer transaction. The body
+  /// must return the first error it meets; the error is returned here. Exceptions from `body`
+  /// are caught, rolled back and returned as Errc::internal.
+  [[nodiscard]] Status transaction(const std::function<Status()>& body);
   /// cipher parameters in force, e.g. "aes-256-cbc, page 4096, hmac on"
   [[nodiscard]] Result<std::string> cipher_summary();
 
@@ -208,6 +243,8 @@ class Store {
   [[nodiscard]] Result<std::int64_t> begin_session(const TrainingSession& s);
   [[nodiscard]] Status end_session(std::int64_t session_id, std::int64_t ended_ms);
   [[nodiscard]] Result<std::optional<TrainingSession>> find_session(std::int64_t session_id);
+  /// Sessions of one mode ("vehicle" or "classroom") that have no end, oldest first.
+  [[nodiscard]] Result<std::vector<TrainingSession>> open_sessions(std::string_view mode);
   /// Store a minute and its outbox entry in one transaction: both or neither.
   [[nodiscard]] Status add_minute(const MinuteRecord& m, const OutboxEntry& out);
   [[nodiscard]] Result<std::optional<MinuteRecord>> find_minute(std::string_view record_no);
@@ -309,6 +346,20 @@ class Store {
                                  std::int64_t at_ms);
   [[nodiscard]] Result<std::vector<LoggedEvent>> events_since(std::int64_t seq, int limit);
 
+  // Retention
+  /// One prune pass, each kind in its own short transaction. Only records the platform has
+  /// acknowledged go: a minute or photo whose outbox entries (key = its number, or number#…)
+  /// are all acked, at least one; never one of a session still open, nor one whose class
+  /// still has an unacknowledged entry (a teaching log, a logout). Sessions go when no minute
+  /// or photo is left, they ended before the minutes cutoff and their class's entries are
+  /// acked. The acked outbox entries of what is pruned go with it.
+  [[nodiscard]] Result<PruneCounts> prune(const PruneLimits& limits);
+  /// Pages in use and in the file.
+  [[nodiscard]] Result<StorageUse> storage_use();
+
+  /// Testing hook: every INSERT, UPDATE or DELETE on `table` fails (Errc::permission) from now
+  /// on, as a write that fails midway through a transaction; "" lifts it.
+  [[nodiscard]] Status fail_writes_for_test(std::string table);
   /// Testing hook: cap the database at `pages` pages so a write fails as on a full disk.
   [[nodiscard]] Status limit_pages_for_test(std::int64_t pages);
 
