@@ -198,6 +198,8 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
 
   std::unique_ptr<control::Server> api;  ///< the control API (control/api.hpp)
   std::unique_ptr<control::admin::Server> admin;  ///< the administrator's pages (TLS), if set
+  std::uint64_t reloads_refused = 0;     ///< SIGHUP with a config that has problems
+  std::string reload_problem;            ///< the last one's first problem
   // Touched only on the worker thread:
   std::optional<face::FaceEngine> faces;
   std::unique_ptr<face::Camera> camera;
@@ -889,6 +891,8 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
            {"mileage_km", s.mileage_hm / 10.0},
            {"warnings", s.warnings},
            {"live_warnings", open_minute},
+           {"config_reload", {{"refused", reloads_refused},
+                              {"last_problem", reload_problem.empty() ? json(nullptr) : json(reload_problem)}}},
            {"now", iso8601_utc(now())},
            {"daily_cap_min", engine.classroom() ? live.training.daily_classroom_max_min
                                                 : live.training.daily_practical_max_min},
@@ -1373,6 +1377,12 @@ void Daemon::stop() {
   if (d.http) d.http->stop();
   d.forwarder.stop();
   d.session.stop();
+}
+
+void Daemon::config_reload_refused(const std::string& problem) {
+  ++impl_->reloads_refused;
+  impl_->reload_problem = problem;
+  impl_->photos.event("config.reload_refused", problem, impl_->now());
 }
 
 std::uint16_t Daemon::control_port() const {

@@ -34,6 +34,8 @@ class Daemon {
   void stop();
   /// The control API's bound port (useful when the config says port 0).
   [[nodiscard]] std::uint16_t control_port() const;
+  /// A config reload (SIGHUP) was refused for `problem`: /status says so (config_reload).
+  void config_reload_refused(const std::string& problem);
 
   struct Impl;
 

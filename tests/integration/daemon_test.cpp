@@ -713,6 +713,40 @@ TEST_F(DaemonTest, UnixSocketControlApiWithEveryErrorAnswer) {
 /// A JT/T 808 terminal's duties (issue #14 item 6): 0x0200 position reports at the interval the
 /// platform sets with 0x8103 (kept across restarts), 0x8104/0x8106 answered with 0x0104, a bad
 /// 0x8103 refused whole, and 0x8105 reset reconnecting the session.
+TEST_F(DaemonTest, SighupRefusesABadConfigAndRestartsWithAGoodOneAsTheSameProcess) {
+  ASSERT_NO_FATAL_FAILURE(start({}));
+  ASSERT_NO_FATAL_FAILURE(run_daemon());
+  EXPECT_EQ(api(http::verb::get, "/status").body["daily_cap_min"], 240);
+  const std::string good = slurp(config_);
+  const int pid = daemon_->pid();
+
+  // A config with a problem: refused, said in /status, the agent goes on as it was.
+  std::ofstream(config_, std::ios::trunc) << good << "\n[retention]\nno_such_key = 1\n";
+  ASSERT_EQ(::kill(pid, SIGHUP), 0);
+  ASSERT_TRUE(wait_for([&] {
+    auto r = api(http::verb::get, "/status");
+    return r.status == 200 && r.body["config_reload"].value("refused", 0) == 1;
+  }, std::chrono::seconds(30)));
+  const auto st = api(http::verb::get, "/status").body;
+  EXPECT_NE(st["config_reload"].value("last_problem", "").find("no_such_key"), std::string::npos) << st.dump();
+  EXPECT_EQ(st["daily_cap_min"], 240);
+
+  // A good one with a change: the same process starts again with it.
+  std::string changed = good;
+  const auto at = changed.find("[training]\n");
+  ASSERT_NE(at, std::string::npos);
+  changed.insert(at + 11, "daily_practical_max_min = 200\n");
+  std::ofstream(config_, std::ios::trunc) << changed;
+  ASSERT_EQ(::kill(pid, SIGHUP), 0);
+  ASSERT_TRUE(wait_for([&] {
+    auto r = api(http::verb::get, "/status");
+    return r.status == 200 && r.body.value("daily_cap_min", 0) == 200 && r.body.value("uplink_online", false);
+  }, std::chrono::seconds(60)));
+  EXPECT_EQ(::kill(pid, 0), 0) << "the same process";
+  EXPECT_EQ(api(http::verb::get, "/status").body["config_reload"].value("refused", -1), 0)
+      << "a fresh start";
+}
+
 TEST_F(DaemonTest, PositionReportsAndTerminalParameters) {
   ASSERT_NO_FATAL_FAILURE(start({}));
   ASSERT_NO_FATAL_FAILURE(run_daemon());
