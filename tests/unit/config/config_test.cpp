@@ -105,7 +105,12 @@ std::string with_face_keys(const std::string& lines) {
 }
 
 TEST(Config, FaceOperatingPointSetsTheThreshold) {
-  auto balanced = parse_config(kValid, "/etc/tta/agent.toml");
+  // The default puts the regulation's false-accept rate first.
+  auto plain = parse_config(kValid, "/etc/tta/agent.toml");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->face.operating_point, "far_first");
+  EXPECT_DOUBLE_EQ(plain->face.match_threshold, kFaceThresholdFarFirst);
+  auto balanced = parse_config(with_face_keys("operating_point = \"balanced\"\n"), "/a.toml");
   ASSERT_TRUE(balanced);
   EXPECT_EQ(balanced->face.operating_point, "balanced");
   EXPECT_DOUBLE_EQ(balanced->face.match_threshold, kFaceThresholdBalanced);
