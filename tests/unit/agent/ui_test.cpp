@@ -245,8 +245,8 @@ TEST_F(UiServer, TheEventStreamSendsTheStatusAndEachChange) {
 
 TEST_F(UiServer, AtMostEightListenersAndTheRestAreTold) {
   const std::string cookie = login_cookie();
+  boost::asio::io_context cio;  // before the sockets: they must go first
   std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> open;
-  boost::asio::io_context cio;
   for (std::size_t i = 0; i < Server::kMaxEventStreams; ++i) {
     auto s = std::make_unique<boost::asio::ip::tcp::socket>(cio);
     s->connect({boost::asio::ip::make_address("127.0.0.1"), port_});
