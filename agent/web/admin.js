@@ -3,15 +3,7 @@
 // retried), and CSV export. Every change carries the session's CSRF token (app.js).
 
 const $ = (id) => document.getElementById(id);
-let lastOutcome = null;
-
-function outcome(ok, words) {
-  lastOutcome = { ok, words };
-  const o = $('outcome');
-  o.className = `outcome ${ok ? 'ok' : 'bad'}`;
-  o.textContent = words();
-  o.hidden = false;
-}
+const outcome = tta.outcome;
 
 function show(tab) {
   for (const b of document.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.tab === tab);
@@ -209,7 +201,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('who').textContent = tta.t('admin.who', { user: s.user });
   tta.langButton($('lang'), () => {
     $('who').textContent = tta.t('admin.who', { user: s.user });
-    if (lastOutcome) outcome(lastOutcome.ok, lastOutcome.words);
+    tta.relabel();
     show(document.querySelector('.tab.active')?.dataset.tab || 'people');
   });
   for (const b of document.querySelectorAll('.tab')) b.addEventListener('click', () => show(b.dataset.tab));

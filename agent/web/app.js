@@ -182,6 +182,64 @@ const tta = (() => {
 
   function useBase(b) { base = b; }
 
-  return { useBase, loadLanguage, t, tOr, apply, langButton, session, send, get, live, el, hms,
+  // ---- what the terminal, kiosk and administrator's pages share ----
+
+  function chip(id, cls, text) {
+    const c = document.getElementById(id);
+    c.className = `chip ${cls}`;
+    c.textContent = text;
+  }
+
+  let lastOutcome = null;  // kept so a change of language says it again in the new one
+  let screenUp = null;     // the event stream: null before it first opened
+
+  // The outcome line: `words()` says it in the current language.
+  function outcome(ok, words) {
+    lastOutcome = { ok, words };
+    const o = document.getElementById('outcome');
+    o.className = `outcome ${ok ? 'ok' : 'bad'}`;
+    o.textContent = words();
+    o.hidden = false;
+  }
+
+  // Say again, in the current language, what is not redrawn from the status.
+  function relabel() {
+    if (lastOutcome) outcome(lastOutcome.ok, lastOutcome.words);
+    if (!document.getElementById('screen-link')) return;
+    if (screenUp === null) chip('screen-link', 'warn', t('screen.connecting'));
+    else chip('screen-link', screenUp ? 'ok' : 'bad', t(screenUp ? 'screen.live' : 'screen.reconnecting'));
+  }
+
+  function screenLink(up) {
+    screenUp = up;
+    relabel();
+  }
+
+  // A check-in (number from the keypad) or check-out (`known`, or the one on board) through
+  // the face check, its outcome said in words. On the kiosk the coach role is the lecturer.
+  async function check(role, inOut, known) {
+    const lecturer = role === 'coach' && document.body.classList.contains('kiosk');
+    let number = known;
+    if (inOut === 'in') {
+      number = await askNumber(t(lecturer ? 'ask.lecturer_number' : `ask.${role}_number`));
+      if (!number) return;
+    }
+    const busy = document.getElementById('busy');
+    busy.hidden = false;
+    const body = { role };
+    if (number) body.number = number;
+    const r = await send('POST', inOut === 'in' ? '/ui/api/checkin' : '/ui/api/checkout', body);
+    busy.hidden = true;
+    const action = lecturer ? `action.lecturer_${inOut}` : `action.${role}_${inOut}`;
+    outcome(r.status === 200, () => {
+      const what = t(action);
+      if (r.status !== 200) return t('outcome.refused', { what, why: refusalWords(r.body) || r.status });
+      const conf = typeof r.body.confidence === 'number'
+        ? t('face.confidence', { c: Math.round(r.body.confidence) }) : '';
+      return t('outcome.ok', { what, face: `${faceWords(r.body.face)}${conf}` });
+    });
+  }
+
+  return { useBase, chip, outcome, relabel, screenLink, check, loadLanguage, t, tOr, apply, langButton, session, send, get, live, el, hms,
            faceWords, refusalWords, askNumber };
 })();

@@ -7,12 +7,6 @@ let agentNow = null;
 let receivedAt = 0;
 const $ = (id) => document.getElementById(id);
 
-function chip(id, cls, text) {
-  const c = $(id);
-  c.className = `chip ${cls}`;
-  c.textContent = text;
-}
-
 function now() {
   return agentNow === null ? Date.now() : agentNow + (Date.now() - receivedAt);
 }
@@ -37,7 +31,7 @@ function rowFor(body, number) {
   photo.append(img);
   const out = tta.el('button', 'stop');
   out.type = 'button';
-  out.addEventListener('click', () => check('student', 'out', number));
+  out.addEventListener('click', () => tta.check('student', 'out', number));
   const outCell = tta.el('td');
   outCell.append(out);
   const cells = { course: tta.el('td'), since: tta.el('td'), minutes: tta.el('td', 'num'),
@@ -52,13 +46,13 @@ function rowFor(body, number) {
 function render() {
   if (!status) return;
   const s = status;
-  chip('lecturer', s.coach_no ? 'ok' : 'warn',
+  tta.chip('lecturer', s.coach_no ? 'ok' : 'warn',
        s.coach_no ? tta.t('kiosk.lecturer', { no: s.coach_no }) : tta.t('kiosk.no_lecturer'));
   const tcp = (s.uplink && s.uplink.tcp) || {};
-  chip('link', tcp.online ? 'ok' : 'bad',
+  tta.chip('link', tcp.online ? 'ok' : 'bad',
        `${tta.t('chip.platform')}: ${tta.t(tcp.online ? 'link.online' : 'link.connecting')}`);
   const ob = s.outbox || {};
-  chip('outbox', ob.refused ? 'bad' : ob.queued ? 'warn' : 'ok',
+  tta.chip('outbox', ob.refused ? 'bad' : ob.queued ? 'warn' : 'ok',
        tta.t(ob.refused ? 'chip.outbox_refused' : 'chip.outbox', { n: ob.queued || 0, r: ob.refused || 0 }));
   const ban = $('ban');
   ban.hidden = !s.banned;
@@ -95,58 +89,18 @@ function render() {
   $('lecturer-out').hidden = !s.coach_no;
 }
 
-let lastOutcome = null;  // kept so a change of language says it again in the new one
-let screenUp = null;
-
-function outcome(ok, words) {
-  lastOutcome = { ok, words };
-  const o = $('outcome');
-  o.className = `outcome ${ok ? 'ok' : 'bad'}`;
-  o.textContent = words();
-  o.hidden = false;
-}
-
-function relabel() {
-  if (lastOutcome) outcome(lastOutcome.ok, lastOutcome.words);
-  if (screenUp === null) chip('screen-link', 'warn', tta.t('screen.connecting'));
-  else chip('screen-link', screenUp ? 'ok' : 'bad', tta.t(screenUp ? 'screen.live' : 'screen.reconnecting'));
-}
-
-async function check(role, inOut, known) {
-  let number = known;
-  if (inOut === 'in') {
-    number = await tta.askNumber(tta.t(role === 'coach' ? 'ask.lecturer_number' : 'ask.student_number'));
-    if (!number) return;
-  }
-  $('busy').hidden = false;
-  const body = { role };
-  if (number) body.number = number;
-  const r = await tta.send('POST', inOut === 'in' ? '/ui/api/checkin' : '/ui/api/checkout', body);
-  $('busy').hidden = true;
-  const action = role === 'coach' && document.body.classList.contains('kiosk')
-    ? `action.lecturer_${inOut}` : `action.${role}_${inOut}`;
-  const words = () => {
-    const what = tta.t(action);
-    if (r.status !== 200) return tta.t('outcome.refused', { what, why: tta.refusalWords(r.body) || r.status });
-    const conf = typeof r.body.confidence === 'number'
-      ? tta.t('face.confidence', { c: Math.round(r.body.confidence) }) : '';
-    return tta.t('outcome.ok', { what, face: `${tta.faceWords(r.body.face)}${conf}` });
-  };
-  outcome(r.status === 200, words);
-}
-
 document.addEventListener('DOMContentLoaded', async () => {
   await tta.loadLanguage();
   if (!(await tta.session())) return;
-  tta.langButton($('lang'), () => { relabel(); render(); });
-  $('student-in').addEventListener('click', () => check('student', 'in'));
-  $('lecturer-in').addEventListener('click', () => check('coach', 'in'));
-  $('lecturer-out').addEventListener('click', () => check('coach', 'out'));
-  relabel();
+  tta.langButton($('lang'), () => { tta.relabel(); render(); });
+  $('student-in').addEventListener('click', () => tta.check('student', 'in'));
+  $('lecturer-in').addEventListener('click', () => tta.check('coach', 'in'));
+  $('lecturer-out').addEventListener('click', () => tta.check('coach', 'out'));
+  tta.relabel();
   tta.live((s) => {
     status = s;
     agentNow = s.now ? Date.parse(s.now) : null;
     receivedAt = Date.now();
     render();
-  }, (up) => { screenUp = up; relabel(); });
+  }, tta.screenLink);
 });

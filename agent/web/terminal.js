@@ -12,12 +12,6 @@ let shownMessage = null;
 
 const $ = (id) => document.getElementById(id);
 
-function chip(id, cls, text) {
-  const c = $(id);
-  c.className = `chip ${cls}`;
-  c.textContent = text;
-}
-
 function person(id, number, onBoard) {
   const card = $(id);
   card.classList.toggle('on', onBoard);
@@ -43,12 +37,12 @@ function render() {
   if (!status) return;
   const s = status;
   const [gcls, gtext] = gnssWords(s.sources && s.sources.gnss);
-  chip('gnss', gcls, `${tta.t('chip.gnss')}: ${gtext}`);
+  tta.chip('gnss', gcls, `${tta.t('chip.gnss')}: ${gtext}`);
   const tcp = (s.uplink && s.uplink.tcp) || {};
-  chip('link', tcp.online ? 'ok' : 'bad',
+  tta.chip('link', tcp.online ? 'ok' : 'bad',
        `${tta.t('chip.platform')}: ${tta.t(tcp.online ? 'link.online' : 'link.connecting')}`);
   const ob = s.outbox || {};
-  chip('outbox', ob.refused ? 'bad' : ob.queued ? 'warn' : 'ok',
+  tta.chip('outbox', ob.refused ? 'bad' : ob.queued ? 'warn' : 'ok',
        tta.t(ob.refused ? 'chip.outbox_refused' : 'chip.outbox', { n: ob.queued || 0, r: ob.refused || 0 }));
 
   const ban = $('ban');
@@ -135,58 +129,15 @@ async function loadMessage() {
   }
 }
 
-let lastOutcome = null;  // kept so a change of language says it again in the new one
-let screenUp = null;
-
-function outcome(ok, words) {
-  lastOutcome = { ok, words };
-  const o = $('outcome');
-  o.className = `outcome ${ok ? 'ok' : 'bad'}`;
-  o.textContent = words();
-  o.hidden = false;
-}
-
-function relabel() {
-  if (lastOutcome) outcome(lastOutcome.ok, lastOutcome.words);
-  if (screenUp === null) chip('screen-link', 'warn', tta.t('screen.connecting'));
-  else chip('screen-link', screenUp ? 'ok' : 'bad', tta.t(screenUp ? 'screen.live' : 'screen.reconnecting'));
-}
-
-async function check(role, inOut) {
-  let number;
-  if (inOut === 'in') {
-    number = await tta.askNumber(tta.t(role === 'coach' ? 'ask.coach_number' : 'ask.student_number'));
-    if (!number) return;
-  }
-  $('busy').hidden = false;
-  const body = { role };
-  if (number) body.number = number;
-  const r = await tta.send('POST', inOut === 'in' ? '/ui/api/checkin' : '/ui/api/checkout', body);
-  $('busy').hidden = true;
-  const action = role === 'coach' && document.body.classList.contains('kiosk')
-    ? `action.lecturer_${inOut}` : `action.${role}_${inOut}`;
-  const words = () => {
-    const what = tta.t(action);
-    if (r.status !== 200) return tta.t('outcome.refused', { what, why: tta.refusalWords(r.body) || r.status });
-    const conf = typeof r.body.confidence === 'number'
-      ? tta.t('face.confidence', { c: Math.round(r.body.confidence) }) : '';
-    return tta.t('outcome.ok', { what, face: `${tta.faceWords(r.body.face)}${conf}` });
-  };
-  outcome(r.status === 200, words);
-}
-
 document.addEventListener('DOMContentLoaded', async () => {
   await tta.loadLanguage();
   if (!(await tta.session())) return;
-  tta.langButton($('lang'), () => { relabel(); render(); });
-  $('coach-in').addEventListener('click', () => check('coach', 'in'));
-  $('student-in').addEventListener('click', () => check('student', 'in'));
-  $('student-out').addEventListener('click', () => check('student', 'out'));
-  $('coach-out').addEventListener('click', () => check('coach', 'out'));
-  relabel();
-  tta.live((s) => { status = s; render(); }, (up) => {
-    screenUp = up;
-    relabel();
-  });
+  tta.langButton($('lang'), () => { tta.relabel(); render(); });
+  $('coach-in').addEventListener('click', () => tta.check('coach', 'in'));
+  $('student-in').addEventListener('click', () => tta.check('student', 'in'));
+  $('student-out').addEventListener('click', () => tta.check('student', 'out'));
+  $('coach-out').addEventListener('click', () => tta.check('coach', 'out'));
+  tta.relabel();
+  tta.live((s) => { status = s; render(); }, tta.screenLink);
   setInterval(tick, 1000);  // the class timer's display only; no request
 });

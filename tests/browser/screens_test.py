@@ -301,6 +301,18 @@ practical_min = 2
         st, _, data = self.api("GET", "/status")
         return json.loads(data) if st == 200 else {}
 
+    def report(self):
+        """What a failure leaves to read: the agent's status and the logs' tails."""
+        try:
+            print("--- agent status:", json.dumps(self.status())[:3000], file=sys.stderr)
+        except Exception:
+            pass
+        for log in ("agent.log", "sim.log"):
+            p = os.path.join(self.dir, log)
+            if os.path.exists(p):
+                print(f"--- {log} (last 40 lines)", file=sys.stderr)
+                print("".join(open(p, errors="replace").readlines()[-40:]), file=sys.stderr)
+
     def close(self, keep):
         for p in reversed(self.procs):
             p.terminate()
@@ -581,15 +593,7 @@ def terminal(args, figures):
         if d:
             d.quit()
         if not ok:
-            try:
-                print("--- agent status:", json.dumps(rig.status())[:3000], file=sys.stderr)
-            except Exception:
-                pass
-            for log in ("agent.log", "sim.log"):
-                p = os.path.join(rig.dir, log)
-                if os.path.exists(p):
-                    print(f"--- {log} (last 40 lines)", file=sys.stderr)
-                    print("".join(open(p, errors="replace").readlines()[-40:]), file=sys.stderr)
+            rig.report()
         rig.close(keep=not ok)
 
 
@@ -809,15 +813,7 @@ def kiosk(args, figures):
         if d:
             d.quit()
         if not ok:
-            try:
-                print("--- agent status:", json.dumps(rig.status())[:3000], file=sys.stderr)
-            except Exception:
-                pass
-            for log in ("agent.log", "sim.log"):
-                p = os.path.join(rig.dir, log)
-                if os.path.exists(p):
-                    print(f"--- {log} (last 40 lines)", file=sys.stderr)
-                    print("".join(open(p, errors="replace").readlines()[-40:]), file=sys.stderr)
+            rig.report()
         rig.close(keep=not ok)
 
 
