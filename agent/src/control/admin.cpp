@@ -28,28 +28,12 @@ namespace ssl = asio::ssl;
 using asio::ip::tcp;
 using nlohmann::json;
 
+using ui::asset;
+using ui::json_error;
+using ui::redirect;
+using ui::same_secret;
+
 namespace {
-
-Response json_error(unsigned status, std::string message) {
-  return {status, {{"error", std::move(message)}}, {}};
-}
-
-Response redirect(std::string location) {
-  Response r{303, {}, {}};
-  r.content_type = "text/plain; charset=utf-8";
-  r.text = "See " + location + "\n";
-  r.headers.emplace_back("Location", std::move(location));
-  return r;
-}
-
-Response asset(std::string_view path) {
-  const ui::Asset* a = ui::find_asset(path);
-  if (!a) return json_error(404, "no such file: " + std::string(path));
-  Response r{200, {}, {}};
-  r.content_type = std::string(a->type);
-  r.text = std::string(a->data);
-  return r;
-}
 
 unsigned status_of(const Error& e) {
   switch (e.code) {
@@ -59,10 +43,6 @@ unsigned status_of(const Error& e) {
     case Errc::already_exists: return 409;
     default: return 500;
   }
-}
-
-bool same_secret(std::string_view a, std::string_view b) {
-  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string cookie_line(const ui::Sessions& sessions, const std::string& id, bool clear) {

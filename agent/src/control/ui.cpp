@@ -28,31 +28,6 @@ std::string random_hex(std::size_t bytes) {
   return out;
 }
 
-bool same_secret(std::string_view a, std::string_view b) {
-  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-Response json_error(unsigned status, std::string message) {
-  return {status, {{"error", std::move(message)}}, {}};
-}
-
-Response redirect(std::string location) {
-  Response r{303, {}, {}};
-  r.content_type = "text/plain; charset=utf-8";
-  r.text = "See " + location + "\n";
-  r.headers.emplace_back("Location", std::move(location));
-  return r;
-}
-
-Response asset(std::string_view path) {
-  const Asset* a = find_asset(path);
-  if (!a) return json_error(404, "no such file: " + std::string(path));
-  Response r{200, {}, {}};
-  r.content_type = std::string(a->type);
-  r.text = std::string(a->data);
-  return r;
-}
-
 std::string session_cookie(const std::string& id) {
   // Not Secure: this listener is plain HTTP on loopback (or a Unix socket) for the device's
   // own browser; nothing else can reach it.
@@ -159,6 +134,31 @@ void route_checked(Backend& backend, Sessions& sessions, const std::string& toke
 }
 
 }  // namespace
+
+bool same_secret(std::string_view a, std::string_view b) {
+  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Response json_error(unsigned status, std::string message) {
+  return {status, {{"error", std::move(message)}}, {}};
+}
+
+Response redirect(std::string location) {
+  Response r{303, {}, {}};
+  r.content_type = "text/plain; charset=utf-8";
+  r.text = "See " + location + "\n";
+  r.headers.emplace_back("Location", std::move(location));
+  return r;
+}
+
+Response asset(std::string_view path) {
+  const Asset* a = find_asset(path);
+  if (!a) return json_error(404, "no such file: " + std::string(path));
+  Response r{200, {}, {}};
+  r.content_type = std::string(a->type);
+  r.text = std::string(a->data);
+  return r;
+}
 
 std::string Sessions::create(Clock::time_point now, std::string user) {
   std::string id = random_hex(32);

@@ -82,6 +82,12 @@ class Sessions {
 void route(Backend& backend, Sessions& sessions, const std::string& token, const Request& req,
            Clock::time_point now, const Respond& done);
 
+/// Answers and checks both routers use (the screens' and the administrator's).
+[[nodiscard]] bool same_secret(std::string_view a, std::string_view b);  ///< constant time
+[[nodiscard]] Response json_error(unsigned status, std::string message);
+[[nodiscard]] Response redirect(std::string location);  ///< 303
+[[nodiscard]] Response asset(std::string_view path);    ///< a compiled-in file, or 404
+
 /// The security headers every /ui answer carries.
 void add_security_headers(Response& r);
 
