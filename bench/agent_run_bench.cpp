@@ -34,7 +34,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "route_sim.hpp"
+#include "tta/gps/route_sim.hpp"
 #include "support/free_port.hpp"
 #include "support/http_client.hpp"
 #include "support/nmea_pty.hpp"
@@ -166,14 +166,14 @@ int main(int argc, char** argv) {
   std::string text = slurp(fs::path(TTA_SOURCE_DIR) / "config/demo.toml");
   auto cfg0 = tta::config::parse_config(text, fs::path(TTA_SOURCE_DIR) / "config/demo.toml");
   if (!cfg0) return 1;
-  tta::agent::RouteOptions route;
+  tta::gps::RouteOptions route;
   route.start = tta::SystemClock().wall_now();  // real time, 1 Hz
   route.start = tta::WallTime{std::chrono::seconds(tta::unix_seconds(route.start))};
   route.seconds = 3600;
   route.area = cfg0->gps.fences.front();
   std::vector<std::string> nmea;
-  for (const auto& f : tta::agent::simulate_route(route)) {
-    std::istringstream lines(tta::agent::to_nmea({f}));
+  for (const auto& f : tta::gps::simulate_route(route)) {
+    std::istringstream lines(tta::gps::to_nmea({f}));
     std::string line, fix_text;
     while (std::getline(lines, line)) {
       if (line.starts_with("$")) fix_text += line + (line.ends_with("\r") ? "\n" : "\r\n");

@@ -31,9 +31,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "forwarder.hpp"
+#include "outbox/forwarder.hpp"
 #include "sim.hpp"
-#include "store_credentials.hpp"
+#include "outbox/store_credentials.hpp"
 #include "tta/uplink/signing.hpp"
 
 namespace {
@@ -94,15 +94,15 @@ void BM_DrainBacklog(benchmark::State& state) {
       r.coach_no = "3201000000000201";
       r.class_id = 1;
       r.course_code = "1212110000";
-      r.max_speed_tenth_km_h = 300;
-      r.mileage_tenth_km = 5;
+      r.max_speed_dkmh = 300;
+      r.mileage_hm = 5;
       r.gnss.basic.set_latitude_deg(32.04);
       r.gnss.basic.set_longitude_deg(118.78);
-      r.gnss.basic.gnss_speed_tenth_km_h = 300;
-      r.gnss.basic.vehicle_speed_tenth_km_h = 300;
+      r.gnss.basic.gnss_speed_dkmh = 300;
+      r.gnss.basic.vehicle_speed_dkmh = 300;
       r.gnss.basic.direction_deg = 0;
       r.gnss.basic.time = clock.wall_now();
-      r.gnss.odometer_tenth_km = 1;
+      r.gnss.odometer_hm = 1;
       r.gnss.engine_speed_rpm = 1500;
       tta::store::MinuteRecord m{.record_no = r.record_no, .session_id = *sid,
                                  .minute_ms = made_ms + i};

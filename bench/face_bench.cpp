@@ -1,6 +1,5 @@
 // Face check latency on one core: a 640x480 camera frame to a match decision.
 //   cmake -S . -B build-face-rel -G Ninja -DCMAKE_BUILD_TYPE=Release -DTTA_BENCH=ON
-//         -DTTA_SKIP_MODULES="gps;uplink"
 //   cmake --build build-face-rel --target face_bench && build-face-rel/bench/face_bench
 // Needs the models (scripts/setup) and ../shared/data/faces; skips with a message otherwise.
 #include <benchmark/benchmark.h>

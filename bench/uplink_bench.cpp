@@ -34,16 +34,16 @@ TrainingRecord record() {
   r.class_id = 258;
   r.time_of_day_s = 9 * 3600 + 30 * 60;
   r.course_code = "1212110000";
-  r.max_speed_tenth_km_h = 456;
-  r.mileage_tenth_km = 12;
+  r.max_speed_dkmh = 456;
+  r.mileage_hm = 12;
   r.gnss.basic.status_flags = kStatusAccOn | kStatusPositioned;
   r.gnss.basic.latitude_udeg = 30123456;
   r.gnss.basic.longitude_udeg = 120654321;
-  r.gnss.basic.vehicle_speed_tenth_km_h = 400;
-  r.gnss.basic.gnss_speed_tenth_km_h = 410;
+  r.gnss.basic.vehicle_speed_dkmh = 400;
+  r.gnss.basic.gnss_speed_dkmh = 410;
   r.gnss.basic.direction_deg = 90;
   r.gnss.basic.time = tta::from_unix_seconds(1'795'000'000);
-  r.gnss.odometer_tenth_km = 123456;
+  r.gnss.odometer_hm = 123456;
   r.gnss.engine_speed_rpm = 2000;
   return r;
 }

@@ -91,9 +91,9 @@ std::optional<MinuteRecord> MinuteAccumulator::roll_to(WallTime minute) {
   if (cur_) {
     const auto before = static_cast<std::int64_t>(std::floor(total_at_start_m_ / 100.0));
     const auto after = static_cast<std::int64_t>(std::floor(total_m_ / 100.0));
-    cur_->mileage_01km = static_cast<std::uint16_t>(std::clamp<std::int64_t>(after - before, 0, 0xFFFF));
+    cur_->mileage_hm = static_cast<std::uint16_t>(std::clamp<std::int64_t>(after - before, 0, 0xFFFF));
     if (cur_->max_speed_kmh) {
-      cur_->max_speed_01kmh = static_cast<std::uint16_t>(
+      cur_->max_speed_dkmh = static_cast<std::uint16_t>(
           std::clamp(std::lround(*cur_->max_speed_kmh * 10.0), 0L, 0xFFFFL));
     }
     total_at_start_m_ = total_m_;
@@ -142,9 +142,9 @@ std::optional<MinuteRecord> MinuteAccumulator::open_minute() const {
   MinuteRecord m = *cur_;
   const auto before = static_cast<std::int64_t>(std::floor(total_at_start_m_ / 100.0));
   const auto after = static_cast<std::int64_t>(std::floor(total_m_ / 100.0));
-  m.mileage_01km = static_cast<std::uint16_t>(std::clamp<std::int64_t>(after - before, 0, 0xFFFF));
+  m.mileage_hm = static_cast<std::uint16_t>(std::clamp<std::int64_t>(after - before, 0, 0xFFFF));
   if (m.max_speed_kmh) {
-    m.max_speed_01kmh =
+    m.max_speed_dkmh =
         static_cast<std::uint16_t>(std::clamp(std::lround(*m.max_speed_kmh * 10.0), 0L, 0xFFFFL));
   }
   return m;

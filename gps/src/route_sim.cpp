@@ -1,4 +1,4 @@
-#include "route_sim.hpp"
+#include "tta/gps/route_sim.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include "tta/core/time_util.hpp"
 #include "tta/gps/geo.hpp"
 
-namespace tta::agent {
+namespace tta::gps {
 
 namespace {
 
@@ -47,7 +47,7 @@ std::string nmea_coord(double deg, bool lat) {
 
 }  // namespace
 
-std::vector<gps::Fix> simulate_route(const RouteOptions& opt) {
+std::vector<Fix> simulate_route(const RouteOptions& opt) {
   double lat_min = 90, lat_max = -90, lon_min = 180, lon_max = -180;
   for (const auto& p : opt.area.points) {
     lat_min = std::min(lat_min, p.lat_deg);
@@ -59,7 +59,7 @@ std::vector<gps::Fix> simulate_route(const RouteOptions& opt) {
   const double hlat = (lat_max - lat_min) / 4, hlon = (lon_max - lon_min) / 4;
   const std::vector<Point> corners{{clat - hlat, clon - hlon}, {clat - hlat, clon + hlon},
                                    {clat + hlat, clon + hlon}, {clat + hlat, clon - hlon}};
-  std::vector<gps::Fix> out;
+  std::vector<Fix> out;
   out.reserve(static_cast<std::size_t>(opt.seconds));
   std::size_t leg = 0;
   double along_m = 0;
@@ -68,12 +68,12 @@ std::vector<gps::Fix> simulate_route(const RouteOptions& opt) {
   for (int i = 0; i < opt.seconds; ++i) {
     const Point a = corners[leg % 4];
     const Point b = corners[(leg + 1) % 4];
-    const double leg_m = gps::haversine_m(a.lat, a.lon, b.lat, b.lon);
+    const double leg_m = haversine_m(a.lat, a.lon, b.lat, b.lon);
     const double f = std::min(along_m / leg_m, 1.0);
     const Point here{a.lat + (b.lat - a.lat) * f, a.lon + (b.lon - a.lon) * f};
     const bool standing = stopped_s > 0;
 
-    gps::Fix fix;
+    Fix fix;
     const WallTime t = opt.start + std::chrono::seconds(i);
     const CivilTime c = to_civil(t, std::chrono::seconds(0));
     fix.time_of_day.ms = (c.hour * 3600 + c.minute * 60 + c.second) * 1000;
@@ -85,13 +85,13 @@ std::vector<gps::Fix> simulate_route(const RouteOptions& opt) {
     fix.speed_kmh = standing ? 0.0 : opt.speed_kmh;
     fix.course_deg = bearing_deg(a, b);
     fix.hdop = 0.9;
-    fix.mode = gps::FixMode::fix_3d;
-    fix.quality = gps::FixQuality::gps;
+    fix.mode = FixMode::fix_3d;
+    fix.quality = FixQuality::gps;
     fix.sats_used = 12;
     fix.status_valid = true;
-    fix.set = gps::kFieldTime | gps::kFieldDate | gps::kFieldPosition | gps::kFieldAltitude |
-              gps::kFieldSpeed | gps::kFieldCourse | gps::kFieldQuality | gps::kFieldHdop |
-              gps::kFieldSatsUsed | gps::kFieldStatus;
+    fix.set = kFieldTime | kFieldDate | kFieldPosition | kFieldAltitude |
+              kFieldSpeed | kFieldCourse | kFieldQuality | kFieldHdop |
+              kFieldSatsUsed | kFieldStatus;
     out.push_back(fix);
 
     if (standing) {
@@ -108,7 +108,7 @@ std::vector<gps::Fix> simulate_route(const RouteOptions& opt) {
   return out;
 }
 
-std::string to_nmea(const std::vector<gps::Fix>& fixes) {
+std::string to_nmea(const std::vector<Fix>& fixes) {
   std::string out = "# SIMULATED route from tta's demo route generator: not a receiver log\n";
   char body[160];
   for (const auto& f : fixes) {
@@ -129,4 +129,4 @@ std::string to_nmea(const std::vector<gps::Fix>& fixes) {
   return out;
 }
 
-}  // namespace tta::agent
+}  // namespace tta::gps

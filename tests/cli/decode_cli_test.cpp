@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "test_util.hpp"
+#include "unit/uplink/test_util.hpp"
 #include "tta/core/hex.hpp"
 #include "tta/uplink/frame.hpp"
 

@@ -7,7 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "support/needs.hpp"
-#include "face_support.hpp"
+#include "unit/face/face_support.hpp"
 #include "support/process.hpp"
 
 namespace tta::face {

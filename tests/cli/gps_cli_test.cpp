@@ -7,7 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "gps_test_util.hpp"
+#include "unit/gps/gps_test_util.hpp"
 
 namespace tta::gps {
 namespace {

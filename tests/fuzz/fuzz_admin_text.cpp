@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "admin_export.hpp"
-#include "progress.hpp"
+#include "training/admin_export.hpp"
+#include "training/progress.hpp"
 
 namespace {
 

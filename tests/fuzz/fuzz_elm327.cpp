@@ -1,4 +1,4 @@
-// libFuzzer target: the OBD-II helpers of the vehicle signals (agent/src/vehicle_obd.cpp) take
+// libFuzzer target: the OBD-II helpers of the vehicle signals (vehicle/src/obd.cpp) take
 // any bytes without crashing — an ELM327 answer to any command, CAN frames of any content — and
 // what they decode stays within what the PIDs can express.
 #include <cstddef>
@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include "vehicle_obd.hpp"
+#include "tta/vehicle/obd.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace tta::agent::obd;
+  using namespace tta::vehicle::obd;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
 
   // The first line (up to 8 bytes) is the command, the rest the adapter's answer.

@@ -1,11 +1,11 @@
-// libFuzzer target: the engines' stored login state (agent/src/logins_state.cpp) is read back
+// libFuzzer target: the engines' stored login state (agent/src/training/logins_state.cpp) is read back
 // after a restart; any text either fails cleanly or decodes to something that encodes and
 // decodes to the same value.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "logins_state.hpp"
+#include "training/logins_state.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using tta::agent::PersistedLogins;

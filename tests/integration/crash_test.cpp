@@ -35,7 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/needs.hpp"
-#include "route_sim.hpp"
+#include "tta/gps/route_sim.hpp"
 #include "support/free_port.hpp"
 #include "support/http_client.hpp"
 #include "support/nmea_pty.hpp"
@@ -83,7 +83,7 @@ bool wait_for(Pred pred, std::chrono::seconds limit) {
 std::vector<std::string> nmea_per_fix(const std::vector<gps::Fix>& fixes) {
   std::vector<std::string> out;
   for (const auto& f : fixes) {
-    std::istringstream lines(agent::to_nmea({f}));
+    std::istringstream lines(gps::to_nmea({f}));
     std::string line;
     std::string text;
     while (std::getline(lines, line)) {
@@ -140,11 +140,11 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   };
   auto cfg0 = config::parse_config(text, fs::path(TTA_SOURCE_DIR) / "config/demo.toml");
   ASSERT_TRUE(cfg0);
-  agent::RouteOptions route;
+  gps::RouteOptions route;
   route.start = *from_civil({2026, 11, 27, 2, 0, 0}, std::chrono::seconds(0));  // 10:00 GMT+8
   route.seconds = static_cast<int>(rate * 600);  // far more than the test can use
   route.area = cfg0->gps.fences.front();
-  testing::NmeaPty receiver(nmea_per_fix(agent::simulate_route(route)), rate);
+  testing::NmeaPty receiver(nmea_per_fix(gps::simulate_route(route)), rate);
   ASSERT_TRUE(receiver.ok()) << "no pseudo-terminal";
 
   swap("\"../demo-run/tta.db\"", "\"tta.db\"");

@@ -30,7 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/needs.hpp"
-#include "route_sim.hpp"
+#include "tta/gps/route_sim.hpp"
 #include "support/free_port.hpp"
 #include "support/process.hpp"
 #include "tta/config/config.hpp"
@@ -214,11 +214,11 @@ control_token_file = "control.token"
     std::ofstream(config_) << text;
     auto cfg = config::load_config(config_);
     ASSERT_TRUE(cfg) << cfg.error().front().to_string();
-    agent::RouteOptions route;
+    gps::RouteOptions route;
     route.start = *from_civil({2026, 11, 27, 2, 0, 0}, std::chrono::seconds(0));  // 10:00 GMT+8
     route.seconds = (o.classroom ? 60 : 20) * 60;  // classroom: GNSS time is its clock
     route.area = cfg->gps.fences.front();
-    std::ofstream(dir_ / "route-SIMULATED.nmea") << agent::to_nmea(agent::simulate_route(route));
+    std::ofstream(dir_ / "route-SIMULATED.nmea") << gps::to_nmea(gps::simulate_route(route));
     ASSERT_EQ(agent({"init", "--config", config_.string()}).exit_code, 0);
     token_ = slurp(dir_ / "control.token");
     while (!token_.empty() && token_.back() == '\n') token_.pop_back();

@@ -17,7 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "http_forwarder.hpp"
+#include "outbox/http_forwarder.hpp"
 #include "sim.hpp"
 #include "sim_https.hpp"
 #include "tta/core/hex.hpp"

@@ -16,12 +16,12 @@
 
 #include <unistd.h>
 
-#include "engine.hpp"
-#include "fix_clock.hpp"
-#include "forwarder.hpp"
-#include "route_sim.hpp"
+#include "training/engine.hpp"
+#include "training/fix_clock.hpp"
+#include "outbox/forwarder.hpp"
+#include "tta/gps/route_sim.hpp"
 #include "sim.hpp"
-#include "store_credentials.hpp"
+#include "outbox/store_credentials.hpp"
 #include "support/engine_fixture.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/store/store.hpp"
@@ -65,11 +65,11 @@ class OutageTest : public ::testing::Test {
                                     .licence_class = "C1"}, 0));
     cfg_ = testing::test_config({.gps = testing::kYardFence});
     // 10:00 GMT+8 on 2026-11-27; an hour and a half of route.
-    agent::RouteOptions route;
+    gps::RouteOptions route;
     route.start = *from_civil({2026, 11, 27, 2, 0, 0}, 0s);
     route.seconds = 90 * 60;
     route.area = cfg_.gps.fences.front();
-    fixes_ = agent::simulate_route(route);
+    fixes_ = gps::simulate_route(route);
     vclock_.on_fix(route.start, real_.mono_now());
   }
   void TearDown() override {

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "support/needs.hpp"
-#include "forwarder.hpp"
+#include "outbox/forwarder.hpp"
 #include "sim.hpp"
-#include "store_credentials.hpp"
+#include "outbox/store_credentials.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/session.hpp"
 
@@ -43,15 +43,15 @@ uplink::TrainingRecord record(int seq) {
   r.class_id = 7;
   r.time_of_day_s = static_cast<std::uint32_t>(8 * 3600 + seq * 60);
   r.course_code = "1212110000";
-  r.max_speed_tenth_km_h = 312;
-  r.mileage_tenth_km = 5;
+  r.max_speed_dkmh = 312;
+  r.mileage_hm = 5;
   r.gnss.basic.set_latitude_deg(32.044);
   r.gnss.basic.set_longitude_deg(118.785);
-  r.gnss.basic.gnss_speed_tenth_km_h = 300;
-  r.gnss.basic.vehicle_speed_tenth_km_h = 298;
+  r.gnss.basic.gnss_speed_dkmh = 300;
+  r.gnss.basic.vehicle_speed_dkmh = 298;
   r.gnss.basic.direction_deg = 90;
   r.gnss.basic.time = from_unix_seconds(1'795'786'230 + seq * 60);
-  r.gnss.odometer_tenth_km = 1234;
+  r.gnss.odometer_hm = 1234;
   r.gnss.engine_speed_rpm = 1800;
   return r;
 }
@@ -389,8 +389,8 @@ TEST_F(SessionTest, PositionReportIsAcked) {
   p.basic.status_flags = uplink::kStatusAccOn | uplink::kStatusPositioned;
   p.basic.set_latitude_deg(32.044);
   p.basic.set_longitude_deg(118.785);
-  p.basic.gnss_speed_tenth_km_h = 300;
-  p.basic.vehicle_speed_tenth_km_h = 298;
+  p.basic.gnss_speed_dkmh = 300;
+  p.basic.vehicle_speed_dkmh = 298;
   p.basic.direction_deg = 90;
   p.basic.time = clock_.wall_now();
   p.engine_speed_rpm = 1800;

@@ -47,8 +47,8 @@ MinuteRow minute(int h, int m) {
   row.class_id = kClass;
   row.course_code = "1212110000";
   row.time_of_day_s = static_cast<std::uint32_t>(h * 3600 + m * 60);
-  row.max_speed_tenth_km_h = 300;
-  row.mileage_tenth_km = 5;
+  row.max_speed_dkmh = 300;
+  row.mileage_hm = 5;
   row.received_ms = local_ms(h, m + 1);
   uplink::AttachedGnss g;
   g.basic.status_flags = uplink::kStatusPositioned | uplink::kStatusAccOn;
@@ -56,7 +56,7 @@ MinuteRow minute(int h, int m) {
   g.basic.set_longitude_deg(118.785);
   g.basic.time = WallTime{std::chrono::milliseconds{local_ms(h, m, 30)}};
   g.engine_speed_rpm = 1500;
-  g.odometer_tenth_km = 100;
+  g.odometer_hm = 100;
   row.gnss = uplink::encode_attached_gnss(g);
   return row;
 }
@@ -128,7 +128,7 @@ TEST(SimAudit, AGoodSessionIsAcceptedWhole) {
   EXPECT_TRUE(a.sessions[0].closed);
   EXPECT_EQ(a.sessions[0].minutes, 10);
   EXPECT_EQ(a.sessions[0].minutes_valid, 10);
-  EXPECT_EQ(a.sessions[0].mileage_tenth_km, 50);
+  EXPECT_EQ(a.sessions[0].mileage_hm, 50);
   EXPECT_EQ(a.sessions[0].logout_minutes, 10);
 }
 
@@ -198,11 +198,11 @@ TEST(SimAudit, ZeroOrMissingEngineSpeedIsVoid) {
 
 TEST(SimAudit, EveryMinuteOfAStillRunOfTwoOrMoreIsVoid) {
   Case c;
-  c.minutes[2].max_speed_tenth_km_h = 0;  // 10:03 and 10:04: a run of two
-  c.minutes[3].mileage_tenth_km = 0;
-  c.minutes[6].mileage_tenth_km = 0;      // 10:07 alone
-  c.minutes[8].mileage_tenth_km = 0;      // 10:09, 10:10: a run at the end
-  c.minutes[9].mileage_tenth_km = 0;
+  c.minutes[2].max_speed_dkmh = 0;  // 10:03 and 10:04: a run of two
+  c.minutes[3].mileage_hm = 0;
+  c.minutes[6].mileage_hm = 0;      // 10:07 alone
+  c.minutes[8].mileage_hm = 0;      // 10:09, 10:10: a run at the end
+  c.minutes[9].mileage_hm = 0;
   const auto a = c.run();
   std::vector<bool> got;
   for (const auto& v : a.minutes) got.push_back(has(v, "stationary"));
@@ -213,9 +213,9 @@ TEST(SimAudit, EveryMinuteOfAStillRunOfTwoOrMoreIsVoid) {
 
 TEST(SimAudit, StillMinutesThatAreNotAdjacentMakeNoRun) {
   Case c;
-  c.minutes[2].mileage_tenth_km = 0;  // 10:03
+  c.minutes[2].mileage_hm = 0;  // 10:03
   c.minutes.erase(c.minutes.begin() + 3);  // 10:04 never arrived
-  c.minutes[3].mileage_tenth_km = 0;  // 10:05
+  c.minutes[3].mileage_hm = 0;  // 10:05
   for (const auto& v : c.run().minutes) EXPECT_FALSE(has(v, "stationary"));
 }
 
@@ -303,8 +303,8 @@ TEST(SimAudit, TheSameStudentsMinuteTwiceIsADuplicate) {
 TEST(SimAudit, SessionRulesVoidAClosedSessionAndItsMinutes) {
   {
     Case c;  // under 100 m in all
-    for (auto& m : c.minutes) m.mileage_tenth_km = 0;
-    for (auto& m : c.minutes) m.max_speed_tenth_km_h = 0;
+    for (auto& m : c.minutes) m.mileage_hm = 0;
+    for (auto& m : c.minutes) m.max_speed_dkmh = 0;
     const auto a = c.run();
     EXPECT_TRUE(has(a.sessions[0], "mileage_under_100m"));
     EXPECT_TRUE(has(a.sessions[0], "under_75_percent_valid"));
@@ -359,8 +359,8 @@ TEST(SimAudit, ClassroomMinutesAreNotJudgedByTheDrivingRules) {
   Case c;
   for (auto& m : c.minutes) {
     m.course_code = "2212110000";  // teaching mode 2: classroom
-    m.max_speed_tenth_km_h = 0;
-    m.mileage_tenth_km = 0;
+    m.max_speed_dkmh = 0;
+    m.mileage_hm = 0;
     set_gnss(m, [](uplink::AttachedGnss& g) { g.engine_speed_rpm = 0; });
   }
   c.sessions[0].course_code = "2212110000";

@@ -454,7 +454,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                        .student_no = in->student_no, .logged_out = true,
                        .logout_ms = unix_millis(in->logout_time),
                        .logout_minutes = in->minutes,
-                       .logout_mileage_tenth_km = in->mileage_tenth_km};
+                       .logout_mileage_hm = in->mileage_hm};
         if (auto st = sim_.db.add_logout(row); !st) std::cerr << "sim: " << st.error().message << '\n';
         sim_.audit_dirty = true;
         reply_ext(m, StudentLogoutReply{.result = 1, .student_no = in->student_no});
@@ -502,8 +502,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     row.time_of_day_s = rec->time_of_day_s;
     row.course_code = rec->course_code;
     row.status = rec->status;
-    row.max_speed_tenth_km_h = rec->max_speed_tenth_km_h;
-    row.mileage_tenth_km = rec->mileage_tenth_km;
+    row.max_speed_dkmh = rec->max_speed_dkmh;
+    row.mileage_hm = rec->mileage_hm;
     row.resent = m.resent;
     row.received_ms = now_ms();
     row.gnss = encode_attached_gnss(rec->gnss);
@@ -734,8 +734,8 @@ nlohmann::json PlatformSim::Impl::minutes_json() {
                      {"minute_start", start ? nlohmann::json(iso8601_utc(WallTime{std::chrono::milliseconds{*start}}))
                                             : nlohmann::json(nullptr)},
                      {"status", m.status},
-                     {"max_speed_kmh", m.max_speed_tenth_km_h / 10.0},
-                     {"mileage_km", m.mileage_tenth_km / 10.0},
+                     {"max_speed_kmh", m.max_speed_dkmh / 10.0},
+                     {"mileage_km", m.mileage_hm / 10.0},
                      {"resent", m.resent}};
     const auto it = verdicts.find(m.record_no);
     const bool valid = it != verdicts.end() && it->second->valid();
@@ -755,7 +755,7 @@ nlohmann::json PlatformSim::Impl::sessions_json() {
                     {"closed", s.closed},
                     {"minutes", s.minutes},
                     {"minutes_valid", s.minutes_valid},
-                    {"mileage_km", static_cast<double>(s.mileage_tenth_km) / 10.0},
+                    {"mileage_km", static_cast<double>(s.mileage_hm) / 10.0},
                     {"logout_minutes", s.logout_minutes},
                     {"photos", s.photos},
                     {"audit_valid", s.valid()},

@@ -150,7 +150,7 @@ AuditResult audit(const std::vector<MinuteRow>& minutes, const std::vector<Photo
     }
     std::sort(timed.begin(), timed.end(), [&](auto a, auto b) { return *starts[a] < *starts[b]; });
     auto still = [&](std::size_t i) {
-      return minutes[i].max_speed_tenth_km_h == 0 || minutes[i].mileage_tenth_km == 0;
+      return minutes[i].max_speed_dkmh == 0 || minutes[i].mileage_hm == 0;
     };
     std::size_t j = 0;
     while (j < timed.size()) {
@@ -178,11 +178,11 @@ AuditResult audit(const std::vector<MinuteRow>& minutes, const std::vector<Photo
     for (auto i : minutes_of[key]) {
       ++v.minutes;
       v.minutes_valid += out.minutes[i].valid() ? 1 : 0;
-      v.mileage_tenth_km += minutes[i].mileage_tenth_km;
+      v.mileage_hm += minutes[i].mileage_hm;
     }
     const auto& ph = photos_of[key];
     v.photos = static_cast<std::int64_t>(ph.size());
-    if (driving(s.course_code) && v.mileage_tenth_km < 1) {
+    if (driving(s.course_code) && v.mileage_hm < 1) {
       v.reasons.emplace_back("mileage_under_100m");
     }
     if (ph.empty()) {

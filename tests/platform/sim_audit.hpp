@@ -69,7 +69,7 @@ struct SessionVerdict {
   bool closed = false;              ///< its logout arrived
   std::int64_t minutes = 0;         ///< minutes received for it
   std::int64_t minutes_valid = 0;   ///< of those, accepted
-  std::int64_t mileage_tenth_km = 0;
+  std::int64_t mileage_hm = 0;
   std::uint16_t logout_minutes = 0;  ///< the total its logout carried
   std::int64_t photos = 0;
   std::vector<std::string> reasons;  ///< empty: accepted (so far, while open)

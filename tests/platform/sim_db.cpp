@@ -130,8 +130,8 @@ Result<bool> SimDb::add_minute(const MinuteRow& m) {
   sqlite3_bind_int64(st.s, 6, m.time_of_day_s);
   bind_text(st.s, 7, m.course_code);
   sqlite3_bind_int64(st.s, 8, m.status);
-  sqlite3_bind_int64(st.s, 9, m.max_speed_tenth_km_h);
-  sqlite3_bind_int64(st.s, 10, m.mileage_tenth_km);
+  sqlite3_bind_int64(st.s, 9, m.max_speed_dkmh);
+  sqlite3_bind_int64(st.s, 10, m.mileage_hm);
   sqlite3_bind_int64(st.s, 11, m.resent ? 1 : 0);
   sqlite3_bind_int64(st.s, 12, m.received_ms);
   bind_blob(st.s, 13, m.gnss);
@@ -183,8 +183,8 @@ Result<std::vector<MinuteRow>> SimDb::minutes() {
     m.time_of_day_s = static_cast<std::uint32_t>(sqlite3_column_int64(st.s, 5));
     m.course_code = col_text(st.s, 6);
     m.status = static_cast<std::uint8_t>(sqlite3_column_int64(st.s, 7));
-    m.max_speed_tenth_km_h = static_cast<std::uint16_t>(sqlite3_column_int64(st.s, 8));
-    m.mileage_tenth_km = static_cast<std::uint16_t>(sqlite3_column_int64(st.s, 9));
+    m.max_speed_dkmh = static_cast<std::uint16_t>(sqlite3_column_int64(st.s, 8));
+    m.mileage_hm = static_cast<std::uint16_t>(sqlite3_column_int64(st.s, 9));
     m.resent = sqlite3_column_int64(st.s, 10) != 0;
     m.received_ms = sqlite3_column_int64(st.s, 11);
     m.gnss = col_blob(st.s, 12);
@@ -260,7 +260,7 @@ Status SimDb::add_logout(const SessionRow& s) {
                      -1, &up.s, nullptr);
   bind_opt(up.s, 1, s.logout_ms);
   sqlite3_bind_int64(up.s, 2, s.logout_minutes);
-  sqlite3_bind_int64(up.s, 3, s.logout_mileage_tenth_km);
+  sqlite3_bind_int64(up.s, 3, s.logout_mileage_hm);
   bind_text(up.s, 4, s.terminal_no);
   sqlite3_bind_int64(up.s, 5, s.class_id);
   if (sqlite3_step(up.s) != SQLITE_DONE) return fail(db_error(db_, "saving logout"));
@@ -286,7 +286,7 @@ Result<std::vector<SessionRow>> SimDb::sessions() {
     s.logged_out = sqlite3_column_int64(st.s, 6) != 0;
     s.logout_ms = col_opt(st.s, 7);
     s.logout_minutes = static_cast<std::uint16_t>(sqlite3_column_int64(st.s, 8));
-    s.logout_mileage_tenth_km = static_cast<std::uint16_t>(sqlite3_column_int64(st.s, 9));
+    s.logout_mileage_hm = static_cast<std::uint16_t>(sqlite3_column_int64(st.s, 9));
     out.push_back(std::move(s));
   }
   return out;

@@ -31,8 +31,8 @@ struct MinuteRow {
   std::uint32_t time_of_day_s = 0;
   std::string course_code;
   std::uint8_t status = 0;
-  std::uint16_t max_speed_tenth_km_h = 0;
-  std::uint16_t mileage_tenth_km = 0;
+  std::uint16_t max_speed_dkmh = 0;
+  std::uint16_t mileage_hm = 0;
   bool resent = false;
   std::int64_t received_ms = 0;
   std::vector<std::uint8_t> gnss;  ///< the 38-byte attached block as received
@@ -61,7 +61,7 @@ struct SessionRow {
   bool logged_out = false;
   std::optional<std::int64_t> logout_ms;
   std::uint16_t logout_minutes = 0;       ///< the total the logout carried
-  std::uint16_t logout_mileage_tenth_km = 0;
+  std::uint16_t logout_mileage_hm = 0;
 };
 
 /// The platform's audit verdict on one stored minute (sim_audit.hpp).

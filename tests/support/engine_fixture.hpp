@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine.hpp"
+#include "training/engine.hpp"
 #include "tta/config/config.hpp"
 
 namespace tta::testing {

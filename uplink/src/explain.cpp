@@ -120,8 +120,8 @@ void explain_position_into(F& obj, const PositionBlock& p) {
     if (!v) return std::nullopt;
     return static_cast<double>(*v) / 10.0;
   };
-  opt_real("vehicle_speed_km_h", tenth(p.vehicle_speed_tenth_km_h), 1);
-  opt_real("gnss_speed_km_h", tenth(p.gnss_speed_tenth_km_h), 1);
+  opt_real("vehicle_speed_km_h", tenth(p.vehicle_speed_dkmh), 1);
+  opt_real("gnss_speed_km_h", tenth(p.gnss_speed_dkmh), 1);
   obj.children.push_back(p.direction_deg ? integer("direction_deg", *p.direction_deg)
                                          : null("direction_deg"));
   obj.children.push_back(p.time ? text("time", local_time(*p.time))
@@ -202,8 +202,8 @@ class ExplainVisitor {
     F obj = object(std::string(n));
     explain_position_into(obj, a.basic);
     obj.children.push_back(
-        a.odometer_tenth_km
-            ? real("odometer_km", static_cast<double>(*a.odometer_tenth_km) / 10.0, 1)
+        a.odometer_hm
+            ? real("odometer_km", static_cast<double>(*a.odometer_hm) / 10.0, 1)
             : null("odometer_km"));
     obj.children.push_back(a.engine_speed_rpm ? integer("engine_speed_rpm", *a.engine_speed_rpm)
                                               : null("engine_speed_rpm"));
@@ -266,9 +266,9 @@ Result<F> explain_position_report(std::span<const std::uint8_t> body, std::strin
   F pos = object("position");
   explain_position_into(pos, rep->basic);
   obj.children.push_back(std::move(pos));
-  if (rep->odometer_tenth_km) {
+  if (rep->odometer_hm) {
     obj.children.push_back(
-        real("odometer_km", static_cast<double>(*rep->odometer_tenth_km) / 10.0, 1));
+        real("odometer_km", static_cast<double>(*rep->odometer_hm) / 10.0, 1));
   }
   if (rep->fuel_tenth_l) {
     obj.children.push_back(real("fuel_l", static_cast<double>(*rep->fuel_tenth_l) / 10.0, 1));

@@ -206,8 +206,8 @@ TTA_LAYOUT(StudentLoginReply) {
   v.ascii("student_no", s.student_no, 16, Pad::back);
   v.u16("total_minutes", s.total_minutes);
   v.u16("part_minutes_done", s.part_minutes_done);
-  v.tenth16("total_mileage_km", s.total_mileage_tenth_km);
-  v.tenth16("part_mileage_km", s.part_mileage_tenth_km);
+  v.tenth16("total_mileage_km", s.total_mileage_hm);
+  v.tenth16("part_mileage_km", s.part_mileage_hm);
   v.code8("read_aloud", s.read_aloud, kReadAloud);
   v.gbk8("extra", s.extra);
 }
@@ -217,7 +217,7 @@ TTA_LAYOUT(StudentLogout) {
   v.ascii("student_no", s.student_no, 16, Pad::back);
   v.time6("logout_time", s.logout_time);
   v.u16("minutes", s.minutes);
-  v.tenth16("mileage_km", s.mileage_tenth_km);
+  v.tenth16("mileage_km", s.mileage_hm);
   v.u32("class_id", s.class_id);
   v.position("gnss", s.gnss);
 }
@@ -238,8 +238,8 @@ TTA_LAYOUT(TrainingRecord) {
   v.time3("time", s.time_of_day_s);
   v.bcd("course_code", s.course_code, 5);
   v.code8("status", s.status, kRecordStatus);
-  v.tenth16("max_speed_km_h", s.max_speed_tenth_km_h);
-  v.tenth16("mileage_km", s.mileage_tenth_km);
+  v.tenth16("max_speed_km_h", s.max_speed_dkmh);
+  v.tenth16("mileage_km", s.mileage_hm);
   v.attached("gnss", s.gnss);
 }
 

@@ -24,7 +24,7 @@ std::uint32_t udeg(double deg) {
 }  // namespace
 
 bool PositionBlock::has_missing() const {
-  return !latitude_udeg || !longitude_udeg || !vehicle_speed_tenth_km_h || !gnss_speed_tenth_km_h ||
+  return !latitude_udeg || !longitude_udeg || !vehicle_speed_dkmh || !gnss_speed_dkmh ||
          !direction_deg || !time;
 }
 
@@ -67,7 +67,7 @@ void PositionBlock::set_longitude_deg(double deg) {
 }
 
 bool AttachedGnss::has_missing() const {
-  return basic.has_missing() || !odometer_tenth_km || !engine_speed_rpm;
+  return basic.has_missing() || !odometer_hm || !engine_speed_rpm;
 }
 
 Bytes encode_position_block(const PositionBlock& p) {
@@ -78,8 +78,8 @@ Bytes encode_position_block(const PositionBlock& p) {
   // Missing values go out as 0 (documented in position.hpp); the caller flags the record.
   w.u32(p.latitude_udeg.value_or(0));
   w.u32(p.longitude_udeg.value_or(0));
-  w.u16(p.vehicle_speed_tenth_km_h.value_or(0));
-  w.u16(p.gnss_speed_tenth_km_h.value_or(0));
+  w.u16(p.vehicle_speed_dkmh.value_or(0));
+  w.u16(p.gnss_speed_dkmh.value_or(0));
   w.u16(p.direction_deg.value_or(0));
   if (p.time) {
     w.bytes(bcd_time6(*p.time));
@@ -101,8 +101,8 @@ Result<PositionBlock> decode_position_block(std::span<const std::uint8_t> b) {
   p.status_flags = r.u32("status");
   p.latitude_udeg = r.u32("latitude");
   p.longitude_udeg = r.u32("longitude");
-  p.vehicle_speed_tenth_km_h = r.u16("vehicle speed");
-  p.gnss_speed_tenth_km_h = r.u16("satellite speed");
+  p.vehicle_speed_dkmh = r.u16("vehicle speed");
+  p.gnss_speed_dkmh = r.u16("satellite speed");
   p.direction_deg = r.u16("direction");
   auto t = r.take(6, "time");
   if (!all_zero(t)) {
@@ -118,7 +118,7 @@ Bytes encode_attached_gnss(const AttachedGnss& a) {
   wire::Writer w;
   w.u8(kTlvOdometer);
   w.u8(4);
-  w.u32(a.odometer_tenth_km.value_or(0));
+  w.u32(a.odometer_hm.value_or(0));
   w.u8(kTlvEngineSpeed);
   w.u8(2);
   w.u16(a.engine_speed_rpm.value_or(0));
@@ -140,8 +140,8 @@ Result<AttachedGnss> decode_attached_gnss(std::span<const std::uint8_t> b) {
     const std::size_t at = kPositionBlockBytes + r.pos();
     const std::uint8_t id = r.u8("TLV id");
     const std::uint8_t len = r.u8("TLV length");
-    if (id == kTlvOdometer && len == 4 && !a.odometer_tenth_km) {
-      a.odometer_tenth_km = r.u32("odometer");
+    if (id == kTlvOdometer && len == 4 && !a.odometer_hm) {
+      a.odometer_hm = r.u32("odometer");
     } else if (id == kTlvEngineSpeed && len == 2 && !a.engine_speed_rpm) {
       a.engine_speed_rpm = r.u16("engine speed");
     } else {
@@ -160,10 +160,10 @@ Result<AttachedGnss> decode_attached_gnss(std::span<const std::uint8_t> b) {
 Result<Bytes> PositionReport::encode() const {
   Bytes out = encode_position_block(basic);
   wire::Writer w;
-  if (odometer_tenth_km) {
+  if (odometer_hm) {
     w.u8(kTlvOdometer);
     w.u8(4);
-    w.u32(*odometer_tenth_km);
+    w.u32(*odometer_hm);
   }
   if (fuel_tenth_l) {
     w.u8(kTlvFuel);
@@ -229,8 +229,8 @@ Result<PositionReport> PositionReport::decode(std::span<const std::uint8_t> body
     switch (id) {
       case kTlvOdometer:
         if (len != 4) return bad_len(4);
-        if (rep.odometer_tenth_km) return dup();
-        rep.odometer_tenth_km = v.u32("odometer");
+        if (rep.odometer_hm) return dup();
+        rep.odometer_hm = v.u32("odometer");
         break;
       case kTlvFuel:
         if (len != 2) return bad_len(2);

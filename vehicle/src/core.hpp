@@ -9,9 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "vehicle_signals.hpp"
+#include "tta/vehicle/signals.hpp"
 
-namespace tta::agent::detail {
+namespace tta::vehicle::detail {
 
 struct SourceCore {
   SourceCore(boost::asio::io_context& io, const Clock& c, std::string n, VehicleTiming t)
@@ -85,4 +85,4 @@ class SourceHandle final : public VehicleSignals {
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace tta::agent::detail
+}  // namespace tta::vehicle::detail

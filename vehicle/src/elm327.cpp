@@ -1,7 +1,7 @@
 // OBD-II through an ELM327-compatible adapter on a serial port.
 //
 // One command at a time: write "CMD\r", collect bytes until the '>' prompt or the deadline, parse
-// (vehicle_obd.cpp). After opening: ATZ (reset), ATE0 (no echo), ATL0 (no line feeds), ATS0 (no
+// (obd.cpp). After opening: ATZ (reset), ATE0 (no echo), ATL0 (no line feeds), ATS0 (no
 // spaces), ATH0 (no headers), ATSP0 (automatic protocol). Then every poll interval: 010C (engine
 // speed), 010D (speed), one sample. An unanswered request is missing; three polls in a row
 // without any answer, an I/O error or a failed initialisation reopen the port.
@@ -11,10 +11,10 @@
 #include <array>
 #include <cstdio>
 
-#include "vehicle_core.hpp"
-#include "vehicle_obd.hpp"
+#include "core.hpp"
+#include "tta/vehicle/obd.hpp"
 
-namespace tta::agent {
+namespace tta::vehicle {
 namespace {
 
 namespace asio = boost::asio;
@@ -236,4 +236,4 @@ std::unique_ptr<VehicleSignals> make_elm327(boost::asio::io_context& io, const C
       std::make_shared<ElmImpl>(io, clock, std::move(device), baud, timing));
 }
 
-}  // namespace tta::agent
+}  // namespace tta::vehicle

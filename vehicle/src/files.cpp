@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "vehicle_core.hpp"
+#include "core.hpp"
 
-namespace tta::agent {
+namespace tta::vehicle {
 namespace {
 
 using detail::SourceCore;
@@ -164,4 +164,4 @@ std::unique_ptr<VehicleSignals> make_sim_vehicle(boost::asio::io_context& io, co
       std::make_shared<SimImpl>(io, clock, timing, cruise_kmh));
 }
 
-}  // namespace tta::agent
+}  // namespace tta::vehicle

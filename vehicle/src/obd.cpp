@@ -1,10 +1,10 @@
 // Pure OBD-II helpers: ELM327 response parsing, PID decoding, ISO-TP single frames.
-#include "vehicle_obd.hpp"
+#include "tta/vehicle/obd.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace tta::agent::obd {
+namespace tta::vehicle::obd {
 namespace {
 
 /// Upper case, without spaces: how the adapter's lines are compared.
@@ -182,4 +182,4 @@ std::optional<std::vector<std::uint8_t>> can_single_frame(std::uint32_t can_id, 
                                    data.begin() + 1 + static_cast<std::ptrdiff_t>(n));
 }
 
-}  // namespace tta::agent::obd
+}  // namespace tta::vehicle::obd

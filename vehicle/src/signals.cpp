@@ -1,12 +1,12 @@
 // The [vehicle] section turned into sources, merged into one stream of samples.
-#include "vehicle_signals.hpp"
+#include "tta/vehicle/signals.hpp"
 
 #include <charconv>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
-namespace tta::agent {
+namespace tta::vehicle {
 namespace {
 
 /// Every configured source; each sample carries the latest reading of every source that is
@@ -187,4 +187,4 @@ Result<std::unique_ptr<VehicleSignals>> make_vehicle_signals(const config::Vehic
       clock, std::chrono::milliseconds(cfg.max_age_ms), std::move(parts)));
 }
 
-}  // namespace tta::agent
+}  // namespace tta::vehicle

@@ -13,10 +13,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "vehicle_core.hpp"
-#include "vehicle_obd.hpp"
+#include "core.hpp"
+#include "tta/vehicle/obd.hpp"
 
-namespace tta::agent {
+namespace tta::vehicle {
 namespace {
 
 namespace asio = boost::asio;
@@ -222,4 +222,4 @@ std::unique_ptr<VehicleSignals> make_socketcan_on_fd(boost::asio::io_context& io
       io, clock, "socketcan (fd " + std::to_string(fd) + ")", "", fd, timing));
 }
 
-}  // namespace tta::agent
+}  // namespace tta::vehicle

@@ -13,11 +13,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "admin_accounts.hpp"
-#include "admin_export.hpp"
-#include "commands.hpp"
-#include "common.hpp"
-#include "progress.hpp"
+#include "daemon/admin_accounts.hpp"
+#include "training/admin_export.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "training/progress.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/store/store.hpp"
 

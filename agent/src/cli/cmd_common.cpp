@@ -1,6 +1,6 @@
 #include <iostream>
 
-#include "common.hpp"
+#include "cli/common.hpp"
 
 namespace tta::agent {
 

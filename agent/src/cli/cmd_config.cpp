@@ -1,7 +1,7 @@
 #include <iostream>
 
-#include "commands.hpp"
-#include "common.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "tta/config/config.hpp"
 
 namespace tta::agent {

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 #include "tta/core/hex.hpp"
 #include "tta/uplink/explain.hpp"
 

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "commands.hpp"
-#include "common.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/ids.hpp"
 #include "tta/face/engine.hpp"

@@ -10,11 +10,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
-#include "commands.hpp"
-#include "common.hpp"
-#include "daemon.hpp"
-#include "logging.hpp"
-#include "sd_notify.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "daemon/daemon.hpp"
+#include "cli/logging.hpp"
+#include "daemon/sd_notify.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/store/store.hpp"
 

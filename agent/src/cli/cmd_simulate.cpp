@@ -18,16 +18,16 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "commands.hpp"
-#include "common.hpp"
-#include "classroom.hpp"
-#include "engine.hpp"
-#include "fix_clock.hpp"
-#include "forwarder.hpp"
-#include "logging.hpp"
-#include "progress.hpp"
-#include "route_sim.hpp"
-#include "store_credentials.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "training/classroom.hpp"
+#include "training/engine.hpp"
+#include "training/fix_clock.hpp"
+#include "outbox/forwarder.hpp"
+#include "cli/logging.hpp"
+#include "training/progress.hpp"
+#include "tta/gps/route_sim.hpp"
+#include "outbox/store_credentials.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/face/engine.hpp"
 #include "tta/face/evidence.hpp"
@@ -347,12 +347,12 @@ int simulate(const SimArgs& a) {
     std::cerr << "tta-agent simulate: the config needs a [[gps.fence]] to drive in\n";
     return kExitUsage;
   }
-  RouteOptions route;
+  gps::RouteOptions route;
   route.start = t0;
   route.seconds = a.minutes * 60 + 120;
   route.area = cfg->gps.fences.front();
   const fs::path nmea_file = cfg->store.database.parent_path() / "route-SIMULATED.nmea";
-  std::ofstream(nmea_file) << to_nmea(simulate_route(route));
+  std::ofstream(nmea_file) << gps::to_nmea(gps::simulate_route(route));
   auto source = gps::make_source("replay://" + nmea_file.string() + "?rate=0", io, real);
   if (!source) {
     std::cerr << "tta-agent simulate: " << source.error().message << '\n';

@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "commands.hpp"
-#include "common.hpp"
-#include "daemon.hpp"
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "daemon/daemon.hpp"
 #include "tta/store/store.hpp"
 
 namespace tta::agent {

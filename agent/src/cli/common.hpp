@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
 #include "tta/config/config.hpp"
 #include "tta/core/result.hpp"
 

@@ -1,4 +1,4 @@
-#include "logging.hpp"
+#include "cli/logging.hpp"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 // tta-agent: the timed-training terminal agent. main() only parses arguments; each command
 // family lives in its own cmd_*.cpp.
-#include "commands.hpp"
+#include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"tta-agent: driving-school timed-training terminal agent"};

@@ -17,7 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "control/assets.hpp"
-#include "control_target.hpp"
+#include "control/control_target.hpp"
 
 namespace tta::agent::control::admin {
 

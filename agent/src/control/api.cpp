@@ -15,7 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "control/ui.hpp"
-#include "control_target.hpp"
+#include "control/control_target.hpp"
 
 namespace tta::agent::control {
 

@@ -7,7 +7,7 @@
 #include <openssl/rand.h>
 
 #include "control/assets.hpp"
-#include "control_target.hpp"
+#include "control/control_target.hpp"
 
 namespace tta::agent::control::ui {
 

@@ -1,4 +1,4 @@
-#include "admin_accounts.hpp"
+#include "daemon/admin_accounts.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,4 +1,4 @@
-#include "daemon.hpp"
+#include "daemon/daemon.hpp"
 
 #include <boost/asio.hpp>
 
@@ -13,22 +13,22 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "admin_accounts.hpp"
-#include "admin_export.hpp"
-#include "classroom.hpp"
+#include "daemon/admin_accounts.hpp"
+#include "training/admin_export.hpp"
+#include "training/classroom.hpp"
 #include "control/admin.hpp"
 #include "control/api.hpp"
-#include "control_target.hpp"
-#include "engine.hpp"
-#include "fix_clock.hpp"
-#include "forwarder.hpp"
-#include "http_forwarder.hpp"
-#include "platform_commands.hpp"
-#include "progress.hpp"
-#include "retention.hpp"  // [retention]
-#include "store_credentials.hpp"
-#include "teaching_log.hpp"
-#include "terminal_params.hpp"
+#include "control/control_target.hpp"
+#include "training/engine.hpp"
+#include "training/fix_clock.hpp"
+#include "outbox/forwarder.hpp"
+#include "outbox/http_forwarder.hpp"
+#include "daemon/platform_commands.hpp"
+#include "training/progress.hpp"
+#include "outbox/retention.hpp"  // [retention]
+#include "outbox/store_credentials.hpp"
+#include "training/teaching_log.hpp"
+#include "daemon/terminal_params.hpp"
 #include "tta/core/hex.hpp"
 #include "tta/core/ids.hpp"
 #include "tta/core/secure_file.hpp"
@@ -41,7 +41,7 @@
 #include "tta/uplink/http_api.hpp"
 #include "tta/uplink/http_client.hpp"
 #include "tta/uplink/signing.hpp"
-#include "vehicle_signals.hpp"  // [vehicle-signals]
+#include "tta/vehicle/signals.hpp"  // [vehicle-signals]
 
 namespace tta::agent {
 
@@ -178,7 +178,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   Recorder photos;  ///< photos the platform asks for (0x8301)
   Retention retention{store, cfg.store, cfg.retention};  // [retention] pruning, storage budget
   std::unique_ptr<gps::GnssSource> gnss;
-  std::unique_ptr<VehicleSignals> vehicle;  // [vehicle-signals] null when [vehicle] names none
+  std::unique_ptr<vehicle::VehicleSignals> vehicle;  // [vehicle-signals] null when [vehicle] names none
   std::optional<MonoTime> last_fix_mono;  ///< when the last fix came (classroom ticks)
   std::uint64_t fixes = 0;
   std::string uplink_error;               ///< why the platform connection last ended
@@ -1327,9 +1327,9 @@ Status Daemon::start() {
       !st) {
     return fail(st.error().context("GNSS source"));
   }
-  // --- [vehicle-signals] begin: ignition/OBD/pulses from [vehicle] (vehicle_signals.hpp).
+  // --- [vehicle-signals] begin: ignition/OBD/pulses from [vehicle] (tta/vehicle/signals.hpp).
   // Samples are stamped on the engine's timeline (GNSS time, as every minute is).
-  auto vehicle = make_vehicle_signals(d.cfg.vehicle, d.io, d.clock);
+  auto vehicle = vehicle::make_vehicle_signals(d.cfg.vehicle, d.io, d.clock);
   if (!vehicle) return fail(vehicle.error().context("vehicle signals"));
   d.vehicle = std::move(*vehicle);
   if (d.vehicle) {

@@ -1,9 +1,9 @@
-#include "platform_commands.hpp"
+#include "daemon/platform_commands.hpp"
 
 #include <algorithm>
 #include <limits>
 
-#include "forwarder.hpp"
+#include "outbox/forwarder.hpp"
 #include "tta/core/time_util.hpp"
 
 namespace tta::agent {
@@ -211,8 +211,8 @@ uplink::TrainingRecord record_on_request(const store::MinuteRecord& m,
   r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60 + local.second);
   r.course_code = s.course_code;
   r.status = m.status;
-  r.max_speed_tenth_km_h = m.max_speed_dkmh.value_or(0);
-  r.mileage_tenth_km = m.mileage_hm.value_or(0);
+  r.max_speed_dkmh = m.max_speed_dkmh.value_or(0);
+  r.mileage_hm = m.mileage_hm.value_or(0);
   auto& b = r.gnss.basic;
   if (m.lat_e6 && m.lon_e6) {
     b.status_flags |= uplink::kStatusPositioned;
@@ -220,10 +220,10 @@ uplink::TrainingRecord record_on_request(const store::MinuteRecord& m,
     b.set_longitude_deg(*m.lon_e6 / 1e6);
   }
   if (m.gnss_time_ms) b.time = WallTime{std::chrono::milliseconds(*m.gnss_time_ms)};
-  b.gnss_speed_tenth_km_h = m.gnss_speed_dkmh;
-  b.vehicle_speed_tenth_km_h = m.sensor_speed_dkmh;
+  b.gnss_speed_dkmh = m.gnss_speed_dkmh;
+  b.vehicle_speed_dkmh = m.sensor_speed_dkmh;
   b.direction_deg = m.heading_deg;
-  r.gnss.odometer_tenth_km = m.odometer_hm;
+  r.gnss.odometer_hm = m.odometer_hm;
   r.gnss.engine_speed_rpm = m.engine_rpm;
   return r;
 }

@@ -1,4 +1,4 @@
-#include "terminal_params.hpp"
+#include "daemon/terminal_params.hpp"
 
 #include <algorithm>
 #include <charconv>

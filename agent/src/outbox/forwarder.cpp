@@ -1,4 +1,4 @@
-#include "forwarder.hpp"
+#include "outbox/forwarder.hpp"
 
 #include <cstdio>
 #include <random>

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "tta/core/clock.hpp"
-#include "pump.hpp"
+#include "outbox/pump.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/session.hpp"
 

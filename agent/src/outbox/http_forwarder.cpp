@@ -1,4 +1,4 @@
-#include "http_forwarder.hpp"
+#include "outbox/http_forwarder.hpp"
 
 #include <algorithm>
 #include <random>

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "tta/core/clock.hpp"
-#include "pump.hpp"
+#include "outbox/pump.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/http_api.hpp"
 #include "tta/uplink/http_client.hpp"

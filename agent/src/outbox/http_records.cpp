@@ -1,4 +1,4 @@
-#include "http_records.hpp"
+#include "outbox/http_records.hpp"
 
 namespace tta::agent {
 namespace {

@@ -1,4 +1,4 @@
-#include "retention.hpp"
+#include "outbox/retention.hpp"
 
 #include <filesystem>
 #include <system_error>

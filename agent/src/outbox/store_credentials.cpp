@@ -1,4 +1,4 @@
-#include "store_credentials.hpp"
+#include "outbox/store_credentials.hpp"
 
 namespace tta::agent {
 namespace {

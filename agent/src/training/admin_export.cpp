@@ -1,4 +1,4 @@
-#include "admin_export.hpp"
+#include "training/admin_export.hpp"
 
 #include <algorithm>
 #include <cstdio>

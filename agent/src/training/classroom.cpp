@@ -1,4 +1,4 @@
-#include "classroom.hpp"
+#include "training/classroom.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "forwarder.hpp"
+#include "outbox/forwarder.hpp"
 #include "tta/core/ids.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
@@ -341,7 +341,7 @@ Status ClassroomEngine::end_student(const std::string& student_no, const FaceEvi
   const Student& s = it->second;
   uplink::StudentLogout m{.student_no = s.student_no, .logout_time = now,
                           .minutes = static_cast<std::uint16_t>(std::min<std::uint32_t>(s.minutes, 0xFFFF)),
-                          .mileage_tenth_km = 0, .class_id = s.class_id,
+                          .mileage_hm = 0, .class_id = s.class_id,
                           .gnss = position_block(now)};
   PersistedLogins next = snapshot();
   std::erase_if(next.students, [&](const OpenLogin& l) { return l.session_id == s.session_id; });
@@ -554,8 +554,8 @@ void ClassroomEngine::make_minute(Student& s, WallTime minute_start) {
   r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60);
   r.course_code = s.course_code;
   r.status = counted ? 0 : 1;
-  r.max_speed_tenth_km_h = 0;  // a classroom does not move
-  r.mileage_tenth_km = 0;
+  r.max_speed_dkmh = 0;  // a classroom does not move
+  r.mileage_hm = 0;
   r.gnss.basic = position_block(minute_start + seconds(30));  // "the point at second 30"
   store::MinuteRecord rec{.record_no = r.record_no, .session_id = s.session_id,
                           .minute_ms = ms(minute_start), .status = r.status};

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine.hpp"
+#include "training/engine.hpp"
 
 namespace tta::agent {
 

@@ -1,4 +1,4 @@
-#include "engine.hpp"
+#include "training/engine.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "forwarder.hpp"
+#include "outbox/forwarder.hpp"
 #include "tta/core/ids.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
@@ -169,7 +169,7 @@ Result<int> close_orphan_sessions(store::Store& store, Recorder& rec, std::strin
     uplink::StudentLogout m{
         .student_no = t.student_no, .logout_time = WallTime{std::chrono::milliseconds(end_ms)},
         .minutes = static_cast<std::uint16_t>(std::min<std::uint32_t>(totals->minutes, 0xFFFF)),
-        .mileage_tenth_km = static_cast<std::uint16_t>(std::min<std::uint32_t>(totals->mileage_hm, 0xFFFF)),
+        .mileage_hm = static_cast<std::uint16_t>(std::min<std::uint32_t>(totals->mileage_hm, 0xFFFF)),
         .class_id = t.class_id, .gnss = uplink::PositionBlock{}};
     auto st = store.transaction([&]() -> Status {
       if (auto e = rec.queue_ext(m.kExtId, std::to_string(t.class_id), m.encode(), now); !e) return e;
@@ -217,7 +217,7 @@ uplink::PositionBlock TrainingEngine::position_block() const {
     p.set_latitude_deg(f.lat_deg);
     p.set_longitude_deg(f.lon_deg);
     if (!std::isnan(f.speed_kmh)) {
-      p.gnss_speed_tenth_km_h = static_cast<std::uint16_t>(std::lround(f.speed_kmh * 10));
+      p.gnss_speed_dkmh = static_cast<std::uint16_t>(std::lround(f.speed_kmh * 10));
     }
     if (!std::isnan(f.course_deg)) {
       p.direction_deg = static_cast<std::uint16_t>(std::lround(f.course_deg) % 360);
@@ -228,7 +228,7 @@ uplink::PositionBlock TrainingEngine::position_block() const {
     if (auto v = fresh_vehicle(*p.time)) {
       if (v->ignition_on.value_or(false)) p.status_flags |= uplink::kStatusAccOn;
       if (v->sensor_speed_kmh) {
-        p.vehicle_speed_tenth_km_h =
+        p.vehicle_speed_dkmh =
             static_cast<std::uint16_t>(std::lround(*v->sensor_speed_kmh * 10));
       }
     }
@@ -433,7 +433,7 @@ Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_n
 Status TrainingEngine::end_student(const FaceEvidence& face, WallTime now, const char* why) {
   const Student& s = *student_;
   uplink::StudentLogout m{.student_no = s.student_no, .logout_time = now, .minutes = s.minutes,
-                          .mileage_tenth_km = static_cast<std::uint16_t>(std::min<std::uint32_t>(s.mileage_hm, 0xFFFF)),
+                          .mileage_hm = static_cast<std::uint16_t>(std::min<std::uint32_t>(s.mileage_hm, 0xFFFF)),
                           .class_id = s.class_id, .gnss = position_block()};
   PersistedLogins next = snapshot();
   next.students.clear();
@@ -623,7 +623,7 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   } else if (*vehicle->engine_rpm == 0) {
     flags.emplace_back(flag::kEngineSpeedZero);
   }
-  const bool still = m.mileage_01km == 0 || m.max_speed_01kmh == 0;
+  const bool still = m.mileage_hm == 0 || m.max_speed_dkmh == 0;
   if (still && prev_minute_still_) flags.emplace_back(flag::kStationary);
   prev_minute_still_ = still;
   const CivilTime local = to_civil(m.minute_start, kChinaUtcOffset);
@@ -649,8 +649,8 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60 + local.second);
   r.course_code = s.course_code;
   r.status = counted ? 0 : 1;
-  r.max_speed_tenth_km_h = m.max_speed_01kmh;
-  r.mileage_tenth_km = m.mileage_01km;
+  r.max_speed_dkmh = m.max_speed_dkmh;
+  r.mileage_hm = m.mileage_hm;
   store::MinuteRecord rec{.record_no = r.record_no, .session_id = s.session_id,
                           .minute_ms = ms(m.minute_start), .status = r.status};
   if (m.sample) {
@@ -664,7 +664,7 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
     if (r.gnss.basic.time) rec.gnss_time_ms = ms(*r.gnss.basic.time);
     if (!std::isnan(f.speed_kmh)) {
       const auto v = static_cast<std::uint16_t>(std::lround(f.speed_kmh * 10));
-      r.gnss.basic.gnss_speed_tenth_km_h = v;
+      r.gnss.basic.gnss_speed_dkmh = v;
       rec.gnss_speed_dkmh = v;
     }
     if (!std::isnan(f.course_deg)) {
@@ -673,10 +673,10 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
       rec.heading_deg = c;
     }
   }
-  rec.max_speed_dkmh = m.max_speed_kmh ? std::optional<std::uint16_t>(m.max_speed_01kmh) : std::nullopt;
-  rec.mileage_hm = m.mileage_01km;
+  rec.max_speed_dkmh = m.max_speed_kmh ? std::optional<std::uint16_t>(m.max_speed_dkmh) : std::nullopt;
+  rec.mileage_hm = m.mileage_hm;
   const auto odometer_hm = static_cast<std::uint32_t>(odometer_.total_m() / 100.0);
-  r.gnss.odometer_tenth_km = odometer_hm;
+  r.gnss.odometer_hm = odometer_hm;
   rec.odometer_hm = odometer_hm;
   if (vehicle) {
     if (vehicle->ignition_on.value_or(false)) r.gnss.basic.status_flags |= uplink::kStatusAccOn;
@@ -686,7 +686,7 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
     }
     if (m.max_sensor_speed_kmh) {
       const auto v = static_cast<std::uint16_t>(std::lround(*m.max_sensor_speed_kmh * 10));
-      r.gnss.basic.vehicle_speed_tenth_km_h = v;
+      r.gnss.basic.vehicle_speed_dkmh = v;
       rec.sensor_speed_dkmh = v;
     }
   }
@@ -712,7 +712,7 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   }
   ++minutes_made_;
   ++s.minutes;
-  s.mileage_hm += m.mileage_01km;
+  s.mileage_hm += m.mileage_hm;
   if (counted) {
     ++minutes_counted_;
     ++s.counted;
@@ -744,7 +744,7 @@ std::vector<LiveWarning> TrainingEngine::live_warnings() const {
   }
   // The rule of make_minute: a still minute after a still minute is void. The open minute is
   // still so far; moving before it closes saves it.
-  const bool still_so_far = open->mileage_01km == 0 || open->max_speed_01kmh == 0;
+  const bool still_so_far = open->mileage_hm == 0 || open->max_speed_dkmh == 0;
   if (prev_minute_still_ && still_so_far) out.push_back({flag::kStationary, left});
   if (out_of_hours(cfg_.training, open->minute_start)) out.push_back({flag::kOutOfHours, std::nullopt});
   if (s.recheck_failed) out.push_back({flag::kRecheckFailed, std::nullopt});

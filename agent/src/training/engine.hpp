@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "logins_state.hpp"
+#include "training/logins_state.hpp"
 #include "tta/config/config.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
@@ -25,6 +25,7 @@
 #include "tta/gps/plausibility.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/position.hpp"
+#include "tta/vehicle/sample.hpp"
 
 namespace tta::agent {
 
@@ -38,13 +39,7 @@ struct FaceEvidence {
   std::string outcome;               ///< e.g. "match", "no face", "spoof"
 };
 
-/// The latest vehicle signals (ignition, OBD, speed pulses). Missing stays missing.
-struct VehicleSample {
-  WallTime at{};
-  std::optional<bool> ignition_on;
-  std::optional<std::uint16_t> engine_rpm;
-  std::optional<double> sensor_speed_kmh;
-};
+using vehicle::VehicleSample;
 
 /// Why a minute is abnormal (stored on the minute, comma-separated, in this spelling).
 namespace flag {

@@ -1,4 +1,4 @@
-#include "logins_state.hpp"
+#include "training/logins_state.hpp"
 
 #include <sstream>
 

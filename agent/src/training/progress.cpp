@@ -1,4 +1,4 @@
-#include "progress.hpp"
+#include "training/progress.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <limits>
 #include <set>
 
-#include "admin_export.hpp"
-#include "http_records.hpp"
+#include "training/admin_export.hpp"
+#include "outbox/http_records.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/ids.hpp"
 #include "tta/core/time_util.hpp"

@@ -1,4 +1,4 @@
-#include "teaching_log.hpp"
+#include "training/teaching_log.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -6,8 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "http_forwarder.hpp"
-#include "progress.hpp"
+#include "outbox/http_forwarder.hpp"
+#include "training/progress.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/http_api.hpp"
 

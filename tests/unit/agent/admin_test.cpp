@@ -1,4 +1,4 @@
-// The administrator's pages (agent/src/control/admin.*, agent/src/admin_accounts.*): scrypt
+// The administrator's pages (agent/src/control/admin.*, agent/src/daemon/admin_accounts.*): scrypt
 // password hashes, login and its limit, the Secure session cookie, CSRF on every change, the
 // audit trail with who did what, logout, and the TLS listener.
 #include <gtest/gtest.h>
@@ -14,9 +14,9 @@
 #include <fstream>
 #include <future>
 
-#include "admin_accounts.hpp"
+#include "daemon/admin_accounts.hpp"
 #include "control/assets.hpp"
-#include "engine.hpp"
+#include "training/engine.hpp"
 #include "tta/face/engine.hpp"
 #include "control/admin.hpp"
 #include "support/fake_admin_backend.hpp"

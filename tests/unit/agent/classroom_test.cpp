@@ -10,8 +10,8 @@
 
 #include <unistd.h>
 
-#include "classroom.hpp"
-#include "forwarder.hpp"
+#include "training/classroom.hpp"
+#include "outbox/forwarder.hpp"
 #include "support/engine_fixture.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"

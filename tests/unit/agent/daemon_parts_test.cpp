@@ -7,12 +7,12 @@
 
 #include <unistd.h>
 
-#include "control_target.hpp"
-#include "fix_clock.hpp"
-#include "forwarder.hpp"
-#include "http_forwarder.hpp"
-#include "platform_commands.hpp"
-#include "teaching_log.hpp"
+#include "control/control_target.hpp"
+#include "training/fix_clock.hpp"
+#include "outbox/forwarder.hpp"
+#include "outbox/http_forwarder.hpp"
+#include "daemon/platform_commands.hpp"
+#include "training/teaching_log.hpp"
 #include "tta/uplink/http_api.hpp"
 
 namespace tta::agent {
@@ -324,7 +324,7 @@ TEST_F(DaemonPartsTest, RecordsOnRequestKeepMissingValuesMissing) {
   auto r = record_on_request(one->front(), **s);
   EXPECT_EQ(r.report_type, 2);
   EXPECT_EQ(r.class_id, 1000u);
-  EXPECT_EQ(r.mileage_tenth_km, 5);
+  EXPECT_EQ(r.mileage_hm, 5);
   EXPECT_FALSE(r.gnss.basic.latitude_udeg);  // the minute had no position
   EXPECT_FALSE(r.gnss.engine_speed_rpm);
   EXPECT_TRUE(r.encode());

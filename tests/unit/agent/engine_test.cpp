@@ -6,9 +6,9 @@
 
 #include <unistd.h>
 
-#include "engine.hpp"
-#include "forwarder.hpp"
-#include "route_sim.hpp"
+#include "training/engine.hpp"
+#include "outbox/forwarder.hpp"
+#include "tta/gps/route_sim.hpp"
 #include "support/engine_fixture.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
@@ -59,12 +59,12 @@ class EngineTest : public ::testing::Test {
   /// Drive `seconds` of the simulated route from `start`, with engine signals as given.
   void drive(WallTime start, int seconds, std::optional<std::uint16_t> rpm = 1500,
              config::Fence area = {}, bool ignition = true, double speed_kmh = 30) {
-    RouteOptions opt;
+    gps::RouteOptions opt;
     opt.start = start;
     opt.seconds = seconds;
     opt.speed_kmh = speed_kmh;
     opt.area = area.points.empty() ? cfg_.gps.fences[0] : area;
-    for (const auto& fix : simulate_route(opt)) {
+    for (const auto& fix : gps::simulate_route(opt)) {
       const WallTime t = *fix.utc();
       engine_->on_vehicle({.at = t, .ignition_on = ignition, .engine_rpm = rpm,
                            .sensor_speed_kmh = fix.speed_kmh});
@@ -382,7 +382,7 @@ TEST_F(EngineTest, AFreshEngineResumesTheOpenSessionAndItsCheckOutCarriesEveryMi
   auto lo = uplink::StudentLogout::decode(logout->payload);
   ASSERT_TRUE(lo);
   EXPECT_EQ(lo->minutes, 6) << "4 before the restart + 2 after";
-  EXPECT_EQ(lo->mileage_tenth_km, total_mileage);
+  EXPECT_EQ(lo->mileage_hm, total_mileage);
   EXPECT_EQ(lo->class_id, class_id);
 
   // Logged out: a third engine finds nobody.
@@ -578,7 +578,7 @@ TEST_F(EngineTest, ResumeClosesAnOpenSessionRowTheSavedStateDoesNotKnowAndQueues
   ASSERT_TRUE(lo);
   EXPECT_EQ(lo->class_id, 4242u);
   EXPECT_EQ(lo->minutes, 2);
-  EXPECT_EQ(lo->mileage_tenth_km, 14);
+  EXPECT_EQ(lo->mileage_hm, 14);
   EXPECT_EQ(store_->open_sessions("classroom")->size(), 1u);
   auto events = *store_->events_since(0, 1000);
   EXPECT_TRUE(std::any_of(events.begin(), events.end(),

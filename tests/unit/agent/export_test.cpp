@@ -1,7 +1,7 @@
 // CSV export and dates of the administrator's commands: quoting, missing values, local days.
 #include <gtest/gtest.h>
 
-#include "admin_export.hpp"
+#include "training/admin_export.hpp"
 
 namespace tta::agent {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http_records.hpp"
-#include "progress.hpp"
+#include "outbox/http_records.hpp"
+#include "training/progress.hpp"
 #include "tta/uplink/http_api.hpp"
 
 namespace tta::agent {

@@ -7,10 +7,10 @@
 
 #include <unistd.h>
 
-#include "engine.hpp"
-#include "forwarder.hpp"
-#include "retention.hpp"
-#include "route_sim.hpp"
+#include "training/engine.hpp"
+#include "outbox/forwarder.hpp"
+#include "outbox/retention.hpp"
+#include "tta/gps/route_sim.hpp"
 #include "support/engine_fixture.hpp"
 #include "tta/core/time_util.hpp"
 
@@ -163,13 +163,13 @@ TEST_F(RetentionTest, ASmallStoreFilledToItsLimitKeepsMakingMinutesAndLosesNothi
   ASSERT_TRUE(engine_->student_login(kStudent, kCourse, testing::good_face(96), now + 10s));
   const auto class_id = engine_->status().class_id;
   const int kMinutes = 60;
-  RouteOptions opt;
+  gps::RouteOptions opt;
   opt.start = now + 11s;
   opt.seconds = kMinutes * 60;
   opt.speed_kmh = 30;
   opt.area = cfg_.gps.fences[0];
   int n = 0;
-  for (const auto& fix : simulate_route(opt)) {
+  for (const auto& fix : gps::simulate_route(opt)) {
     now = *fix.utc();
     if (n++ % 60 == 0) {
       // The platform acknowledges as it goes; the retention pass runs, and even a pass that

@@ -1,6 +1,6 @@
-// sd_notify without libsystemd (agent/src/sd_notify.hpp): every message is checked as it
+// sd_notify without libsystemd (agent/src/daemon/sd_notify.hpp): every message is checked as it
 // arrives on a real bound Unix datagram socket, path and abstract.
-#include "sd_notify.hpp"
+#include "daemon/sd_notify.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>

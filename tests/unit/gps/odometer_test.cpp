@@ -133,12 +133,12 @@ TEST(gps_MinuteAccumulator, MaxSpeedMileageAndSecond30Sample) {
   if (auto m = acc.flush()) minutes.push_back(*m);
   ASSERT_EQ(minutes.size(), 2U);
   EXPECT_EQ(iso8601_utc(minutes[0].minute_start), "2026-01-01T08:00:00Z");
-  EXPECT_EQ(minutes[0].max_speed_01kmh, 360);
-  EXPECT_EQ(minutes[1].max_speed_01kmh, 720);
+  EXPECT_EQ(minutes[0].max_speed_dkmh, 360);
+  EXPECT_EQ(minutes[1].max_speed_dkmh, 720);
   EXPECT_NEAR(minutes[0].distance_m, 590.0, 0.01);
   EXPECT_NEAR(minutes[1].distance_m, 1200.0, 0.01);
-  EXPECT_EQ(minutes[0].mileage_01km, 5);   // 590 m → 0.5 km (90 m carried)
-  EXPECT_EQ(minutes[1].mileage_01km, 12);  // 1790 m total → 17 - 5
+  EXPECT_EQ(minutes[0].mileage_hm, 5);   // 590 m → 0.5 km (90 m carried)
+  EXPECT_EQ(minutes[1].mileage_hm, 12);  // 1790 m total → 17 - 5
   ASSERT_TRUE(minutes[0].sample);
   EXPECT_EQ(minutes[0].sample->time_of_day.ms % 60'000, 30'000);
   EXPECT_EQ(minutes[0].good_fixes, 60U);
@@ -154,7 +154,7 @@ TEST(gps_MinuteAccumulator, NoSpeedIsNoneNotZeroAndSensorIsSeparate) {
   const auto m = acc.flush();
   ASSERT_TRUE(m);
   EXPECT_FALSE(m->max_speed_kmh);
-  EXPECT_EQ(m->max_speed_01kmh, 0);
+  EXPECT_EQ(m->max_speed_dkmh, 0);
   EXPECT_EQ(*m->max_sensor_speed_kmh, 42.0);
 }
 

@@ -50,8 +50,8 @@ TEST(UplinkRealFrame, StudentLoginDecodesFieldByField) {
   EXPECT_EQ(login->gnss.status_flags, 1U);
   EXPECT_EQ(login->gnss.latitude_udeg, 39879701U);
   EXPECT_EQ(login->gnss.longitude_udeg, 116023510U);
-  EXPECT_EQ(login->gnss.vehicle_speed_tenth_km_h, 111);
-  EXPECT_EQ(login->gnss.gnss_speed_tenth_km_h, 102);
+  EXPECT_EQ(login->gnss.vehicle_speed_dkmh, 111);
+  EXPECT_EQ(login->gnss.gnss_speed_dkmh, 102);
   EXPECT_EQ(login->gnss.direction_deg, 56);
   EXPECT_EQ(login->gnss.time, test::cst(2017, 1, 15, 11, 9, 42));
 }

@@ -124,7 +124,7 @@ TEST(UplinkExplain, UnitsAndTextValues) {
 
   PositionBlock south = test::sample_position();
   south.set_latitude_deg(-33.5);
-  south.vehicle_speed_tenth_km_h.reset();
+  south.vehicle_speed_dkmh.reset();
   auto p = explain_ok(
       core_frame(msgid::kPosition, PositionReport{south, 123456, {}, {}, {}, {}}.encode().value()));
   EXPECT_DOUBLE_EQ(find(p, "body.position.latitude_deg")->real, -33.5);

@@ -29,8 +29,8 @@ TrainingRecord sample_record() {
   r.time_of_day_s = 9 * 3600 + 30 * 60;
   r.course_code = "1212110000";
   r.status = 0;
-  r.max_speed_tenth_km_h = 456;
-  r.mileage_tenth_km = 12;
+  r.max_speed_dkmh = 456;
+  r.mileage_hm = 12;
   r.gnss = test::sample_attached();
   return r;
 }
@@ -198,7 +198,7 @@ TEST(UplinkStudentLogout, Golden) {
   s.student_no = "STU0000000000001";
   s.logout_time = test::cst(2026, 11, 27, 10, 30, 0);
   s.minutes = 60;
-  s.mileage_tenth_km = 250;
+  s.mileage_hm = 250;
   s.class_id = 0x102;
   s.gnss = test::sample_position();
   expect_round_trip(s, hex("53545530303030303030303030303031 261127103000 003c 00fa 00000102 " +

@@ -44,14 +44,14 @@ TEST(UplinkPositionBlock, NonFiniteOrOutOfRangeDegreesStayMissing) {
 TEST(UplinkPositionBlock, MissingValuesAreExplicitAndWrittenAsZero) {
   PositionBlock p = test::sample_position();
   EXPECT_FALSE(p.has_missing());
-  p.vehicle_speed_tenth_km_h.reset();  // no speed sensor
+  p.vehicle_speed_dkmh.reset();  // no speed sensor
   p.time.reset();
   EXPECT_TRUE(p.has_missing());
   const Bytes wire = encode_position_block(p);
   // vehicle speed at offset 16 and the time at 22 are zero; nothing else changed.
   EXPECT_EQ(wire, hex("00000000 00000003 01cba5c0 073109f1 0000 019a 005a 000000000000"));
   auto back = decode_position_block(wire).value();
-  EXPECT_EQ(back.vehicle_speed_tenth_km_h, std::optional<std::uint16_t>(0));  // 0 on the wire
+  EXPECT_EQ(back.vehicle_speed_dkmh, std::optional<std::uint16_t>(0));  // 0 on the wire
   EXPECT_FALSE(back.time);                       // an all-zero time is no date: missing
   EXPECT_EQ(back.status_flags, p.status_flags);  // the codec never touches the status
 }
@@ -105,7 +105,7 @@ TEST(UplinkPositionReport, GoldenWithAllKnownAndOneUnknownTlv) {
                            "01 04 0001e240 02 02 0159 03 02 000c 05 02 07d0 25 03 010203");
   PositionReport rep;
   rep.basic = test::sample_position();
-  rep.odometer_tenth_km = 123456;
+  rep.odometer_hm = 123456;
   rep.fuel_tenth_l = 345;
   rep.altitude_m = 12;
   rep.engine_speed_rpm = 2000;
@@ -121,7 +121,7 @@ TEST(UplinkPositionReport, MissingItemsAreOmitted) {
   rep.basic = test::sample_position();
   EXPECT_EQ(rep.encode().value(), hex(test::kSamplePositionHex));
   auto back = PositionReport::decode(hex(test::kSamplePositionHex)).value();
-  EXPECT_FALSE(back.odometer_tenth_km);
+  EXPECT_FALSE(back.odometer_hm);
   EXPECT_FALSE(back.engine_speed_rpm);
 }
 

@@ -43,8 +43,8 @@ inline PositionBlock sample_position() {
   p.status_flags = kStatusAccOn | kStatusPositioned;
   p.latitude_udeg = 30123456;
   p.longitude_udeg = 120654321;
-  p.vehicle_speed_tenth_km_h = 400;
-  p.gnss_speed_tenth_km_h = 410;
+  p.vehicle_speed_dkmh = 400;
+  p.gnss_speed_dkmh = 410;
   p.direction_deg = 90;
   p.time = cst(2026, 11, 27, 9, 29, 30);
   return p;
@@ -56,7 +56,7 @@ inline constexpr std::string_view kSamplePositionHex =
 inline AttachedGnss sample_attached() {
   AttachedGnss a;
   a.basic = sample_position();
-  a.odometer_tenth_km = 123456;
+  a.odometer_hm = 123456;
   a.engine_speed_rpm = 2000;
   return a;
 }

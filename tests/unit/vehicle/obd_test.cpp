@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "vehicle_obd.hpp"
-#include "vehicle_signals.hpp"
+#include "tta/vehicle/obd.hpp"
+#include "tta/vehicle/signals.hpp"
 
-namespace tta::agent {
+namespace tta::vehicle {
 namespace {
 
 using obd::ElmStatus;
@@ -176,4 +176,4 @@ TEST(VehicleFactory, NothingConfiguredIsNoSourceBadUrisAreErrors) {
 }
 
 }  // namespace
-}  // namespace tta::agent
+}  // namespace tta::vehicle

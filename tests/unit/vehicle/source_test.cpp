@@ -23,9 +23,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "vehicle_signals.hpp"
+#include "tta/vehicle/signals.hpp"
 
-namespace tta::agent {
+namespace tta::vehicle {
 namespace {
 
 namespace asio = boost::asio;
@@ -600,4 +600,4 @@ TEST_F(FileTest, ConfiguredSourcesAreMergedAndStaleReadingsDropped) {
 }
 
 }  // namespace
-}  // namespace tta::agent
+}  // namespace tta::vehicle

@@ -83,8 +83,8 @@ class Odometer {
 struct MinuteRecord {
   WallTime minute_start;                      ///< UTC, whole minute
   std::optional<double> max_speed_kmh;        ///< GNSS, good fixes only; nullopt = no speed
-  std::uint16_t max_speed_01kmh = 0;          ///< the record's WORD (0.1 km/h), 0 when none
-  std::uint16_t mileage_01km = 0;             ///< the record's WORD (0.1 km) in this minute
+  std::uint16_t max_speed_dkmh = 0;          ///< the record's WORD (0.1 km/h), 0 when none
+  std::uint16_t mileage_hm = 0;             ///< the record's WORD (0.1 km) in this minute
   double distance_m = 0;                      ///< exact GNSS distance counted in this minute
   std::optional<Fix> sample;                  ///< good fix nearest second 30
   std::uint32_t good_fixes = 0;

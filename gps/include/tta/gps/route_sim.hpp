@@ -12,7 +12,7 @@
 #include "tta/core/clock.hpp"
 #include "tta/gps/fix.hpp"
 
-namespace tta::agent {
+namespace tta::gps {
 
 struct RouteOptions {
   WallTime start{};              ///< time of the first fix (whole second)
@@ -24,9 +24,9 @@ struct RouteOptions {
 };
 
 /// 1 Hz fixes along the route.
-[[nodiscard]] std::vector<gps::Fix> simulate_route(const RouteOptions& opt);
+[[nodiscard]] std::vector<Fix> simulate_route(const RouteOptions& opt);
 
 /// NMEA text for fixes (one RMC and one GGA per fix), with a leading comment line.
-[[nodiscard]] std::string to_nmea(const std::vector<gps::Fix>& fixes);
+[[nodiscard]] std::string to_nmea(const std::vector<Fix>& fixes);
 
-}  // namespace tta::agent
+}  // namespace tta::gps

@@ -167,8 +167,8 @@ struct StudentLoginReply {
   std::string student_no;
   std::uint16_t total_minutes = 0;
   std::uint16_t part_minutes_done = 0;
-  std::uint16_t total_mileage_tenth_km = 0;
-  std::uint16_t part_mileage_tenth_km = 0;
+  std::uint16_t total_mileage_hm = 0;
+  std::uint16_t part_mileage_hm = 0;
   std::uint8_t read_aloud = 0;
   std::string extra;
   TTA_UPLINK_BODY_CODEC(StudentLoginReply);
@@ -181,7 +181,7 @@ struct StudentLogout {
   std::string student_no;
   WallTime logout_time{};
   std::uint16_t minutes = 0;
-  std::uint16_t mileage_tenth_km = 0;
+  std::uint16_t mileage_hm = 0;
   std::uint32_t class_id = 0;
   PositionBlock gnss;
   TTA_UPLINK_BODY_CODEC(StudentLogout);
@@ -208,8 +208,8 @@ struct TrainingRecord {
   /// 0 normal, 1 abnormal. The caller sets 1 when `gnss.has_missing()`: the codec writes 0 for
   /// missing sensor values (position.hpp) and never changes this field itself.
   std::uint8_t status = 0;
-  std::uint16_t max_speed_tenth_km_h = 0;  ///< satellite speed
-  std::uint16_t mileage_tenth_km = 0;      ///< in this minute
+  std::uint16_t max_speed_dkmh = 0;  ///< satellite speed
+  std::uint16_t mileage_hm = 0;      ///< in this minute
   AttachedGnss gnss;                       ///< sampled at second 30
   TTA_UPLINK_BODY_CODEC(TrainingRecord);
 };

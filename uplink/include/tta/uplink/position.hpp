@@ -39,8 +39,8 @@ struct PositionBlock {
   std::uint32_t status_flags = 0;                         ///< kStatus* bits; hemispheres live here
   std::optional<std::uint32_t> latitude_udeg;             ///< |latitude| in 1e-6 degree
   std::optional<std::uint32_t> longitude_udeg;            ///< |longitude| in 1e-6 degree
-  std::optional<std::uint16_t> vehicle_speed_tenth_km_h;  ///< from the vehicle's own sensor
-  std::optional<std::uint16_t> gnss_speed_tenth_km_h;     ///< satellite speed
+  std::optional<std::uint16_t> vehicle_speed_dkmh;  ///< from the vehicle's own sensor
+  std::optional<std::uint16_t> gnss_speed_dkmh;     ///< satellite speed
   std::optional<std::uint16_t> direction_deg;             ///< 0-359
   std::optional<WallTime> time;                           ///< sent as GMT+8 BCD[6]
 
@@ -63,7 +63,7 @@ struct PositionBlock {
 /// engine speed (4 bytes). Missing TLV values are written as 0 (see the file comment).
 struct AttachedGnss {
   PositionBlock basic;
-  std::optional<std::uint32_t> odometer_tenth_km;
+  std::optional<std::uint32_t> odometer_hm;
   std::optional<std::uint16_t> engine_speed_rpm;
 
   /// True when any value, in the basic block or the TLVs, is missing.
@@ -91,7 +91,7 @@ struct RawTlv {
 struct PositionReport {
   static constexpr std::uint16_t kMsgId = 0x0200;
   PositionBlock basic;
-  std::optional<std::uint32_t> odometer_tenth_km;
+  std::optional<std::uint32_t> odometer_hm;
   std::optional<std::uint16_t> fuel_tenth_l;
   std::optional<std::uint16_t> altitude_m;
   std::optional<std::uint16_t> engine_speed_rpm;

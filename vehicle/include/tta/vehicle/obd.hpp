@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace tta::agent::obd {
+namespace tta::vehicle::obd {
 
 inline constexpr std::uint8_t kPidEngineRpm = 0x0C;  ///< (256·A + B) / 4 rpm
 inline constexpr std::uint8_t kPidSpeed = 0x0D;      ///< A km/h
@@ -72,4 +72,4 @@ inline constexpr std::uint32_t kCanReplyLast = 0x7EF;
 [[nodiscard]] std::optional<std::vector<std::uint8_t>> can_single_frame(
     std::uint32_t can_id, bool extended, std::span<const std::uint8_t> data);
 
-}  // namespace tta::agent::obd
+}  // namespace tta::vehicle::obd

@@ -27,12 +27,12 @@
 #include <string>
 #include <string_view>
 
-#include "engine.hpp"
 #include "tta/config/config.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
+#include "tta/vehicle/sample.hpp"
 
-namespace tta::agent {
+namespace tta::vehicle {
 
 /// Counters of a source, for tests and status.
 struct VehicleStats {
@@ -127,4 +127,4 @@ class PulseSpeed {
 [[nodiscard]] Result<std::unique_ptr<VehicleSignals>> make_vehicle_signals(
     const config::VehicleConfig& cfg, boost::asio::io_context& io, const Clock& clock);
 
-}  // namespace tta::agent
+}  // namespace tta::vehicle
