@@ -9,8 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "support/process.hpp"
 #include "tta/core/secure_file.hpp"
+#include "tta/store/store.hpp"
+#include "unit/store/store_fixture.hpp"
 
 namespace tta {
 namespace {
@@ -127,6 +131,34 @@ TEST_F(Cli, TruncatedDatabaseExitsSix) {
   auto r = agent({"db-check", "--config", config_});
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+}
+
+// Upgrades keep data (tests/data/store/v3: the previous release's store, with its key).
+TEST_F(Cli, ThePreviousReleasesStoreIsMigratedByDbCheck) {
+  const fs::path fixture = fs::path(TTA_SOURCE_DIR) / "tests/data/store/v3";
+  fs::copy_file(fixture / "tta.db", dir_ / "tta.db");
+  fs::copy_file(fixture / "store.key", dir_ / "store.key");
+  ASSERT_EQ(::chmod((dir_ / "store.key").c_str(), 0600), 0);
+  auto r = agent({"db-check", "--config", config_, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["integrity"], "ok");
+  EXPECT_EQ(j["schema_version"], store::current_schema_version());
+}
+
+TEST_F(Cli, AStoreNewerThanThisBuildExitsSixAndIsLeftAlone) {
+  ASSERT_EQ(agent({"init", "--config", config_}).exit_code, 0);
+  config::StoreConfig cfg;
+  cfg.database = dir_ / "tta.db";
+  cfg.key_file = dir_ / "store.key";
+  const int newer = store::current_schema_version() + 1;
+  ASSERT_EQ(store::testing::raw_exec(cfg, "PRAGMA user_version = " + std::to_string(newer)), 0);
+  const std::string before = slurp(dir_ / "tta.db");
+  auto r = agent({"db-check", "--config", config_});
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  EXPECT_NE(r.err.find("newer"), std::string::npos) << r.err;
+  EXPECT_EQ(agent({"run", "--config", config_}).exit_code, 6);
+  EXPECT_EQ(slurp(dir_ / "tta.db"), before);
 }
 
 TEST_F(Cli, DbCheckBeforeInitSaysWhatToDo) {

@@ -74,6 +74,19 @@ check "the key is refused once readable by others (exit 7)" bash -c '
   runuser -u tta -- tta-agent db-check --config /etc/tta/agent.toml >/dev/null 2>&1; rc=$?
   mv /var/lib/tta/store.key.bak /var/lib/tta/store.key; [[ $rc == 7 ]]'
 
+# --- upgrades keep data: the previous release's store (tests/data/store/v3, schema v3) is
+# migrated by the installed agent, as the service user, and keeps its records.
+up=/var/lib/tta/upgrade
+install -d -o tta -g tta -m 0700 "$up"
+install -o tta -g tta -m 0600 /mnt/test/store-v3/tta.db /mnt/test/store-v3/store.key "$up/"
+sed -e "s|^database = .*|database = \"$up/tta.db\"|" -e "s|^key_file = .*|key_file = \"$up/store.key\"|" \
+  /etc/tta/agent.toml >"$up/agent.toml"
+chown tta:tta "$up/agent.toml"
+check "the previous release's store (schema v3) is migrated and keeps its records" bash -c "
+  runuser -u tta -- tta-agent db-check --config $up/agent.toml --json >$up/check.json &&
+  runuser -u tta -- tta-agent people --config $up/agent.toml | grep -q 3201000000000101 &&
+  python3 -c 'import json,sys; j=json.load(open(\"$up/check.json\")); sys.exit(0 if j[\"integrity\"] == \"ok\" and j[\"schema_version\"] > 3 else 1)'"
+
 # --- a short simulated session against the packaged simulator, as tta
 work=/var/lib/tta/simtest
 install -d -o tta -g tta -m 0700 "$work" "$work/camera"
