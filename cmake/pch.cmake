@@ -1,0 +1,27 @@
+# Precompiled headers for the targets that compile several files against the same heavy
+# third-party headers (Asio, Beast, nlohmann/json, spdlog, CLI11, GoogleTest): parsed once per
+# target instead of once per file. A target with one or two files gains nothing (the header
+# would be compiled once for the PCH and again... once) and gets none. TTA_PCH=OFF turns it off.
+#
+# With ccache: CCACHE_SLOPPINESS has pch_defines,time_macros (scripts/lib/build.sh), and clang
+# leaves its timestamp out of the .pch, so an unchanged PCH and its users hit the cache in a
+# fresh clone too.
+option(TTA_PCH "Precompile the heavy third-party headers of multi-file targets" ON)
+
+# tta_precompile(TARGET HEADER...): HEADER as for target_precompile_headers (<...> or a path).
+function(tta_precompile target)
+  if(NOT TTA_PCH)
+    return()
+  endif()
+  get_target_property(sources ${target} SOURCES)
+  list(FILTER sources INCLUDE REGEX "\\.cpp$")
+  list(LENGTH sources n)
+  if(n LESS 3)
+    return()
+  endif()
+  # <utility> first: Boost 1.74's Asio needs it before its own headers with GCC 12 in C++20.
+  target_precompile_headers(${target} PRIVATE <utility> ${ARGN})
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    target_compile_options(${target} PRIVATE "SHELL:-Xclang -fno-pch-timestamp")
+  endif()
+endfunction()
