@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "outbox/forwarder.hpp"
+#include "training/minute.hpp"
 #include "tta/core/time_util.hpp"
 
 namespace tta::agent {
@@ -200,32 +201,9 @@ Result<store::OutboxEntry> photo_upload_on_request(store::Store& store, std::str
 
 uplink::TrainingRecord record_on_request(const store::MinuteRecord& m,
                                          const store::TrainingSession& s) {
-  const WallTime start{std::chrono::milliseconds(m.minute_ms)};
-  const CivilTime local = to_civil(start, kChinaUtcOffset);
-  uplink::TrainingRecord r;
-  r.record_no = m.record_no;
-  r.report_type = 2;  // on request
-  r.student_no = s.student_no;
-  r.coach_no = s.coach_no;
-  r.class_id = s.class_id;
-  r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60 + local.second);
-  r.course_code = s.course_code;
-  r.status = m.status;
-  r.max_speed_dkmh = m.max_speed_dkmh.value_or(0);
-  r.mileage_hm = m.mileage_hm.value_or(0);
-  auto& b = r.gnss.basic;
-  if (m.lat_e6 && m.lon_e6) {
-    b.status_flags |= uplink::kStatusPositioned;
-    b.set_latitude_deg(*m.lat_e6 / 1e6);
-    b.set_longitude_deg(*m.lon_e6 / 1e6);
-  }
-  if (m.gnss_time_ms) b.time = WallTime{std::chrono::milliseconds(*m.gnss_time_ms)};
-  b.gnss_speed_dkmh = m.gnss_speed_dkmh;
-  b.vehicle_speed_dkmh = m.sensor_speed_dkmh;
-  b.direction_deg = m.heading_deg;
-  r.gnss.odometer_hm = m.odometer_hm;
-  r.gnss.engine_speed_rpm = m.engine_rpm;
-  return r;
+  RecordHeader h = record_header(s);
+  h.report_type = 2;  // on request
+  return training_record(m, h);
 }
 
 // ---- messages --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "outbox/forwarder.hpp"
+#include "training/minute.hpp"
 #include "tta/core/ids.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
@@ -544,28 +545,21 @@ void ClassroomEngine::make_minute(Student& s, WallTime minute_start) {
     rec_.event("minute.not_made", s.student_no + ": " + number.error().message, minute_start);
     return;
   }
-  const CivilTime local = to_civil(minute_start, kChinaUtcOffset);
-  uplink::TrainingRecord r;
-  r.record_no = *number;
-  r.report_type = 1;
-  r.student_no = s.student_no;
-  r.coach_no = lecturer_no_.value_or("");
-  r.class_id = s.class_id;
-  r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60);
-  r.course_code = s.course_code;
-  r.status = counted ? 0 : 1;
-  r.max_speed_dkmh = 0;  // a classroom does not move
-  r.mileage_hm = 0;
-  r.gnss.basic = position_block(minute_start + seconds(30));  // "the point at second 30"
-  store::MinuteRecord rec{.record_no = r.record_no, .session_id = s.session_id,
-                          .minute_ms = ms(minute_start), .status = r.status};
+  // A classroom does not move: no speeds, mileage, odometer, engine speed or GNSS time is
+  // stored (NULL; sent as 0). Its configured position, if any, is stored and sent.
+  store::MinuteRecord rec{.record_no = *number, .session_id = s.session_id,
+                          .minute_ms = ms(minute_start),
+                          .status = static_cast<std::uint8_t>(counted ? 0 : 1)};
   if (cfg_.classroom.has_position) {
     rec.lat_e6 = static_cast<std::int32_t>(std::lround(cfg_.classroom.latitude_deg * 1e6));
     rec.lon_e6 = static_cast<std::int32_t>(std::lround(cfg_.classroom.longitude_deg * 1e6));
   }
-  // Speeds, mileage, odometer and engine speed: no vehicle, so none is stored (NULL).
   rec.flags = join_flags(flags);
   rec.counted = counted;
+  uplink::TrainingRecord r = training_record(
+      rec, {.student_no = s.student_no, .coach_no = lecturer_no_.value_or(""),
+            .class_id = s.class_id, .course_code = s.course_code, .report_type = 1});
+  r.gnss.basic = position_block(minute_start + seconds(30));  // "the point at second 30"
 
   auto data = r.encode();
   if (!data) {

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "outbox/forwarder.hpp"
+#include "training/minute.hpp"
 #include "tta/core/ids.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
@@ -626,7 +627,6 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   const bool still = m.mileage_hm == 0 || m.max_speed_dkmh == 0;
   if (still && prev_minute_still_) flags.emplace_back(flag::kStationary);
   prev_minute_still_ = still;
-  const CivilTime local = to_civil(m.minute_start, kChinaUtcOffset);
   if (out_of_hours(cfg_.training, m.minute_start)) flags.emplace_back(flag::kOutOfHours);
   if (s.recheck_failed) flags.emplace_back(flag::kRecheckFailed);
   if (m.minute_start - s.last_photo_taken >=
@@ -640,58 +640,16 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   }
   const bool counted = flags.empty();
 
-  uplink::TrainingRecord r;
-  r.record_no = record_number(terminal_no_, m.minute_start);
-  r.report_type = 1;
-  r.student_no = s.student_no;
-  r.coach_no = coach_no_.value_or("");
-  r.class_id = s.class_id;
-  r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60 + local.second);
-  r.course_code = s.course_code;
-  r.status = counted ? 0 : 1;
-  r.max_speed_dkmh = m.max_speed_dkmh;
-  r.mileage_hm = m.mileage_hm;
-  store::MinuteRecord rec{.record_no = r.record_no, .session_id = s.session_id,
-                          .minute_ms = ms(m.minute_start), .status = r.status};
-  if (m.sample) {
-    const gps::Fix& f = *m.sample;
-    r.gnss.basic.status_flags |= uplink::kStatusPositioned;
-    r.gnss.basic.set_latitude_deg(f.lat_deg);
-    r.gnss.basic.set_longitude_deg(f.lon_deg);
-    r.gnss.basic.time = f.utc();
-    rec.lat_e6 = static_cast<std::int32_t>(std::lround(f.lat_deg * 1e6));
-    rec.lon_e6 = static_cast<std::int32_t>(std::lround(f.lon_deg * 1e6));
-    if (r.gnss.basic.time) rec.gnss_time_ms = ms(*r.gnss.basic.time);
-    if (!std::isnan(f.speed_kmh)) {
-      const auto v = static_cast<std::uint16_t>(std::lround(f.speed_kmh * 10));
-      r.gnss.basic.gnss_speed_dkmh = v;
-      rec.gnss_speed_dkmh = v;
-    }
-    if (!std::isnan(f.course_deg)) {
-      const auto c = static_cast<std::uint16_t>(std::lround(f.course_deg) % 360);
-      r.gnss.basic.direction_deg = c;
-      rec.heading_deg = c;
-    }
-  }
-  rec.max_speed_dkmh = m.max_speed_kmh ? std::optional<std::uint16_t>(m.max_speed_dkmh) : std::nullopt;
-  rec.mileage_hm = m.mileage_hm;
   const auto odometer_hm = static_cast<std::uint32_t>(odometer_.total_m() / 100.0);
-  r.gnss.odometer_hm = odometer_hm;
-  rec.odometer_hm = odometer_hm;
-  if (vehicle) {
-    if (vehicle->ignition_on.value_or(false)) r.gnss.basic.status_flags |= uplink::kStatusAccOn;
-    if (vehicle->engine_rpm) {
-      r.gnss.engine_speed_rpm = vehicle->engine_rpm;
-      rec.engine_rpm = vehicle->engine_rpm;
-    }
-    if (m.max_sensor_speed_kmh) {
-      const auto v = static_cast<std::uint16_t>(std::lround(*m.max_sensor_speed_kmh * 10));
-      r.gnss.basic.vehicle_speed_dkmh = v;
-      rec.sensor_speed_dkmh = v;
-    }
-  }
+  store::MinuteRecord rec = stored_minute(m, record_number(terminal_no_, m.minute_start),
+                                          s.session_id, odometer_hm, vehicle);
+  rec.status = counted ? 0 : 1;
   rec.flags = join_flags(flags);
   rec.counted = counted;
+  const uplink::TrainingRecord r = training_record(
+      rec, {.student_no = s.student_no, .coach_no = coach_no_.value_or(""),
+            .class_id = s.class_id, .course_code = s.course_code, .report_type = 1,
+            .ignition_on = vehicle && vehicle->ignition_on.value_or(false)});
 
   auto data = r.encode();
   if (!data) {
