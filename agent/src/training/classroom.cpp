@@ -19,7 +19,6 @@ namespace {
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-constexpr const char* kStateParam = "engine.classroom";
 constexpr const char* kSeqParam = "classroom.seq";  ///< "YYMMDD N": the last number used that day
 /// Ticks further apart than this mean the loop did not run: those minutes stay missing.
 constexpr auto kMaxTickGap = std::chrono::seconds(60);
@@ -64,7 +63,12 @@ bool is_continuing_education(const config::Config& cfg, std::string_view course)
 
 ClassroomEngine::ClassroomEngine(store::Store& store, const config::Config& cfg,
                                  std::string terminal_no, std::uint64_t seed)
-    : store_(store), rec_(store), cfg_(cfg), terminal_no_(std::move(terminal_no)), rng_(seed) {}
+    : store_(store),
+      rec_(store),
+      logins_(store, "classroom"),
+      cfg_(cfg),
+      terminal_no_(std::move(terminal_no)),
+      rng_(seed) {}
 
 uplink::PositionBlock ClassroomEngine::position_block(WallTime now) const {
   uplink::PositionBlock p;
@@ -99,40 +103,21 @@ PersistedLogins ClassroomEngine::snapshot() const {
 }
 
 void ClassroomEngine::persist(WallTime now) {
-  save_logins(store_, kStateParam, snapshot(), ms(now), "check-ins");
+  logins_.save(snapshot(), now, "check-ins");
 }
 
-void ClassroomEngine::set_timed_photos_paused(bool paused, WallTime now) {
-  if (paused == photos_paused_) return;
-  photos_paused_ = paused;
-  rec_.event(paused ? "photos.paused" : "photos.resumed",
-             paused ? "storage nearly full: no timed photos; minutes go on"
-                    : "storage has room again: timed photos go on",
-             now);
-}
 
 Status ClassroomEngine::resume(WallTime now) {
-  auto loaded = load_logins(store_, kStateParam);
-  if (!loaded) return fail(loaded.error());
-  // Open session rows the saved logins do not know are closed first, their logouts queued.
-  if (auto closed = close_orphan_sessions(store_, rec_, "classroom",
-                                          loaded->value_or(PersistedLogins{}), now);
-      !closed) {
-    return fail(closed.error());
-  }
-  if (!*loaded) return ok();  // never ran
-  const PersistedLogins* saved = &**loaded;
+  auto saved = logins_.resume(rec_, now, 0);
+  if (!saved) return fail(saved.error());
+  if (!saved->found) return ok();  // never ran
   if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();
   if (!saved->coach_no.empty()) lecturer_no_ = saved->coach_no;
   last_class_id_ = saved->last_class_id;
   std::string who;
-  for (const auto& open : saved->students) {
-    auto row = store_.find_session(open.session_id);
-    if (!row) return fail(row.error());
-    if (!*row || (*row)->ended_ms || (*row)->mode != "classroom") continue;
-    const store::TrainingSession& t = **row;
-    auto totals = session_totals(store_, t.id, 0);
-    if (!totals) return fail(totals.error());
+  for (const ResumedLogin& l : saved->students) {
+    const store::TrainingSession& t = l.session;
+    const OpenLogin& open = l.saved;
     Student s{.student_no = t.student_no, .course_code = t.course_code, .class_id = t.class_id,
               .session_id = t.id, .since = from_ms(t.started_ms),
               .last_photo_asked = now, .last_photo_taken = from_ms(open.last_photo_ms),
@@ -140,13 +125,12 @@ Status ClassroomEngine::resume(WallTime now) {
               .next_recheck = std::max(from_ms(open.next_recheck_ms), now),
               .recheck_failed = open.recheck_failed,
               .continuing_education = is_continuing_education(cfg_, t.course_code),
-              .minutes = totals->minutes, .counted = totals->counted};
+              .minutes = l.totals.minutes, .counted = l.totals.counted};
     // Never again a minute that is stored, nor one the process did not see whole.
     s.next_minute = ceil_minute(now);
-    if (totals->last_minute_ms) {
-      s.next_minute = std::max(s.next_minute, from_ms(*totals->last_minute_ms) + minutes(1));
+    if (l.totals.last_minute_ms) {
+      s.next_minute = std::max(s.next_minute, from_ms(*l.totals.last_minute_ms) + minutes(1));
     }
-    last_class_id_ = std::max(last_class_id_, t.class_id);
     who += (who.empty() ? "" : ", ") + t.student_no + " class " + std::to_string(t.class_id) +
            " (" + std::to_string(s.minutes) + " minutes so far)";
     students_.emplace(t.student_no, std::move(s));
@@ -226,14 +210,8 @@ Status ClassroomEngine::lecturer_login(const std::string& coach_no, const FaceEv
                        .licence_class = (*person)->licence_class, .gnss = position_block(now)};
   PersistedLogins next = snapshot();
   next.coach_no = coach_no;
-  auto st = store_.transaction([&]() -> Status {
-    if (auto e = rec_.add_photo(coach_no, 0, 20, face, now, position_block(now)); !e) return e;
-    if (auto e = rec_.queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
-        !e) {
-      return e;
-    }
-    return store_logins(store_, kStateParam, next, ms(now));
-  });
+  auto st = store_coach_change(rec_, logins_, next, coach_no, 20, m.kExtId, m.encode(), face,
+                               position_block(now), now);
   if (!st) {
     spdlog::error("lecturer {} not logged in: {}", coach_no, st.error().message);
     return st;
@@ -254,14 +232,8 @@ Status ClassroomEngine::lecturer_logout(const FaceEvidence& face, WallTime now) 
   uplink::CoachLogout m{.coach_no = coach, .gnss = position_block(now)};
   PersistedLogins next = snapshot();
   next.coach_no.clear();
-  auto st = store_.transaction([&]() -> Status {
-    if (auto e = rec_.add_photo(coach, 0, 21, face, now, position_block(now)); !e) return e;
-    if (auto e = rec_.queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
-        !e) {
-      return e;
-    }
-    return store_logins(store_, kStateParam, next, ms(now));
-  });
+  auto st = store_coach_change(rec_, logins_, next, coach, 21, m.kExtId, m.encode(), face,
+                               position_block(now), now);
   if (!st) {
     spdlog::error("lecturer {} not logged out: {}", coach, st.error().message);
     return st;
@@ -314,7 +286,7 @@ Result<std::uint32_t> ClassroomEngine::student_login(const std::string& student_
                              .last_photo_ms = face.jpeg.empty() ? 0 : ms(now),
                              .last_recheck_ms = ms(now), .recheck_failed = false,
                              .next_recheck_ms = ms(next_recheck)});
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   if (!st) {
     spdlog::error("student {} not checked in: {}", student_no, st.error().message);
@@ -352,7 +324,7 @@ Status ClassroomEngine::end_student(const std::string& student_no, const FaceEvi
     }
     if (auto e = rec_.queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !e) return e;
     if (auto e = store_.end_session(s.session_id, ms(now)); !e) return e;
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   if (!st) {
     spdlog::error("student {} not checked out ({}): {}", student_no, why, st.error().message);
@@ -394,7 +366,7 @@ Status ClassroomEngine::recheck(const std::string& student_no, const FaceEvidenc
         return e;
       }
     }
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   // The verdict holds even when it could not be stored: a failed check stops the clock now.
   s.last_recheck = now;
@@ -427,7 +399,7 @@ Status ClassroomEngine::add_timed_photo(const std::string& student_no, const Fac
     if (auto e = rec_.add_photo(student_no, s.class_id, 19, face, now, position_block(now)); !e) {
       return e;
     }
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   if (!st) return st;
   s.last_photo_taken = now;
@@ -485,7 +457,7 @@ void ClassroomEngine::on_tick(WallTime now) {
   for (const auto& no : photo_due) {
     // A re-check photo taken just now already fills the window.
     auto it = students_.find(no);
-    if (on_photo_due_ && !photos_paused_ && it != students_.end() &&
+    if (on_photo_due_ && !rec_.timed_photos_paused() && it != students_.end() &&
         it->second.last_photo_taken < now) {
       on_photo_due_(no);
     }
