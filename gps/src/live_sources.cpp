@@ -20,17 +20,6 @@ using boost::system::error_code;
 
 constexpr std::chrono::milliseconds kMaxBackoff{30'000};
 
-std::optional<unsigned long> query_number(const SourceUri& u, std::string_view key,
-                                          unsigned long fallback) {
-  const auto it = u.query.find(key);
-  if (it == u.query.end()) return fallback;
-  unsigned long v = 0;
-  const auto& s = it->second;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 /// Shared by both live sources: decoder, handler, reconnect back-off.
 struct LiveBase {
   explicit LiveBase(asio::io_context& io, std::chrono::milliseconds reconnect)
@@ -267,7 +256,7 @@ Result<std::unique_ptr<GnssSource>> make_source(std::string_view uri, asio::io_c
                                                 const Clock& clock) {
   auto u = parse_source_uri(uri);
   if (!u) return fail(u.error());
-  const auto reconnect = query_number(*u, "reconnect_ms", 1000);
+  const auto reconnect = u->number("reconnect_ms", 1000);
   if (!reconnect || *reconnect == 0) {
     return fail(Errc::invalid_argument, "reconnect_ms must be a positive number of milliseconds");
   }
@@ -284,7 +273,7 @@ Result<std::unique_ptr<GnssSource>> make_source(std::string_view uri, asio::io_c
     return std::make_unique<ReplaySource>(io, clock, u->path, rate);
   }
   if (u->scheme == "serial") {
-    const auto baud = query_number(*u, "baud", 9600);
+    const auto baud = u->number("baud", 9600);
     if (!baud || *baud < 300 || *baud > 4'000'000) {
       return fail(Errc::invalid_argument, "serial baud must be between 300 and 4000000");
     }
