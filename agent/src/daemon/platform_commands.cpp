@@ -152,7 +152,7 @@ Result<std::vector<std::string>> queried_photos(store::Store& store,
   const std::int64_t from = unix_millis(*query.start);
   const std::int64_t to = unix_millis(*query.end) + 999;  // BCD times name whole seconds
   if (to < from) return fail(Errc::invalid_argument, "0x8302 ends before it starts");
-  return store.photo_numbers_between(from, to, kMaxPhotosPerQuery);
+  return store.photos().numbers_between(from, to, kMaxPhotosPerQuery);
 }
 
 std::vector<uplink::PhotoQueryResult> photo_query_results(
@@ -179,11 +179,11 @@ std::string photo_request_key(std::string_view photo_no, std::int64_t now_ms) {
 
 Result<store::OutboxEntry> photo_upload_on_request(store::Store& store, std::string_view photo_no,
                                                    std::int64_t now_ms) {
-  auto photo = store.find_photo(photo_no);
+  auto photo = store.photos().find(photo_no);
   if (!photo) return fail(photo.error());
   if (!*photo) return fail(Errc::not_found, "no photo " + std::string(photo_no));
   // The announcement it was first sent with holds its position and confidence as they were.
-  auto first = store.outbox_entry(kPhotoKind, photo_no);
+  auto first = store.outbox().entry(kPhotoKind, photo_no);
   if (!first) return fail(first.error());
   if (!*first) {
     return fail(Errc::internal, "photo " + std::string(photo_no) + " has no 0x0305 in the outbox");

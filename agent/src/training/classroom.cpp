@@ -204,7 +204,7 @@ Status ClassroomEngine::lecturer_login(const std::string& coach_no, const FaceEv
     rec_.event("coach.login_refused", coach_no + ": " + st.error().message, now);
     return st;
   }
-  auto person = store_.find_person(coach_no);
+  auto person = store_.people().find(coach_no);
   if (!person || !*person) return fail(Errc::not_found, coach_no + " is not enrolled");
   uplink::CoachLogin m{.coach_no = coach_no, .id_card = (*person)->id_card,
                        .licence_class = (*person)->licence_class, .gnss = position_block(now)};

@@ -67,7 +67,7 @@ std::string Recorder::stored_terminal_no() {
 }
 
 Status Recorder::check_person(const std::string& no, store::Role role, const FaceEvidence& face) {
-  auto p = store_.find_person(no);
+  auto p = store_.people().find(no);
   if (!p) return fail(p.error());
   if (!*p) return fail(Errc::not_found, no + " is not enrolled on this terminal");
   if ((*p)->role != role) {
@@ -89,7 +89,7 @@ Status Recorder::queue_ext(std::uint16_t ext_id, const std::string& key,
   if (!data) return fail(data.error());
   store::OutboxEntry e{.kind = tcp_kind(ext_id), .key = key, .payload = std::move(*data)};
   e.next_attempt_ms = ms(now);
-  auto id = store_.enqueue(e, ms(now));
+  auto id = store_.outbox().enqueue(e, ms(now));
   if (!id) return fail(id.error());
   poke();
   return ok();
@@ -127,7 +127,7 @@ Status Recorder::add_photo(const std::string& person_no, std::uint32_t class_id,
   if (!data) return fail(data.error());
   store::OutboxEntry e{.kind = kPhotoKind, .key = no, .payload = std::move(*data)};
   e.next_attempt_ms = ms(now);
-  if (auto st = store_.add_photo(photo, e); !st) return st;
+  if (auto st = store_.photos().add(photo, e); !st) return st;
   poke();
   return ok();
 }
@@ -298,7 +298,7 @@ Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEviden
     event("coach.login_refused", coach_no + ": " + st.error().message, now);
     return st;
   }
-  auto person = store_.find_person(coach_no);
+  auto person = store_.people().find(coach_no);
   if (!person) return fail(person.error());
   if (!*person) return fail(Errc::not_found, coach_no + " is not enrolled");
   uplink::CoachLogin m{.coach_no = coach_no, .id_card = (*person)->id_card,
