@@ -147,9 +147,9 @@ Status ClassroomEngine::resume(WallTime now) {
 }
 
 void ClassroomEngine::set_ban(bool banned, std::string message, WallTime now) {
-  banned_ = banned;
-  ban_message_ = std::move(message);
-  rec_.event(banned ? "training.banned" : "training.allowed", ban_message_, now);
+  tally_.banned = banned;
+  tally_.ban_message = std::move(message);
+  rec_.event(banned ? "training.banned" : "training.allowed", tally_.ban_message, now);
   if (!banned) return;
   std::vector<std::string> everyone;
   for (const auto& [no, s] : students_) everyone.push_back(no);
@@ -163,7 +163,7 @@ Status ClassroomEngine::can_lecturer_login() const {
   if (terminal_no_.empty()) {
     return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
   }
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (tally_.banned) return fail(Errc::refused, "training is banned on this terminal: " + tally_.ban_message);
   if (lecturer_no_) return fail(Errc::refused, "lecturer " + *lecturer_no_ + " is already logged in");
   return ok();
 }
@@ -175,7 +175,7 @@ Status ClassroomEngine::can_student_login(const std::string& student_no,
   if (terminal_no_.empty()) {
     return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
   }
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (tally_.banned) return fail(Errc::refused, "training is banned on this terminal: " + tally_.ban_message);
   if (cc.require_lecturer && !lecturer_no_) {
     return fail(Errc::refused, "students check in only while a lecturer is logged in");
   }
@@ -423,7 +423,7 @@ void ClassroomEngine::on_tick(WallTime now) {
                now);
   }
   last_tick_ = now;
-  if (banned_ && !students_.empty()) {
+  if (tally_.banned && !students_.empty()) {
     // A ban whose check-outs the store refused: try again (failures are logged).
     std::vector<std::string> everyone;
     for (const auto& [no, s] : students_) everyone.push_back(no);
@@ -549,15 +549,15 @@ void ClassroomEngine::make_minute(Student& s, WallTime minute_start) {
     rec_.event("minute.not_made", r.record_no + ": " + st.error().message, minute_start);
     return;
   }
-  ++minutes_made_;
+  ++tally_.minutes_made;
   ++s.minutes;
   if (counted) {
-    ++minutes_counted_;
+    ++tally_.minutes_counted;
     ++s.counted;
     ++s.counted_in_day;
   }
   s.warnings = flags;
-  warnings_ = flags;
+  tally_.warnings = flags;
   if (!flags.empty()) spdlog::warn("minute {} of {} abnormal: {}", r.record_no, s.student_no, rec.flags);
   rec_.poke();
 }
@@ -584,11 +584,7 @@ EngineStatus ClassroomEngine::status() const {
     st.student_no = st.students.front().student_no;
     st.class_id = st.students.front().class_id;
   }
-  st.minutes_made = minutes_made_;
-  st.minutes_counted = minutes_counted_;
-  st.banned = banned_;
-  st.ban_message = ban_message_;
-  st.warnings = warnings_;
+  tally_.fill(st);
   return st;
 }
 

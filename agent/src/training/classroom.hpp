@@ -136,11 +136,7 @@ class ClassroomEngine {
   std::uint32_t last_class_id_ = 0;
   std::optional<WallTime> last_tick_;
   bool warned_backwards_ = false;
-  bool banned_ = false;
-  std::string ban_message_;
-  std::uint32_t minutes_made_ = 0;
-  std::uint32_t minutes_counted_ = 0;
-  std::vector<std::string> warnings_;
+  EngineTally tally_;
 };
 
 }  // namespace tta::agent

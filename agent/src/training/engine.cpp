@@ -153,6 +153,14 @@ void Recorder::set_timed_photos_paused(bool paused, WallTime now) {
         now);
 }
 
+void EngineTally::fill(EngineStatus& st) const {
+  st.minutes_made = minutes_made;
+  st.minutes_counted = minutes_counted;
+  st.banned = banned;
+  st.ban_message = ban_message;
+  st.warnings = warnings;
+}
+
 // ---- the vehicle engine ----
 
 TrainingEngine::TrainingEngine(store::Store& store, const config::Config& cfg,
@@ -263,9 +271,9 @@ Status TrainingEngine::resume(WallTime now) {
 }
 
 void TrainingEngine::set_ban(bool banned, std::string message, WallTime now) {
-  banned_ = banned;
-  ban_message_ = std::move(message);
-  event(banned ? "training.banned" : "training.allowed", ban_message_, now);
+  tally_.banned = banned;
+  tally_.ban_message = std::move(message);
+  event(banned ? "training.banned" : "training.allowed", tally_.ban_message, now);
   if (banned && student_) {
     if (auto st = end_student(FaceEvidence{.outcome = "training ban"}, now, "training ban"); !st) {
       spdlog::error("training ban: student not checked out yet (tried again at the next fix): {}",
@@ -278,13 +286,13 @@ Status TrainingEngine::can_coach_login() const {
   if (terminal_no_.empty()) {
     return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
   }
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (tally_.banned) return fail(Errc::refused, "training is banned on this terminal: " + tally_.ban_message);
   if (coach_no_) return fail(Errc::refused, "coach " + *coach_no_ + " is already logged in");
   return ok();
 }
 
 Status TrainingEngine::can_student_login(const std::string& course_code) const {
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (tally_.banned) return fail(Errc::refused, "training is banned on this terminal: " + tally_.ban_message);
   if (!coach_no_) return fail(Errc::refused, "a student can log in only while a coach is logged in");
   if (student_) return fail(Errc::refused, "student " + student_->student_no + " is training now");
   if (auto cc = CourseCode::parse(course_code); !cc) return fail(cc.error());
@@ -514,7 +522,7 @@ void TrainingEngine::check_timers(WallTime now) {
       }
     }
   }
-  if (banned_ && student_) {
+  if (tally_.banned && student_) {
     // A ban whose check-out the store refused: try again.
     (void)end_student(FaceEvidence{.outcome = "training ban"}, now, "training ban");
   }
@@ -598,14 +606,14 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
     spdlog::error("minute {} not stored: {}", r.record_no, st.error().message);
     return;
   }
-  ++minutes_made_;
+  ++tally_.minutes_made;
   ++s.minutes;
   s.mileage_hm += m.mileage_hm;
   if (counted) {
-    ++minutes_counted_;
+    ++tally_.minutes_counted;
     ++s.counted;
   }
-  warnings_ = flags;
+  tally_.warnings = flags;
   if (!flags.empty()) spdlog::warn("minute {} abnormal: {}", r.record_no, rec.flags);
   rec_.poke();
 }
@@ -665,13 +673,9 @@ EngineStatus TrainingEngine::status() const {
                            .recheck_failed = student_->recheck_failed,
                            .next_recheck = std::nullopt,
                            .continuing_education = false,
-                           .warnings = warnings_});
+                           .warnings = tally_.warnings});
   }
-  st.minutes_made = minutes_made_;
-  st.minutes_counted = minutes_counted_;
-  st.banned = banned_;
-  st.ban_message = ban_message_;
-  st.warnings = warnings_;
+  tally_.fill(st);
   return st;
 }
 

@@ -98,6 +98,19 @@ struct EngineStatus {
   std::vector<StudentStatus> students;  ///< everyone checked in (one at most in a vehicle)
 };
 
+/// What both engines keep the same way about themselves: counts since start-up, a platform
+/// ban, the last minute's warnings (their part of EngineStatus).
+struct EngineTally {
+  std::uint32_t minutes_made = 0;     ///< since the process started
+  std::uint32_t minutes_counted = 0;  ///< since the process started
+  bool banned = false;
+  std::string ban_message;
+  std::vector<std::string> warnings;  ///< rule warnings of the last minute
+
+  /// Copy into `st`: minutes made and counted, the ban, the warnings.
+  void fill(EngineStatus& st) const;
+};
+
 /// What both engines share: people and face checks, evidence photos, outbox entries and the
 /// event log, all written to the store.
 class Recorder {
@@ -278,12 +291,8 @@ class TrainingEngine {
   std::optional<std::string> coach_no_;
   std::optional<Student> student_;
   std::uint32_t last_class_id_ = 0;  ///< class IDs only grow (kept across restarts)
-  bool banned_ = false;
-  std::string ban_message_;
+  EngineTally tally_;
   bool prev_minute_still_ = false;
-  std::uint32_t minutes_made_ = 0;
-  std::uint32_t minutes_counted_ = 0;
-  std::vector<std::string> warnings_;
 };
 
 /// Record number BYTE[26]: terminal no. + YYMMDD + minute of the day 0000-1439 (GMT+8),
