@@ -149,7 +149,7 @@ void BM_DrainBacklog(benchmark::State& state) {
     auto key = tta::uplink::SigningKey::from_pkcs12_base64((*c)->certificate_base64,
                                                            (*c)->certificate_password);
     if (!key) return state.SkipWithError(key.error().message.c_str());
-    auto first = store->due(tta::unix_millis(clock.wall_now()), 1);
+    auto first = store->outbox().due(tta::unix_millis(clock.wall_now()), 1);
     if (!first || first->empty()) return state.SkipWithError("no record to sign");
     tta::uplink::ExtendedMessage m;
     m.ext_id = 0x0203;
@@ -238,7 +238,7 @@ void BM_DrainBacklog(benchmark::State& state) {
     if (platform_thread) state.counters["platform_cpu_s"] = platform_cpu_s;
     state.counters["unique_at_platform"] = summary["minutes_unique"].get<double>();
     state.counters["resent_flagged"] = summary["resent_minutes"].get<double>();
-    state.counters["acked_in_store"] = static_cast<double>(store->outbox_counts()->acked);
+    state.counters["acked_in_store"] = static_cast<double>(store->outbox().counts()->acked);
     forwarder.stop();
     session.stop();
     fs::remove_all(dir);

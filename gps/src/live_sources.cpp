@@ -20,17 +20,6 @@ using boost::system::error_code;
 
 constexpr std::chrono::milliseconds kMaxBackoff{30'000};
 
-std::optional<unsigned long> query_number(const SourceUri& u, std::string_view key,
-                                          unsigned long fallback) {
-  const auto it = u.query.find(key);
-  if (it == u.query.end()) return fallback;
-  unsigned long v = 0;
-  const auto& s = it->second;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 /// Shared by both live sources: decoder, handler, reconnect back-off.
 struct LiveBase {
   explicit LiveBase(asio::io_context& io, std::chrono::milliseconds reconnect)
@@ -73,192 +62,179 @@ struct LiveBase {
   }
 };
 
-class SerialSource final : public GnssSource {
- public:
-  SerialSource(asio::io_context& io, std::string device, unsigned baud,
-               std::chrono::milliseconds reconnect)
-      : impl_(std::make_shared<Impl>(io, std::move(device), baud, reconnect)) {}
-  ~SerialSource() override { stop(); }
-  Status start(FixHandler on_fix) override {
-    if (!impl_->stopped) return fail(Errc::invalid_argument, "serial source already started");
-    impl_->on_fix = std::move(on_fix);
-    impl_->stopped = false;
-    Impl::open(impl_);
-    return ok();
+/// A receiver on a serial port (or a pty): reopened after it vanishes.
+struct SerialLink : LiveBase {
+  static constexpr const char* kName = "serial";
+  SerialLink(asio::io_context& io, std::string dev, unsigned b, std::chrono::milliseconds r)
+      : LiveBase(io, r), port(io), device(std::move(dev)), baud(b) {}
+  asio::serial_port port;
+  std::string device;
+  unsigned baud;
+  std::array<char, 4096> buf{};
+
+  static void begin(const std::shared_ptr<SerialLink>& self) { open(self); }
+  void close() {
+    error_code ignored;
+    port.close(ignored);
   }
-  void stop() override {
-    impl_->stopped = true;
-    impl_->timer.cancel();
+  static void open(const std::shared_ptr<SerialLink>& self) {
+    if (self->stopped) return;
     error_code ec;
-    impl_->port.close(ec);
-    impl_->stats.connected = false;
+    self->port.open(self->device, ec);
+    if (!ec) self->port.set_option(asio::serial_port_base::baud_rate(self->baud), ec);
+    if (!ec) self->port.set_option(asio::serial_port_base::character_size(8), ec);
+    if (!ec) {
+      self->port.set_option(asio::serial_port_base::parity(asio::serial_port_base::parity::none), ec);
+    }
+    if (!ec) {
+      self->port.set_option(
+          asio::serial_port_base::stop_bits(asio::serial_port_base::stop_bits::one), ec);
+    }
+    if (ec) {
+      self->close();
+      self->stats.last_error = "opening " + self->device + ": " + ec.message();
+      self->retry_later([self] { open(self); });
+      return;
+    }
+    self->connected();
+    read(self);
   }
-  [[nodiscard]] SourceStats stats() const override {
-    SourceStats s = impl_->stats;
-    s.decode = impl_->decoder.stats();
-    return s;
-  }
-
- private:
-  struct Impl : LiveBase {
-    Impl(asio::io_context& io, std::string dev, unsigned b, std::chrono::milliseconds r)
-        : LiveBase(io, r), port(io), device(std::move(dev)), baud(b) {}
-    asio::serial_port port;
-    std::string device;
-    unsigned baud;
-    std::array<char, 4096> buf{};
-
-    static void open(const std::shared_ptr<Impl>& self) {
+  static void read(const std::shared_ptr<SerialLink>& self) {
+    self->port.async_read_some(asio::buffer(self->buf), [self](const error_code& ec, std::size_t n) {
       if (self->stopped) return;
-      error_code ec;
-      self->port.open(self->device, ec);
-      if (!ec) self->port.set_option(asio::serial_port_base::baud_rate(self->baud), ec);
-      if (!ec) self->port.set_option(asio::serial_port_base::character_size(8), ec);
-      if (!ec) {
-        self->port.set_option(asio::serial_port_base::parity(asio::serial_port_base::parity::none), ec);
-      }
-      if (!ec) {
-        self->port.set_option(
-            asio::serial_port_base::stop_bits(asio::serial_port_base::stop_bits::one), ec);
-      }
       if (ec) {
-        error_code ignored;
-        self->port.close(ignored);
-        self->stats.last_error = "opening " + self->device + ": " + ec.message();
+        // EOF/EIO/ENXIO: the device vanished (USB receiver unplugged, pty closed).
+        self->lost("reading " + self->device + ": " + ec.message());
+        self->close();
         self->retry_later([self] { open(self); });
         return;
       }
-      self->connected();
+      self->deliver(std::span<const char>(self->buf.data(), n));
       read(self);
-    }
-    static void read(const std::shared_ptr<Impl>& self) {
-      self->port.async_read_some(asio::buffer(self->buf), [self](const error_code& ec, std::size_t n) {
-        if (self->stopped) return;
-        if (ec) {
-          // EOF/EIO/ENXIO: the device vanished (USB receiver unplugged, pty closed).
-          self->lost("reading " + self->device + ": " + ec.message());
-          error_code ignored;
-          self->port.close(ignored);
-          self->retry_later([self] { open(self); });
-          return;
-        }
-        self->deliver(std::span<const char>(self->buf.data(), n));
-        read(self);
-      });
-    }
-  };
-  std::shared_ptr<Impl> impl_;
+    });
+  }
 };
 
-class GpsdSource final : public GnssSource {
+/// gpsd over TCP with raw NMEA watched: reconnected after it drops.
+struct GpsdLink : LiveBase {
+  static constexpr const char* kName = "gpsd";
+  GpsdLink(asio::io_context& io, std::string h, std::uint16_t p, std::chrono::milliseconds r)
+      : LiveBase(io, r), resolver(io), socket(io), host(std::move(h)), port(p) {}
+  asio::ip::tcp::resolver resolver;
+  asio::ip::tcp::socket socket;
+  std::string host;
+  std::uint16_t port;
+  std::array<char, 4096> buf{};
+  std::string line;  ///< partial line across reads (reserved once)
+  static constexpr std::size_t kMaxLine = 64 * 1024;
+  static constexpr std::string_view kWatch = "?WATCH={\"enable\":true,\"nmea\":true};\n";
+
+  static void begin(const std::shared_ptr<GpsdLink>& self) { connect(self); }
+  void close() {
+    resolver.cancel();
+    error_code ignored;
+    socket.close(ignored);
+  }
+  void fail_and_retry(const std::shared_ptr<GpsdLink>& self, const std::string& why) {
+    lost(why);
+    close();
+    line.clear();
+    retry_later([self] { connect(self); });
+  }
+  static void connect(const std::shared_ptr<GpsdLink>& self) {
+    if (self->stopped) return;
+    self->resolver.async_resolve(
+        self->host, std::to_string(self->port),
+        [self](const error_code& ec, const asio::ip::tcp::resolver::results_type& results) {
+          if (self->stopped) return;
+          if (ec) return self->fail_and_retry(self, "resolving " + self->host + ": " + ec.message());
+          asio::async_connect(self->socket, results,
+                              [self](const error_code& ec2, const asio::ip::tcp::endpoint&) {
+                                if (self->stopped) return;
+                                if (ec2) {
+                                  return self->fail_and_retry(
+                                      self, "connecting to gpsd " + self->host + ": " + ec2.message());
+                                }
+                                self->connected();
+                                self->line.reserve(1024);
+                                asio::async_write(self->socket, asio::buffer(kWatch),
+                                                  [self](const error_code& ec3, std::size_t) {
+                                                    if (self->stopped) return;
+                                                    if (ec3) {
+                                                      return self->fail_and_retry(
+                                                          self, "sending WATCH: " + ec3.message());
+                                                    }
+                                                  });
+                                read(self);
+                              });
+        });
+  }
+  static void read(const std::shared_ptr<GpsdLink>& self) {
+    self->socket.async_read_some(asio::buffer(self->buf), [self](const error_code& ec, std::size_t n) {
+      if (self->stopped) return;
+      if (ec) return self->fail_and_retry(self, "reading from gpsd: " + ec.message());
+      self->consume(std::string_view(self->buf.data(), n));
+      read(self);
+    });
+  }
+  void consume(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const auto nl = bytes.find('\n');
+      const std::string_view part = bytes.substr(0, nl);
+      if (line.size() + part.size() <= kMaxLine) line.append(part);
+      if (nl == std::string_view::npos) return;
+      bytes.remove_prefix(nl + 1);
+      on_line(line);
+      line.clear();
+    }
+  }
+  void on_line(std::string_view l) {
+    if (!l.empty() && l.front() == '{') {
+      // A gpsd report (VERSION, DEVICES, WATCH, TPV with nmea off …): not NMEA.
+      ++stats.json_lines;
+      const auto j = nlohmann::json::parse(l, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.value("class", "") == "ERROR") stats.last_error = j.value("message", "");
+      return;
+    }
+    // Raw NMEA as gpsd relays it; the lexer frames it (and rejects what does not verify).
+    deliver(std::span<const char>(l.data(), l.size()));
+    static constexpr char kNl = '\n';
+    deliver(std::span<const char>(&kNl, 1));
+  }
+};
+
+/// A live source as a GnssSource: `Link` (a LiveBase) does the I/O and is kept alive by its
+/// pending operations; this starts, stops and reports it.
+template <typename Link>
+class LiveSource final : public GnssSource {
  public:
-  GpsdSource(asio::io_context& io, std::string host, std::uint16_t port,
-             std::chrono::milliseconds reconnect)
-      : impl_(std::make_shared<Impl>(io, std::move(host), port, reconnect)) {}
-  ~GpsdSource() override { stop(); }
+  template <typename... Args>
+  explicit LiveSource(asio::io_context& io, Args&&... args)
+      : link_(std::make_shared<Link>(io, std::forward<Args>(args)...)) {}
+  ~LiveSource() override { stop(); }
   Status start(FixHandler on_fix) override {
-    if (!impl_->stopped) return fail(Errc::invalid_argument, "gpsd source already started");
-    impl_->on_fix = std::move(on_fix);
-    impl_->stopped = false;
-    Impl::connect(impl_);
+    if (!link_->stopped) {
+      return fail(Errc::invalid_argument, std::string(Link::kName) + " source already started");
+    }
+    link_->on_fix = std::move(on_fix);
+    link_->stopped = false;
+    Link::begin(link_);
     return ok();
   }
   void stop() override {
-    impl_->stopped = true;
-    impl_->timer.cancel();
-    impl_->resolver.cancel();
-    error_code ec;
-    impl_->socket.close(ec);
-    impl_->stats.connected = false;
+    link_->stopped = true;
+    link_->timer.cancel();
+    link_->close();
+    link_->stats.connected = false;
   }
   [[nodiscard]] SourceStats stats() const override {
-    SourceStats s = impl_->stats;
-    s.decode = impl_->decoder.stats();
+    SourceStats s = link_->stats;
+    s.decode = link_->decoder.stats();
     return s;
   }
 
  private:
-  struct Impl : LiveBase {
-    Impl(asio::io_context& io, std::string h, std::uint16_t p, std::chrono::milliseconds r)
-        : LiveBase(io, r), resolver(io), socket(io), host(std::move(h)), port(p) {}
-    asio::ip::tcp::resolver resolver;
-    asio::ip::tcp::socket socket;
-    std::string host;
-    std::uint16_t port;
-    std::array<char, 4096> buf{};
-    std::string line;  ///< partial line across reads (reserved once)
-    static constexpr std::size_t kMaxLine = 64 * 1024;
-    static constexpr std::string_view kWatch = "?WATCH={\"enable\":true,\"nmea\":true};\n";
-
-    void fail_and_retry(const std::shared_ptr<Impl>& self, const std::string& why) {
-      lost(why);
-      error_code ignored;
-      socket.close(ignored);
-      line.clear();
-      retry_later([self] { connect(self); });
-    }
-    static void connect(const std::shared_ptr<Impl>& self) {
-      if (self->stopped) return;
-      self->resolver.async_resolve(
-          self->host, std::to_string(self->port),
-          [self](const error_code& ec, const asio::ip::tcp::resolver::results_type& results) {
-            if (self->stopped) return;
-            if (ec) return self->fail_and_retry(self, "resolving " + self->host + ": " + ec.message());
-            asio::async_connect(self->socket, results,
-                                [self](const error_code& ec2, const asio::ip::tcp::endpoint&) {
-                                  if (self->stopped) return;
-                                  if (ec2) {
-                                    return self->fail_and_retry(
-                                        self, "connecting to gpsd " + self->host + ": " + ec2.message());
-                                  }
-                                  self->connected();
-                                  self->line.reserve(1024);
-                                  asio::async_write(self->socket, asio::buffer(kWatch),
-                                                    [self](const error_code& ec3, std::size_t) {
-                                                      if (self->stopped) return;
-                                                      if (ec3) {
-                                                        return self->fail_and_retry(
-                                                            self, "sending WATCH: " + ec3.message());
-                                                      }
-                                                    });
-                                  read(self);
-                                });
-          });
-    }
-    static void read(const std::shared_ptr<Impl>& self) {
-      self->socket.async_read_some(asio::buffer(self->buf), [self](const error_code& ec, std::size_t n) {
-        if (self->stopped) return;
-        if (ec) return self->fail_and_retry(self, "reading from gpsd: " + ec.message());
-        self->consume(std::string_view(self->buf.data(), n));
-        read(self);
-      });
-    }
-    void consume(std::string_view bytes) {
-      while (!bytes.empty()) {
-        const auto nl = bytes.find('\n');
-        const std::string_view part = bytes.substr(0, nl);
-        if (line.size() + part.size() <= kMaxLine) line.append(part);
-        if (nl == std::string_view::npos) return;
-        bytes.remove_prefix(nl + 1);
-        on_line(line);
-        line.clear();
-      }
-    }
-    void on_line(std::string_view l) {
-      if (!l.empty() && l.front() == '{') {
-        // A gpsd report (VERSION, DEVICES, WATCH, TPV with nmea off …): not NMEA.
-        ++stats.json_lines;
-        const auto j = nlohmann::json::parse(l, nullptr, /*allow_exceptions=*/false);
-        if (j.is_object() && j.value("class", "") == "ERROR") stats.last_error = j.value("message", "");
-        return;
-      }
-      // Raw NMEA as gpsd relays it; the lexer frames it (and rejects what does not verify).
-      deliver(std::span<const char>(l.data(), l.size()));
-      static constexpr char kNl = '\n';
-      deliver(std::span<const char>(&kNl, 1));
-    }
-  };
-  std::shared_ptr<Impl> impl_;
+  std::shared_ptr<Link> link_;
 };
 
 }  // namespace
@@ -267,7 +243,7 @@ Result<std::unique_ptr<GnssSource>> make_source(std::string_view uri, asio::io_c
                                                 const Clock& clock) {
   auto u = parse_source_uri(uri);
   if (!u) return fail(u.error());
-  const auto reconnect = query_number(*u, "reconnect_ms", 1000);
+  const auto reconnect = u->number("reconnect_ms", 1000);
   if (!reconnect || *reconnect == 0) {
     return fail(Errc::invalid_argument, "reconnect_ms must be a positive number of milliseconds");
   }
@@ -284,13 +260,13 @@ Result<std::unique_ptr<GnssSource>> make_source(std::string_view uri, asio::io_c
     return std::make_unique<ReplaySource>(io, clock, u->path, rate);
   }
   if (u->scheme == "serial") {
-    const auto baud = query_number(*u, "baud", 9600);
+    const auto baud = u->number("baud", 9600);
     if (!baud || *baud < 300 || *baud > 4'000'000) {
       return fail(Errc::invalid_argument, "serial baud must be between 300 and 4000000");
     }
-    return std::make_unique<SerialSource>(io, u->path, static_cast<unsigned>(*baud), rc);
+    return std::make_unique<LiveSource<SerialLink>>(io, u->path, static_cast<unsigned>(*baud), rc);
   }
-  return std::make_unique<GpsdSource>(io, u->host, u->port, rc);
+  return std::make_unique<LiveSource<GpsdLink>>(io, u->host, u->port, rc);
 }
 
 }  // namespace tta::gps

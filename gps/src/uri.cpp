@@ -5,34 +5,16 @@
 namespace tta::gps {
 
 Result<SourceUri> parse_source_uri(std::string_view uri) {
-  const auto sep = uri.find("://");
-  if (sep == std::string_view::npos) {
-    return fail(Errc::invalid_argument, "GNSS source \"" + std::string(uri) + "\" has no scheme://");
-  }
+  auto parsed = parse_uri(uri, "GNSS source");
+  if (!parsed) return fail(parsed.error());
   SourceUri u;
-  u.scheme = std::string(uri.substr(0, sep));
-  std::string_view rest = uri.substr(sep + 3);
-  std::string_view query;
-  if (const auto q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view kv = query.substr(0, amp);
-    const auto eq = kv.find('=');
-    if (eq == std::string_view::npos || eq == 0) {
-      return fail(Errc::invalid_argument, "GNSS source query \"" + std::string(kv) + "\" is not key=value");
-    }
-    u.query.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-  }
+  static_cast<Uri&>(u) = std::move(*parsed);
   if (u.scheme == "replay" || u.scheme == "serial") {
-    if (rest.empty()) return fail(Errc::invalid_argument, u.scheme + ":// needs a path");
-    u.path = std::string(rest);
+    if (u.path.empty()) return fail(Errc::invalid_argument, u.scheme + ":// needs a path");
     return u;
   }
   if (u.scheme == "gpsd") {
+    std::string_view rest = u.path;
     if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
       const std::string_view port = rest.substr(colon + 1);
       unsigned v = 0;
@@ -45,6 +27,7 @@ Result<SourceUri> parse_source_uri(std::string_view uri) {
     }
     while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
     u.host = rest.empty() ? "127.0.0.1" : std::string(rest);
+    u.path.clear();
     return u;
   }
   return fail(Errc::invalid_argument,

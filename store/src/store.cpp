@@ -10,6 +10,7 @@
 #include <openssl/sha.h>
 #include <sys/stat.h>
 
+#include "connection.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
 #include "tta/core/hex.hpp"
@@ -17,8 +18,6 @@
 
 namespace tta::store {
 namespace fs = std::filesystem;
-using sql::Db;
-using sql::Stmt;
 
 namespace {
 
@@ -85,129 +84,7 @@ Result<std::vector<std::uint8_t>> load_key(const fs::path& key_file) {
   return key;
 }
 
-const char* role_name(Role r) {
-  return r == Role::coach ? "coach" : "student";
-}
-Role role_from(std::string_view s) {
-  return s == "coach" ? Role::coach : Role::student;
-}
-
-OutboxState state_from(std::string_view s) {
-  if (s == "in_flight") return OutboxState::in_flight;
-  if (s == "acked") return OutboxState::acked;
-  if (s == "refused") return OutboxState::refused;
-  return OutboxState::queued;
-}
-
-template <typename T>
-std::optional<T> narrow(std::optional<std::int64_t> v) {
-  if (!v) return std::nullopt;
-  return static_cast<T>(*v);
-}
-
 }  // namespace
-
-struct Store::Impl {
-  Db db;
-  fs::path path;
-  sql::StmtCache cache{db};  // after db: finalized before the connection closes
-
-  std::string deny_table;  // fail_writes_for_test
-  int depth = 0;  // transactions open: 0 none, 1 BEGIN, more: savepoints inside it
-
-  /// Run `body` inside BEGIN IMMEDIATE … COMMIT; roll back on any failure. Inside another
-  /// transaction it is a savepoint of it, so that Store::transaction can join several writes.
-  template <typename F>
-  Status transaction(F&& body) {
-    const bool outer = depth == 0;
-    const std::string sp = "tta_sp" + std::to_string(depth);
-    if (!outer && sqlite3_get_autocommit(db.get()) != 0) {
-      // SQLite rolled the whole transaction back on an earlier error (disk full, I/O): a
-      // write now would commit on its own, outside the transaction it belongs to.
-      return fail(Errc::io, "the transaction was rolled back by an earlier error");
-    }
-    if (auto st = db.exec(outer ? std::string("BEGIN IMMEDIATE") : "SAVEPOINT " + sp); !st) {
-      return st;
-    }
-    ++depth;
-    Status st = ok();
-    try {
-      st = body();
-    } catch (const std::exception& e) {
-      st = fail(Errc::internal, std::string("exception in a store transaction: ") + e.what());
-    } catch (...) {
-      st = fail(Errc::internal, "unknown exception in a store transaction");
-    }
-    --depth;
-    if (st) st = db.exec(outer ? std::string("COMMIT") : "RELEASE " + sp);
-    if (!st) {
-      // A failed statement (disk full) may already have rolled the whole transaction back;
-      // ROLLBACK is then not possible and not needed.
-      if (sqlite3_get_autocommit(db.get()) == 0) {
-        if (outer) {
-          (void)db.exec("ROLLBACK");
-        } else {
-          (void)db.exec("ROLLBACK TO " + sp + "; RELEASE " + sp);
-        }
-      }
-      return st;
-    }
-    return ok();
-  }
-
-  Result<std::int64_t> scalar(std::string_view q) {
-    auto s = Stmt::prepare(db, q);
-    if (!s) return fail(s.error());
-    auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) return fail(Errc::internal, "no row for: " + std::string(q));
-    return s->i64(0);
-  }
-
-  Status insert_outbox(const OutboxEntry& e, std::int64_t now_ms) {
-    auto s = cache.get(
-        "INSERT INTO outbox (kind, idem_key, payload, state, attempts, "
-        "next_attempt_ms, last_error, created_ms, updated_ms) "
-        "VALUES (?, ?, ?, 'queued', 0, ?, '', ?, ?)");
-    if (!s) return fail(s.error());
-    s->bind(1, e.kind).bind(2, e.key).bind(3, std::span<const std::uint8_t>(e.payload));
-    s->bind(4, e.next_attempt_ms).bind(5, now_ms).bind(6, now_ms);
-    if (auto st = s->run(); !st) {
-      if (st.error().code == Errc::already_exists) {
-        return fail(Errc::already_exists, "outbox already holds " + e.kind + " with key " + e.key);
-      }
-      return st;
-    }
-    return ok();
-  }
-
-  Status set_state(std::int64_t id, std::string_view sql_set, std::int64_t now_ms, std::int64_t a,
-                   std::string_view text) {
-    auto s = cache.get(std::string("UPDATE outbox SET ") + std::string(sql_set) +
-                       ", updated_ms = ?3 WHERE id = ?4");
-    if (!s) return fail(s.error());
-    s->bind(1, a).bind(2, text).bind(3, now_ms).bind(4, id);
-    if (auto st = s->run(); !st) return st;
-    if (sqlite3_changes(db.get()) != 1) {
-      return fail(Errc::not_found, "no outbox entry " + std::to_string(id));
-    }
-    return ok();
-  }
-
-  static OutboxEntry read_outbox(const Stmt& s) {
-    OutboxEntry e;
-    e.id = s.i64(0);
-    e.kind = s.text(1);
-    e.key = s.text(2);
-    e.payload = s.blob(3);
-    e.state = state_from(s.text(4));
-    e.attempts = static_cast<std::int32_t>(s.i64(5));
-    e.next_attempt_ms = s.i64(6);
-    e.last_error = s.text(7);
-    e.created_ms = s.i64(8);
-    return e;
-  }
-};
 
 int current_schema_version() {
   return schema::migrations().back().version;
@@ -329,7 +206,7 @@ Result<Store> Store::open(const config::StoreConfig& cfg, OpenOptions opts) {
   if (!existed || !read_keyid(path)) {
     if (auto st = write_keyid(path, guard.bytes); !st) return fail(st.error());
   }
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Connection>();
   impl->db = std::move(*db);
   impl->path = path;
   return Store(std::move(impl));
@@ -344,7 +221,7 @@ Result<Store> Store::open_unencrypted_for_benchmark(const fs::path& database) {
     return fail(st.error());
   }
   if (auto st = migrate(*db, current_schema_version()); !st) return fail(st.error());
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Connection>();
   impl->db = std::move(*db);
   impl->path = database;
   return Store(std::move(impl));
@@ -372,7 +249,8 @@ Status init_store(const config::StoreConfig& cfg) {
   return ok();
 }
 
-Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(std::unique_ptr<Connection> impl)
+    : impl_(std::move(impl)), outbox_(impl_.get()), photos_(impl_.get()), people_(impl_.get()) {}
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
 Store::~Store() = default;
@@ -383,16 +261,19 @@ Result<int> Store::schema_version() {
   return static_cast<int>(*v);
 }
 
-Result<std::string> Store::integrity_check() {
-  auto s = Stmt::prepare(impl_->db, "PRAGMA integrity_check");
+namespace {
+
+/// PRAGMA integrity_check / quick_check: "ok", or the problems it lists. SQLCipher reports a
+/// page whose HMAC fails as a generic error: during a check any failure to read a page means
+/// the file is damaged.
+Result<std::string> pragma_check(Connection& c, std::string_view pragma, std::string_view what) {
+  auto s = Stmt::prepare(c.db, "PRAGMA " + std::string(pragma));
   if (!s) return fail(s.error());
   std::string out;
   while (true) {
     auto row = s->step();
     if (!row) {
-      // SQLCipher reports a page whose HMAC fails as a generic error: during an integrity
-      // check any failure to read a page means the file is damaged.
-      return fail(Errc::corrupt, "integrity check of " + impl_->path.string() +
+      return fail(Errc::corrupt, std::string(what) + " of " + c.path.string() +
                                      " could not read every page (" + row.error().message +
                                      "): the file is damaged. It was left as it is.");
     }
@@ -403,23 +284,13 @@ Result<std::string> Store::integrity_check() {
   return out;
 }
 
-Result<std::string> Store::quick_check() {
-  auto s = Stmt::prepare(impl_->db, "PRAGMA quick_check");
-  if (!s) return fail(s.error());
-  std::string out;
-  while (true) {
-    auto row = s->step();
-    if (!row) {
-      return fail(Errc::corrupt, "quick check of " + impl_->path.string() +
-                                     " could not read every page (" + row.error().message +
-                                     "): the file is damaged. It was left as it is.");
-    }
-    if (!*row) break;
-    if (!out.empty()) out += "; ";
-    out += s->text(0);
-  }
-  return out;
+}  // namespace
+
+Result<std::string> Store::integrity_check() {
+  return pragma_check(*impl_, "integrity_check", "integrity check");
 }
+
+Result<std::string> Store::quick_check() { return pragma_check(*impl_, "quick_check", "quick check"); }
 
 Status Store::transaction(const std::function<Status()>& body) {
   return impl_->transaction([&]() -> Status { return body(); });
@@ -433,121 +304,6 @@ Result<std::string> Store::cipher_summary() {
   const std::string version = *row ? s->text(0) : "unknown";
   return "SQLCipher " + version + ", aes-256-cbc, HMAC-SHA1 per page, " +
          std::to_string(kCipherPageSize) + "-byte pages, raw 256-bit key";
-}
-
-Result<std::int64_t> Store::add_person(const Person& p, std::int64_t now_ms) {
-  std::int64_t id = 0;
-  auto st = impl_->transaction([&]() -> Status {
-    auto s = Stmt::prepare(impl_->db,
-                           "INSERT INTO people (role, national_no, id_card, name, licence_class, "
-                           "face_template, enrol_photo, created_ms, updated_ms) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s) return fail(s.error());
-    s->bind(1, role_name(p.role)).bind(2, p.national_no).bind(3, p.id_card).bind(4, p.name);
-    s->bind(5, p.licence_class);
-    if (p.face_template.empty()) {
-      s->bind_null(6);
-    } else {
-      s->bind(6, std::span<const std::uint8_t>(p.face_template));
-    }
-    if (p.enrol_photo_jpeg.empty()) {
-      s->bind_null(7);
-    } else {
-      s->bind(7, std::span<const std::uint8_t>(p.enrol_photo_jpeg));
-    }
-    s->bind(8, now_ms).bind(9, now_ms);
-    if (auto r = s->run(); !r) {
-      if (r.error().code == Errc::already_exists) {
-        return fail(Errc::already_exists,
-                    "a person with national number " + p.national_no + " is already enrolled");
-      }
-      return r;
-    }
-    id = sqlite3_last_insert_rowid(impl_->db.get());
-    if (!p.face_template.empty()) {
-      auto h = Stmt::prepare(impl_->db,
-                             "INSERT INTO face_templates (person_id, template, photo, created_ms) "
-                             "VALUES (?, ?, ?, ?)");
-      if (!h) return fail(h.error());
-      h->bind(1, id).bind(2, std::span<const std::uint8_t>(p.face_template));
-      h->bind(3, std::span<const std::uint8_t>(p.enrol_photo_jpeg)).bind(4, now_ms);
-      return h->run();
-    }
-    return ok();
-  });
-  if (!st) return fail(st.error());
-  return id;
-}
-
-namespace {
-constexpr std::string_view kPersonCols =
-    "SELECT id, role, national_no, id_card, name, licence_class, face_template, enrol_photo "
-    "FROM people";
-Person read_person(const Stmt& s) {
-  Person p;
-  p.id = s.i64(0);
-  p.role = role_from(s.text(1));
-  p.national_no = s.text(2);
-  p.id_card = s.text(3);
-  p.name = s.text(4);
-  p.licence_class = s.text(5);
-  p.face_template = s.blob(6);
-  p.enrol_photo_jpeg = s.blob(7);
-  return p;
-}
-}  // namespace
-
-Result<std::optional<Person>> Store::find_person(std::string_view national_no) {
-  auto s = Stmt::prepare(impl_->db, std::string(kPersonCols) + " WHERE national_no = ?");
-  if (!s) return fail(s.error());
-  s->bind(1, national_no);
-  auto row = s->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<Person>();
-  return std::optional<Person>(read_person(*s));
-}
-
-Result<std::vector<Person>> Store::people() {
-  auto s = Stmt::prepare(impl_->db, std::string(kPersonCols) + " ORDER BY role, national_no");
-  if (!s) return fail(s.error());
-  std::vector<Person> out;
-  if (auto st = s->each([&](const Stmt& r) { out.push_back(read_person(r)); }); !st)
-    return fail(st.error());
-  return out;
-}
-
-Status Store::update_face(std::int64_t person_id, const std::vector<std::uint8_t>& templ,
-                          const std::vector<std::uint8_t>& photo_jpeg, std::int64_t now_ms) {
-  return impl_->transaction([&]() -> Status {
-    auto s = Stmt::prepare(impl_->db,
-                           "UPDATE people SET face_template = ?, enrol_photo = ?, updated_ms = ? "
-                           "WHERE id = ?");
-    if (!s) return fail(s.error());
-    s->bind(1, std::span<const std::uint8_t>(templ))
-        .bind(2, std::span<const std::uint8_t>(photo_jpeg))
-        .bind(3, now_ms)
-        .bind(4, person_id);
-    if (auto r = s->run(); !r) return r;
-    if (sqlite3_changes(impl_->db.get()) != 1) {
-      return fail(Errc::not_found, "no person with id " + std::to_string(person_id));
-    }
-    auto h = Stmt::prepare(impl_->db,
-                           "INSERT INTO face_templates (person_id, template, photo, created_ms) "
-                           "VALUES (?, ?, ?, ?)");
-    if (!h) return fail(h.error());
-    h->bind(1, person_id).bind(2, std::span<const std::uint8_t>(templ));
-    h->bind(3, std::span<const std::uint8_t>(photo_jpeg)).bind(4, now_ms);
-    return h->run();
-  });
-}
-
-Result<std::int64_t> Store::face_history_count(std::int64_t person_id) {
-  auto s = Stmt::prepare(impl_->db, "SELECT count(*) FROM face_templates WHERE person_id = ?");
-  if (!s) return fail(s.error());
-  s->bind(1, person_id);
-  auto row = s->step();
-  if (!row) return fail(row.error());
-  return s->i64(0);
 }
 
 Result<std::int64_t> Store::begin_session(const TrainingSession& t) {
@@ -913,313 +669,6 @@ Result<std::int64_t> Store::count_certificates(std::string_view prefix) {
   auto row = s->step();
   if (!row) return fail(row.error());
   return s->i64(0);
-}
-
-Status Store::add_photo(const Photo& p, const OutboxEntry& out) {
-  return impl_->transaction([&]() -> Status {
-    auto s = Stmt::prepare(impl_->db,
-                           "INSERT INTO photos (photo_no, person_no, class_id, event, size_code, "
-                           "taken_ms, confidence, lat_e6, lon_e6, jpeg) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s) return fail(s.error());
-    s->bind(1, p.photo_no).bind(2, p.person_no).bind(3, static_cast<std::int64_t>(p.class_id));
-    s->bind(4, static_cast<std::int64_t>(p.event)).bind(5, static_cast<std::int64_t>(p.size_code));
-    s->bind(6, p.taken_ms).bind(7, p.confidence).bind(8, p.lat_e6).bind(9, p.lon_e6);
-    s->bind(10, std::span<const std::uint8_t>(p.jpeg));
-    if (auto r = s->run(); !r) {
-      if (r.error().code == Errc::already_exists) {
-        return fail(Errc::already_exists, "photo " + p.photo_no + " is already stored");
-      }
-      return r;
-    }
-    return impl_->insert_outbox(out, p.taken_ms);
-  });
-}
-
-namespace {
-constexpr const char* kPhotoColumns =
-    "SELECT photo_no, person_no, class_id, event, size_code, taken_ms, confidence, lat_e6, "
-    "lon_e6, jpeg FROM photos ";
-
-Photo photo_from(const Stmt& s) {
-  Photo p;
-  p.photo_no = s.text(0);
-  p.person_no = s.text(1);
-  p.class_id = static_cast<std::uint32_t>(s.i64(2));
-  p.event = static_cast<std::uint8_t>(s.i64(3));
-  p.size_code = static_cast<std::uint8_t>(s.i64(4));
-  p.taken_ms = s.i64(5);
-  p.confidence = narrow<std::uint8_t>(s.opt_i64(6));
-  p.lat_e6 = narrow<std::int32_t>(s.opt_i64(7));
-  p.lon_e6 = narrow<std::int32_t>(s.opt_i64(8));
-  p.jpeg = s.blob(9);
-  return p;
-}
-}  // namespace
-
-Result<std::optional<Photo>> Store::find_photo(std::string_view photo_no) {
-  auto s = Stmt::prepare(impl_->db, std::string(kPhotoColumns) + "WHERE photo_no = ?");
-  if (!s) return fail(s.error());
-  s->bind(1, photo_no);
-  auto row = s->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<Photo>();
-  return std::optional<Photo>(photo_from(*s));
-}
-
-Result<std::vector<Photo>> Store::class_photos(std::uint32_t class_id) {
-  auto s = Stmt::prepare(impl_->db, std::string(kPhotoColumns) +
-                                        "WHERE class_id = ? ORDER BY taken_ms, photo_no");
-  if (!s) return fail(s.error());
-  s->bind(1, static_cast<std::int64_t>(class_id));
-  std::vector<Photo> out;
-  if (auto st = s->each([&](const Stmt& r) { out.push_back(photo_from(r)); }); !st) {
-    return fail(st.error());
-  }
-  return out;
-}
-
-Result<std::vector<std::string>> Store::photo_numbers_between(std::int64_t from_ms,
-                                                              std::int64_t to_ms, int limit) {
-  auto s = Stmt::prepare(impl_->db,
-                         "SELECT photo_no FROM photos WHERE taken_ms BETWEEN ? AND ? "
-                         "ORDER BY taken_ms, photo_no LIMIT ?");
-  if (!s) return fail(s.error());
-  s->bind(1, from_ms).bind(2, to_ms).bind(3, static_cast<std::int64_t>(std::max(limit, 0)));
-  std::vector<std::string> out;
-  if (auto st = s->each([&](const Stmt& r) { out.push_back(r.text(0)); }); !st) {
-    return fail(st.error());
-  }
-  return out;
-}
-
-Result<std::int64_t> Store::enqueue(const OutboxEntry& e, std::int64_t now_ms) {
-  std::int64_t id = 0;
-  auto st = impl_->transaction([&]() -> Status {
-    auto q =
-        Stmt::prepare(impl_->db, "SELECT id, payload FROM outbox WHERE kind = ? AND idem_key = ?");
-    if (!q) return fail(q.error());
-    q->bind(1, e.kind).bind(2, e.key);
-    auto row = q->step();
-    if (!row) return fail(row.error());
-    if (*row) {
-      if (q->blob(1) != e.payload) {
-        return fail(Errc::already_exists,
-                    e.kind + " " + e.key + " is already queued with different content");
-      }
-      id = q->i64(0);
-      return ok();
-    }
-    if (auto r = impl_->insert_outbox(e, now_ms); !r) return r;
-    id = sqlite3_last_insert_rowid(impl_->db.get());
-    return ok();
-  });
-  if (!st) return fail(st.error());
-  return id;
-}
-
-namespace {
-constexpr std::string_view kOutboxCols =
-    "SELECT id, kind, idem_key, payload, state, attempts, next_attempt_ms, last_error, "
-    "created_ms FROM outbox";
-}
-
-namespace {
-// One state at a time, so that the index outbox_due (state, next_attempt_ms, rowid) gives the
-// rows in order and LIMIT stops the scan; `state IN (...) ORDER BY` sorted every queued row
-// on every call, which made draining a backlog quadratic.
-constexpr std::string_view kDueOf =
-    " WHERE state = ?1 AND next_attempt_ms <= ?2 ORDER BY next_attempt_ms, id LIMIT ?3";
-constexpr std::string_view kDueOfKind =
-    " WHERE state = ?1 AND next_attempt_ms <= ?2 AND substr(kind, 1, ?4) = ?5 "
-    "ORDER BY next_attempt_ms, id LIMIT ?3";
-}  // namespace
-
-Result<std::vector<OutboxEntry>> Store::due(std::int64_t now_ms, int limit) {
-  return due(now_ms, limit, "");
-}
-
-Result<std::vector<OutboxEntry>> Store::due(std::int64_t now_ms, int limit,
-                                            std::string_view kind_prefix) {
-  // Queued entries and in-flight ones whose lease ran out, merged by (next_attempt_ms, id).
-  std::vector<OutboxEntry> out;
-  std::size_t queued = 0;  // out[0, queued) are the queued entries
-  for (const std::string_view state : {"queued", "in_flight"}) {
-    if (state == "in_flight") queued = out.size();
-    auto s = impl_->cache.get(std::string(kOutboxCols) +
-                              std::string(kind_prefix.empty() ? kDueOf : kDueOfKind));
-    if (!s) return fail(s.error());
-    s->bind(1, state).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
-    if (!kind_prefix.empty()) {
-      s->bind(4, static_cast<std::int64_t>(kind_prefix.size())).bind(5, kind_prefix);
-    }
-    if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
-      return fail(st.error());
-  }
-  const auto mid = out.begin() + static_cast<std::ptrdiff_t>(queued);
-  if (mid != out.end()) {
-    std::inplace_merge(out.begin(), mid, out.end(), [](const OutboxEntry& a, const OutboxEntry& b) {
-      return a.next_attempt_ms != b.next_attempt_ms ? a.next_attempt_ms < b.next_attempt_ms
-                                                    : a.id < b.id;
-    });
-  }
-  if (limit >= 0 && out.size() > static_cast<std::size_t>(limit)) {
-    out.resize(static_cast<std::size_t>(limit));
-  }
-  return out;
-}
-
-Status Store::mark_in_flight(std::int64_t id, std::int64_t now_ms, std::int64_t lease_until_ms) {
-  return impl_->set_state(id, "state = 'in_flight', next_attempt_ms = ?1", now_ms, lease_until_ms,
-                          "");
-}
-
-Status Store::mark_acked(std::int64_t id, std::int64_t now_ms) {
-  return impl_->set_state(id, "state = 'acked', last_error = ?2, next_attempt_ms = ?1", now_ms,
-                          now_ms, "");
-}
-
-Status Store::mark_acked(std::span<const std::int64_t> ids, std::int64_t now_ms) {
-  return impl_->transaction([&]() -> Status {
-    for (const auto id : ids) {
-      if (auto st = impl_->set_state(id, "state = 'acked', last_error = ?2, next_attempt_ms = ?1",
-                                     now_ms, now_ms, "");
-          !st) {
-        return st;
-      }
-    }
-    return ok();
-  });
-}
-
-Status Store::mark_retry(std::int64_t id, std::int64_t now_ms, std::int64_t next_attempt_ms,
-                         std::string_view error) {
-  return impl_->set_state(id,
-                          "state = 'queued', attempts = attempts + 1, next_attempt_ms = ?1, "
-                          "last_error = ?2",
-                          now_ms, next_attempt_ms, error);
-}
-
-Status Store::mark_refused(std::int64_t id, std::int64_t now_ms, std::string_view reason) {
-  return impl_->set_state(id, "state = 'refused', next_attempt_ms = ?1, last_error = ?2", now_ms,
-                          now_ms, reason);
-}
-
-Status Store::requeue(std::int64_t id, std::int64_t now_ms) {
-  return impl_->set_state(id,
-                          "state = 'queued', next_attempt_ms = ?1, last_error = ?2 || last_error",
-                          now_ms, now_ms, "requeued by administrator; was: ");
-}
-
-Result<std::optional<OutboxEntry>> Store::outbox_entry(std::int64_t id) {
-  auto s = Stmt::prepare(impl_->db, std::string(kOutboxCols) + " WHERE id = ?");
-  if (!s) return fail(s.error());
-  s->bind(1, id);
-  auto row = s->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<OutboxEntry>();
-  return std::optional<OutboxEntry>(Impl::read_outbox(*s));
-}
-
-Result<std::optional<OutboxEntry>> Store::outbox_entry(std::string_view kind,
-                                                       std::string_view key) {
-  auto s = Stmt::prepare(impl_->db, std::string(kOutboxCols) + " WHERE kind = ? AND idem_key = ?");
-  if (!s) return fail(s.error());
-  s->bind(1, kind).bind(2, key);
-  auto row = s->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<OutboxEntry>();
-  return std::optional<OutboxEntry>(Impl::read_outbox(*s));
-}
-
-Result<std::vector<OutboxEntry>> Store::refused_entries() {
-  auto s =
-      Stmt::prepare(impl_->db, std::string(kOutboxCols) + " WHERE state = 'refused' ORDER BY id");
-  if (!s) return fail(s.error());
-  std::vector<OutboxEntry> out;
-  if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
-    return fail(st.error());
-  return out;
-}
-
-Result<OutboxCounts> Store::outbox_counts() {
-  return outbox_counts("");
-}
-
-Result<OutboxCounts> Store::outbox_counts(std::string_view kind) {
-  auto s =
-      Stmt::prepare(impl_->db, kind.empty() ? "SELECT state, count(*) FROM outbox GROUP BY state"
-                                            : "SELECT state, count(*) FROM outbox WHERE kind = ? "
-                                              "GROUP BY state");
-  if (!s) return fail(s.error());
-  if (!kind.empty()) s->bind(1, kind);
-  OutboxCounts c;
-  while (true) {
-    auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    const auto n = s->i64(1);
-    switch (state_from(s->text(0))) {
-      case OutboxState::queued:
-        c.queued = n;
-        break;
-      case OutboxState::in_flight:
-        c.in_flight = n;
-        break;
-      case OutboxState::acked:
-        c.acked = n;
-        break;
-      case OutboxState::refused:
-        c.refused = n;
-        break;
-    }
-  }
-  return c;
-}
-
-Result<std::vector<OutboxKindCounts>> Store::outbox_counts_by_kind() {
-  auto s = Stmt::prepare(impl_->db,
-                         "SELECT kind, state, count(*) FROM outbox GROUP BY kind, state "
-                         "ORDER BY kind");
-  if (!s) return fail(s.error());
-  std::vector<OutboxKindCounts> out;
-  if (auto st = s->each([&](const Stmt& r) {
-        const std::string kind = r.text(0);
-        if (out.empty() || out.back().kind != kind) out.push_back({.kind = kind, .counts = {}});
-        auto& c = out.back().counts;
-        const auto n = r.i64(2);
-        switch (state_from(r.text(1))) {
-          case OutboxState::queued: c.queued = n; break;
-          case OutboxState::in_flight: c.in_flight = n; break;
-          case OutboxState::acked: c.acked = n; break;
-          case OutboxState::refused: c.refused = n; break;
-        }
-      });
-      !st)
-    return fail(st.error());
-  return out;
-}
-
-Result<std::vector<OutboxEntry>> Store::pending_entries(int limit) {
-  auto s = Stmt::prepare(impl_->db,
-                         "SELECT id, kind, idem_key, x'', state, attempts, next_attempt_ms, "
-                         "last_error, created_ms FROM outbox WHERE state IN ('queued', "
-                         "'in_flight') ORDER BY id LIMIT ?");
-  if (!s) return fail(s.error());
-  s->bind(1, static_cast<std::int64_t>(limit));
-  std::vector<OutboxEntry> out;
-  if (auto st = s->each([&](const Stmt& r) { out.push_back(Impl::read_outbox(r)); }); !st)
-    return fail(st.error());
-  return out;
-}
-
-Result<std::map<int, std::int64_t>> Store::photo_counts() {
-  auto s = Stmt::prepare(impl_->db, "SELECT event, count(*) FROM photos GROUP BY event");
-  if (!s) return fail(s.error());
-  std::map<int, std::int64_t> out;
-  if (auto st = s->each([&](const Stmt& r) { out[static_cast<int>(r.i64(0))] = r.i64(1); }); !st)
-    return fail(st.error());
-  return out;
 }
 
 Status Store::set_param(std::string_view name, std::string_view value, std::int64_t now_ms) {

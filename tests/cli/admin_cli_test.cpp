@@ -68,7 +68,7 @@ mileage_km = 1.0
     store_cfg_ = cfg->store;
     auto s = store::Store::open(store_cfg_);
     ASSERT_TRUE(s) << s.error().message;
-    ASSERT_TRUE(s->add_person({.role = store::Role::student, .national_no = kStudent,
+    ASSERT_TRUE(s->people().add({.role = store::Role::student, .national_no = kStudent,
                                .id_card = "320106199003071234", .name = "张三",
                                .licence_class = "C1"},
                               1));
@@ -211,14 +211,14 @@ TEST_F(AdminCli, OutboxCountsRefusalsAndRetry) {
   {
     auto s = store::Store::open(store_cfg_);
     ASSERT_TRUE(s);
-    auto id = s->enqueue({.kind = "http.graduation", .key = "N-1", .payload = {'{', '}'}}, 5);
+    auto id = s->outbox().enqueue({.kind = "http.graduation", .key = "N-1", .payload = {'{', '}'}}, 5);
     ASSERT_TRUE(id);
     refused_id = *id;
-    ASSERT_TRUE(s->mark_refused(refused_id, 6, "errorcode 12: 学员不存在"));
-    auto pending = s->due(kDay + 10 * 60'000, 1);
+    ASSERT_TRUE(s->outbox().mark_refused(refused_id, 6, "errorcode 12: 学员不存在"));
+    auto pending = s->outbox().due(kDay + 10 * 60'000, 1);
     ASSERT_TRUE(pending && pending->size() == 1);
     acked_id = (*pending)[0].id;
-    ASSERT_TRUE(s->mark_acked(acked_id, 7));
+    ASSERT_TRUE(s->outbox().mark_acked(acked_id, 7));
   }
   auto r = agent({"outbox", "--config", config_, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

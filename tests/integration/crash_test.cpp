@@ -268,7 +268,7 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
     ASSERT_TRUE(numbers);
     made.insert(numbers->begin(), numbers->end());
     ASSERT_EQ(made.size(), numbers->size());
-    auto counts = st->outbox_counts();
+    auto counts = st->outbox().counts();
     ASSERT_TRUE(counts);
     EXPECT_EQ(counts->queued + counts->in_flight, 0);
     EXPECT_EQ(counts->refused, 0);

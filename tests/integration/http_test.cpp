@@ -174,7 +174,7 @@ class HttpTest : public ::testing::Test {
     const auto now = unix_millis(clock_.wall_now());
     for (const auto& u : list) {
       store::OutboxEntry e{.kind = agent::http_kind(u.resource), .key = u.key, .payload = u.payload};
-      auto id = store_->enqueue(e, now);
+      auto id = store_->outbox().enqueue(e, now);
       ASSERT_TRUE(id) << id.error().message;
       ids_[u.resource + " " + u.key] = *id;
     }
@@ -219,7 +219,7 @@ class HttpTest : public ::testing::Test {
   }
 
   std::int64_t summary(const char* key) { return sim_->summary()[key].get<std::int64_t>(); }
-  store::OutboxCounts counts() { return *store_->outbox_counts(); }
+  store::OutboxCounts counts() { return *store_->outbox().counts(); }
 
   boost::asio::io_context io_;
   SystemClock clock_;
@@ -258,16 +258,16 @@ TEST_F(HttpTest, DeliversEveryResourceOnceOverOneKeptAliveConnectionPerWorker) {
 TEST_F(HttpTest, EachSenderSeesOnlyItsOwnKindsInTheOutbox) {
   const auto now = unix_millis(clock_.wall_now());
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(store_->enqueue({.kind = "tcp.0203", .key = "r" + std::to_string(i),
+    ASSERT_TRUE(store_->outbox().enqueue({.kind = "tcp.0203", .key = "r" + std::to_string(i),
                                  .payload = {1}}, now));
   }
-  ASSERT_TRUE(store_->enqueue({.kind = agent::http_kind("graduation"), .key = "g",
+  ASSERT_TRUE(store_->outbox().enqueue({.kind = agent::http_kind("graduation"), .key = "g",
                                .payload = bytes_of("{}")}, now));
-  auto http = store_->due(now + 1, 3, "http.");
+  auto http = store_->outbox().due(now + 1, 3, "http.");
   ASSERT_TRUE(http);
   ASSERT_EQ(http->size(), 1U);  // not hidden behind the older TCP backlog
   EXPECT_EQ(http->front().kind, "http.graduation");
-  auto tcp = store_->due(now + 1, 10, "tcp.");
+  auto tcp = store_->outbox().due(now + 1, 10, "tcp.");
   ASSERT_TRUE(tcp);
   EXPECT_EQ(tcp->size(), 5U);
 }
@@ -318,7 +318,7 @@ TEST_F(HttpTest, RefusalsAreKeptWithTheReasonUntilRequeued) {
     auto c = counts();
     return c.acked + c.refused == total && forwarder_->in_flight() == 0;
   })) << sim_->summary().dump();
-  auto refused = store_->refused_entries();
+  auto refused = store_->outbox().refused();
   ASSERT_TRUE(refused);
   ASSERT_FALSE(refused->empty());
   EXPECT_EQ(static_cast<std::int64_t>(refused->size()), summary("http_refused_by_fault"));
@@ -333,10 +333,10 @@ TEST_F(HttpTest, RefusalsAreKeptWithTheReasonUntilRequeued) {
   EXPECT_EQ(counts().refused, static_cast<std::int64_t>(refused->size()));
   // The administrator requeues; the platform still refuses every 4th, so repeat until done.
   for (int round = 0; round < 10 && counts().acked < total; ++round) {
-    const auto again = store_->refused_entries();
+    const auto again = store_->outbox().refused();
     ASSERT_TRUE(again);
     for (const auto& e : *again) {
-      const auto st = store_->requeue(e.id, unix_millis(clock_.wall_now()));
+      const auto st = store_->outbox().requeue(e.id, unix_millis(clock_.wall_now()));
       ASSERT_TRUE(st) << st.error().message;
     }
     forwarder_->poke();
@@ -360,14 +360,14 @@ TEST_F(HttpTest, RepliesSlowerThanTheTimeoutAreRetried) {
   start_forwarder(co);
   ASSERT_TRUE(run_until([&] {
     for (const auto& [name, id] : ids_) {
-      auto e = store_->outbox_entry(id);
+      auto e = store_->outbox().entry(id);
       if (!e || !*e || (*e)->attempts < 2) return false;
     }
     return true;
   })) << sim_->summary().dump();
   EXPECT_EQ(counts().acked, 0);
   EXPECT_EQ(counts().refused, 0);
-  auto e = store_->outbox_entry(ids_.begin()->second);
+  auto e = store_->outbox().entry(ids_.begin()->second);
   EXPECT_NE((*e)->last_error.find("Timeout"), std::string::npos) << (*e)->last_error;
   // The platform stored each upload once; the repeats were duplicates, never conflicts.
   expect_exactly(expected(list));
@@ -383,12 +383,12 @@ TEST_F(HttpTest, AnUntrustedServerCertificateIsRetriedNeverSent) {
   co.ca_bundle = dir_ / "other-ca" / "ca.pem";  // not the CA that signed the simulator
   start_forwarder(co);
   ASSERT_TRUE(run_until([&] {
-    auto e = store_->outbox_entry(ids_.begin()->second);
+    auto e = store_->outbox().entry(ids_.begin()->second);
     return e && *e && (*e)->attempts >= 2;
   })) << sim_->summary().dump();
   EXPECT_EQ(counts().acked, 0);
   EXPECT_EQ(counts().refused, 0);
-  auto e = store_->outbox_entry(ids_.begin()->second);
+  auto e = store_->outbox().entry(ids_.begin()->second);
   EXPECT_NE((*e)->last_error.find("certificate"), std::string::npos) << (*e)->last_error;
   EXPECT_EQ(summary("http_requests"), 0);  // nothing got past the TLS handshake
 }
@@ -402,7 +402,7 @@ TEST_F(HttpTest, ABadSignatureIsRefusedNotRetried) {
   ASSERT_TRUE(run_until([&] { return counts().refused == total; })) << sim_->summary().dump();
   EXPECT_EQ(summary("http_signature_failures"), total);
   EXPECT_EQ(summary("http_unique"), 0);
-  const auto refused = store_->refused_entries();
+  const auto refused = store_->outbox().refused();
   ASSERT_TRUE(refused);
   for (const auto& e : *refused) {
     EXPECT_NE(e.last_error.find("HTTP 403"), std::string::npos) << e.last_error;
@@ -482,7 +482,7 @@ TEST_F(HttpTest, GetQueriesAreSignedOverThePathKey) {
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
     io.run_for(20ms);
-    auto c = st->outbox_counts();
+    auto c = st->outbox().counts();
     if (c && c->queued == 0 && c->in_flight == 0 && fwd.in_flight() == 0) {
       fwd.stop();
       ::_exit(c->refused == 0 ? 0 : 4);

@@ -57,10 +57,10 @@ class OutageTest : public ::testing::Test {
     auto s = store::Store::open(sc);
     ASSERT_TRUE(s) << s.error().message;
     store_.emplace(std::move(*s));
-    ASSERT_TRUE(store_->add_person({.role = store::Role::coach, .national_no = kCoach,
+    ASSERT_TRUE(store_->people().add({.role = store::Role::coach, .national_no = kCoach,
                                     .id_card = "320106199003071234", .name = "王教练",
                                     .licence_class = "C1"}, 0));
-    ASSERT_TRUE(store_->add_person({.role = store::Role::student, .national_no = kStudent,
+    ASSERT_TRUE(store_->people().add({.role = store::Role::student, .national_no = kStudent,
                                     .id_card = "11010519491231002X", .name = "李学员",
                                     .licence_class = "C1"}, 0));
     cfg_ = testing::test_config({.gps = testing::kYardFence});
@@ -138,7 +138,7 @@ class OutageTest : public ::testing::Test {
   }
 
   bool drained() {
-    auto c = store_->outbox_counts();
+    auto c = store_->outbox().counts();
     return c && c->queued + c->in_flight == 0 && forwarder_->in_flight() == 0;
   }
 
@@ -271,7 +271,7 @@ TEST_F(OutageTest, PlatformOfflineForAnHourThenEverythingArrivesOnceMarkedResent
   const auto made_offline_and_before = stored_minutes();
   EXPECT_GE(made_offline_and_before.size(), before.size() + 59) << "timing goes on offline";
   {
-    auto c = store_->outbox_counts();
+    auto c = store_->outbox().counts();
     EXPECT_GT(c->queued + c->in_flight, 59) << "kept for later";
   }
 

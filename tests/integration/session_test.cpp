@@ -168,13 +168,13 @@ class SessionTest : public ::testing::Test {
   /// then 0x0306 in 66 sub-packets; the simulator loses one part and asks for it once.
   void send_photo_and_expect_one_resend();
 
-  std::int64_t acked() { return store_->outbox_counts()->acked; }
+  std::int64_t acked() { return store_->outbox().counts()->acked; }
   std::int64_t summary(const char* key) { return sim_->summary()[key].get<std::int64_t>(); }
 
   void expect_every_record_exactly_once() {
     EXPECT_EQ(summary("minutes_unique"), static_cast<std::int64_t>(expected_.size()));
     EXPECT_EQ(summary("signature_failures"), 0);
-    auto stored = store_->outbox_counts();
+    auto stored = store_->outbox().counts();
     EXPECT_EQ(stored->queued + stored->in_flight + stored->refused, 0);
   }
 

@@ -82,51 +82,15 @@ class MergedSignals final : public VehicleSignals {
 
 }  // namespace
 
-Result<std::uint64_t> VehicleUri::number(std::string_view key, std::uint64_t fallback) const {
-  const auto it = query.find(key);
-  if (it == query.end()) return fallback;
-  std::uint64_t v = 0;
-  const std::string& s = it->second;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || r.ec != std::errc{} || r.ptr != s.data() + s.size()) {
-    return fail(Errc::invalid_argument,
-                scheme + "://: " + std::string(key) + "=" + s + " is not a whole number");
-  }
-  return v;
-}
-
 Result<VehicleUri> parse_vehicle_uri(std::string_view uri) {
-  const auto sep = uri.find("://");
-  if (sep == std::string_view::npos) {
-    return fail(Errc::invalid_argument,
-                "vehicle source \"" + std::string(uri) + "\" has no scheme://");
-  }
-  VehicleUri u;
-  u.scheme = std::string(uri.substr(0, sep));
-  std::string_view rest = uri.substr(sep + 3);
-  std::string_view query;
-  if (const auto q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view kv = query.substr(0, amp);
-    const auto eq = kv.find('=');
-    if (eq == std::string_view::npos || eq == 0) {
-      return fail(Errc::invalid_argument,
-                  "vehicle source query \"" + std::string(kv) + "\" is not key=value");
-    }
-    u.query.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-  }
-  u.path = std::string(rest);
-  if (u.scheme == "sim") return u;
-  if (u.scheme != "sysfs" && u.scheme != "elm327" && u.scheme != "socketcan") {
-    return fail(Errc::invalid_argument, "unknown vehicle source scheme \"" + u.scheme +
+  auto u = parse_uri(uri, "vehicle source");
+  if (!u) return fail(u.error());
+  if (u->scheme == "sim") return u;
+  if (u->scheme != "sysfs" && u->scheme != "elm327" && u->scheme != "socketcan") {
+    return fail(Errc::invalid_argument, "unknown vehicle source scheme \"" + u->scheme +
                                             "\" (sysfs, elm327, socketcan or sim)");
   }
-  if (u.path.empty()) return fail(Errc::invalid_argument, u.scheme + ":// needs a path");
+  if (u->path.empty()) return fail(Errc::invalid_argument, u->scheme + ":// needs a path");
   return u;
 }
 

@@ -203,11 +203,11 @@ int outbox(const OutboxArgs& a) {
   int rc = kExitOk;
   auto o = open_all("outbox", a.config, rc);
   if (!o) return rc;
-  auto kinds = o->store.outbox_counts_by_kind();
+  auto kinds = o->store.outbox().counts_by_kind();
   if (!kinds) return report("outbox", kinds.error());
-  auto pending = o->store.pending_entries(a.limit);
+  auto pending = o->store.outbox().pending(a.limit);
   if (!pending) return report("outbox", pending.error());
-  auto refused = o->store.refused_entries();
+  auto refused = o->store.outbox().refused();
   if (!refused) return report("outbox", refused.error());
   if (a.json) {
     nlohmann::json k = nlohmann::json::array();
@@ -259,7 +259,7 @@ int outbox_retry(const OutboxArgs& a) {
   if (!o) return rc;
   std::vector<std::int64_t> ids;
   if (a.id) {
-    auto e = o->store.outbox_entry(*a.id);
+    auto e = o->store.outbox().entry(*a.id);
     if (!e) return report("outbox retry", e.error());
     if (!*e) {
       return report("outbox retry", Error(Errc::not_found, "no outbox entry " + std::to_string(*a.id)));
@@ -271,13 +271,13 @@ int outbox_retry(const OutboxArgs& a) {
     }
     ids.push_back(*a.id);
   } else {
-    auto refused = o->store.refused_entries();
+    auto refused = o->store.outbox().refused();
     if (!refused) return report("outbox retry", refused.error());
     for (const auto& e : *refused) ids.push_back(e.id);
   }
   const auto now = now_ms();
   for (const auto id : ids) {
-    if (auto st = o->store.requeue(id, now); !st) return report("outbox retry", st.error());
+    if (auto st = o->store.outbox().requeue(id, now); !st) return report("outbox retry", st.error());
   }
   (void)o->store.log_event("outbox.requeued", std::to_string(ids.size()) + " entries", now);
   if (a.json) {

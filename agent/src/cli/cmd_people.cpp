@@ -79,14 +79,14 @@ int enroll(const EnrollArgs& a) {
   }
   SystemClock clock;
   const auto now = unix_millis(clock.wall_now());
-  auto existing = store->find_person(a.number);
+  auto existing = store->people().find(a.number);
   if (!existing) {
     std::cerr << "tta-agent enroll: " << existing.error().message << '\n';
     return kExitFailure;
   }
   if (*existing) {
     // Re-enrolment: a new template, the old one kept in the history.
-    if (auto st = store->update_face((*existing)->id, enrolment->templ.bytes,
+    if (auto st = store->people().update_face((*existing)->id, enrolment->templ.bytes,
                                      enrolment->photo_jpeg, now);
         !st) {
       std::cerr << "tta-agent enroll: " << st.error().message << '\n';
@@ -97,7 +97,7 @@ int enroll(const EnrollArgs& a) {
                     .national_no = a.number, .id_card = a.id_card, .name = a.name,
                     .licence_class = a.licence, .face_template = enrolment->templ.bytes,
                     .enrol_photo_jpeg = enrolment->photo_jpeg};
-    if (auto id = store->add_person(p, now); !id) {
+    if (auto id = store->people().add(p, now); !id) {
       std::cerr << "tta-agent enroll: " << id.error().message << '\n';
       return kExitFailure;
     }
@@ -154,7 +154,7 @@ void add_people_commands(CLI::App& app, int& exit_code) {
         exit_code = exit_code_for(store.error());
         return;
       }
-      auto people = store->people();
+      auto people = store->people().all();
       if (!people) {
         std::cerr << "tta-agent people: " << people.error().message << '\n';
         exit_code = kExitFailure;

@@ -159,7 +159,7 @@ std::string outbox_kind_words(const std::string& kind) {
 void drain(store::Store& st, Forwarder& forwarder, asio::io_context& io, int seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
-    auto c = st.outbox_counts();
+    auto c = st.outbox().counts();
     if (c && c->queued + c->in_flight == 0 && forwarder.in_flight() == 0) break;
     io.run_for(20ms);
   }
@@ -286,7 +286,7 @@ int simulate(const SimArgs& a) {
   if (!a.coach.empty()) numbers.push_back(a.coach);
   std::map<std::string, Who> people;
   for (const auto& no : numbers) {
-    auto p = st->find_person(no);
+    auto p = st->people().find(no);
     if (!p || !*p || (*p)->face_template.empty()) {
       std::cerr << "tta-agent simulate: " << no << " is not enrolled with a face\n";
       return kExitUsage;
@@ -422,8 +422,8 @@ int simulate(const SimArgs& a) {
 
 int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
            const EngineStatus& status, int failures, double wall_s) {
-  const auto minutes_out = st.outbox_counts(tcp_kind(uplink::extid::kTrainingRecord));
-  const auto photos = st.photo_counts();
+  const auto minutes_out = st.outbox().counts(tcp_kind(uplink::extid::kTrainingRecord));
+  const auto photos = st.photos().counts();
   nlohmann::json out{{"minutes_made", status.minutes_made},
                      {"minutes_counted", status.minutes_counted},
                      {"minutes_uploaded", minutes_out ? minutes_out->acked : 0},
@@ -438,7 +438,7 @@ int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
   // run failed, whatever else it did.
   nlohmann::json undelivered = nlohmann::json::object();
   std::string undelivered_text;
-  if (auto by_kind = st.outbox_counts_by_kind()) {
+  if (auto by_kind = st.outbox().counts_by_kind()) {
     for (const auto& k : *by_kind) {
       const auto n = k.counts.queued + k.counts.in_flight + k.counts.refused;
       if (n == 0) continue;

@@ -57,7 +57,7 @@ void add_store_commands(CLI::App& app, int& exit_code) {
       auto version = st->schema_version();
       auto integrity = st->integrity_check();
       auto cipher = st->cipher_summary();
-      auto counts = st->outbox_counts();
+      auto counts = st->outbox().counts();
       if (!version || !integrity || !cipher || !counts) {
         const Error& e = !version     ? version.error()
                          : !integrity ? integrity.error()

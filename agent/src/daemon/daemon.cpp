@@ -690,7 +690,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
     }
     auto entry = photo_upload_on_request(store, req->photo_no, now_ms());
     Result<std::int64_t> queued =
-        entry ? store.enqueue(*entry, now_ms()) : Result<std::int64_t>(fail(entry.error()));
+        entry ? store.outbox().enqueue(*entry, now_ms()) : Result<std::int64_t>(fail(entry.error()));
     if (!queued) {
       spdlog::warn("0x8304: {}", queued.error().message);
       reply(uplink::UploadPhotoReply{
@@ -727,7 +727,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   /// A face check of `number` on the worker; `done` runs on the loop with the evidence.
   void face_check(const std::string& number, std::uint8_t event, std::uint8_t size_code,
                   std::function<void(FaceEvidence)> done) {
-    auto person = store.find_person(number);
+    auto person = store.people().find(number);
     if (!person || !*person || (*person)->face_template.empty()) {
       done(FaceEvidence{.outcome = "not enrolled with a face"});
       return;
@@ -909,7 +909,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
                                 {"sleep_report_s", term.sleep_report_s}}},
            {"last_fix_utc",
             fix_clock.last_fix() ? json(iso8601_utc(*fix_clock.last_fix())) : json(nullptr)}};
-    if (auto c = store.outbox_counts()) {
+    if (auto c = store.outbox().counts()) {
       j["outbox"] = {{"queued", c->queued}, {"acked", c->acked}, {"refused", c->refused}};
     }
     j["storage"] = retention.status_json();  // [retention]
@@ -1047,7 +1047,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   }
 
   Result<std::string> enrol_photo(const std::string& number) override {
-    auto person = store.find_person(number);
+    auto person = store.people().find(number);
     if (!person) return fail(person.error());
     if (!*person || (*person)->enrol_photo_jpeg.empty()) {
       return fail(Errc::not_found, "no enrolled photo for " + number);
@@ -1075,7 +1075,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   }
 
   Result<json> people() override {
-    auto list = store.people();
+    auto list = store.people().all();
     if (!list) return fail(list.error());
     json out = json::array();
     for (const auto& p : *list) {
@@ -1122,10 +1122,10 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
             return done({409, {{"error", "not enrolled: " + enrolment.error().message}}, {}});
           }
           const auto t = now_ms();
-          auto existing = store.find_person(r.number);
+          auto existing = store.people().find(r.number);
           if (!existing) return done({500, {{"error", existing.error().message}}, {}});
           if (*existing) {
-            if (auto st = store.update_face((*existing)->id, enrolment->templ.bytes,
+            if (auto st = store.people().update_face((*existing)->id, enrolment->templ.bytes,
                                             enrolment->photo_jpeg, t);
                 !st) {
               return done({500, {{"error", st.error().message}}, {}});
@@ -1135,7 +1135,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
                             .national_no = r.number, .id_card = r.id_card, .name = r.name,
                             .licence_class = r.licence, .face_template = enrolment->templ.bytes,
                             .enrol_photo_jpeg = enrolment->photo_jpeg};
-            if (auto id = store.add_person(p, t); !id) {
+            if (auto id = store.people().add(p, t); !id) {
               return done({id.error().code == Errc::already_exists ? 409u : 500u,
                            {{"error", id.error().message}}, {}});
             }
@@ -1151,11 +1151,11 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   }
 
   Result<json> outbox(int limit) override {
-    auto counts = store.outbox_counts();
+    auto counts = store.outbox().counts();
     if (!counts) return fail(counts.error());
-    auto pending = store.pending_entries(limit);
+    auto pending = store.outbox().pending(limit);
     if (!pending) return fail(pending.error());
-    auto refused = store.refused_entries();
+    auto refused = store.outbox().refused();
     if (!refused) return fail(refused.error());
     auto entry = [](const store::OutboxEntry& e) {
       return json{{"id", e.id},
@@ -1179,13 +1179,13 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   }
 
   Status retry(std::int64_t id) override {
-    auto e = store.outbox_entry(id);
+    auto e = store.outbox().entry(id);
     if (!e) return fail(e.error());
     if (!*e) return fail(Errc::not_found, "no outbox entry " + std::to_string(id));
     if ((*e)->state != store::OutboxState::refused) {
       return fail(Errc::refused, "entry " + std::to_string(id) + " is not refused");
     }
-    if (auto st = store.requeue(id, now_ms()); !st) return st;
+    if (auto st = store.outbox().requeue(id, now_ms()); !st) return st;
     forwarder.poke();
     if (http) http->poke();
     return ok();
@@ -1244,7 +1244,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
     const auto it = std::find_if(certs->begin(), certs->end(),
                                  [&](const store::Certificate& c) { return c.number == number; });
     if (it == certs->end()) return fail(Errc::not_found, "no certificate " + number + " of " + student);
-    auto person = store.find_person(student);
+    auto person = store.people().find(student);
     if (!person) return fail(person.error());
     std::string title = it->programme;
     for (const auto& p : live.syllabus) {

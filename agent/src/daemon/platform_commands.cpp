@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "outbox/forwarder.hpp"
+#include "training/minute.hpp"
 #include "tta/core/time_util.hpp"
 
 namespace tta::agent {
@@ -151,7 +152,7 @@ Result<std::vector<std::string>> queried_photos(store::Store& store,
   const std::int64_t from = unix_millis(*query.start);
   const std::int64_t to = unix_millis(*query.end) + 999;  // BCD times name whole seconds
   if (to < from) return fail(Errc::invalid_argument, "0x8302 ends before it starts");
-  return store.photo_numbers_between(from, to, kMaxPhotosPerQuery);
+  return store.photos().numbers_between(from, to, kMaxPhotosPerQuery);
 }
 
 std::vector<uplink::PhotoQueryResult> photo_query_results(
@@ -178,11 +179,11 @@ std::string photo_request_key(std::string_view photo_no, std::int64_t now_ms) {
 
 Result<store::OutboxEntry> photo_upload_on_request(store::Store& store, std::string_view photo_no,
                                                    std::int64_t now_ms) {
-  auto photo = store.find_photo(photo_no);
+  auto photo = store.photos().find(photo_no);
   if (!photo) return fail(photo.error());
   if (!*photo) return fail(Errc::not_found, "no photo " + std::string(photo_no));
   // The announcement it was first sent with holds its position and confidence as they were.
-  auto first = store.outbox_entry(kPhotoKind, photo_no);
+  auto first = store.outbox().entry(kPhotoKind, photo_no);
   if (!first) return fail(first.error());
   if (!*first) {
     return fail(Errc::internal, "photo " + std::string(photo_no) + " has no 0x0305 in the outbox");
@@ -200,32 +201,9 @@ Result<store::OutboxEntry> photo_upload_on_request(store::Store& store, std::str
 
 uplink::TrainingRecord record_on_request(const store::MinuteRecord& m,
                                          const store::TrainingSession& s) {
-  const WallTime start{std::chrono::milliseconds(m.minute_ms)};
-  const CivilTime local = to_civil(start, kChinaUtcOffset);
-  uplink::TrainingRecord r;
-  r.record_no = m.record_no;
-  r.report_type = 2;  // on request
-  r.student_no = s.student_no;
-  r.coach_no = s.coach_no;
-  r.class_id = s.class_id;
-  r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60 + local.second);
-  r.course_code = s.course_code;
-  r.status = m.status;
-  r.max_speed_dkmh = m.max_speed_dkmh.value_or(0);
-  r.mileage_hm = m.mileage_hm.value_or(0);
-  auto& b = r.gnss.basic;
-  if (m.lat_e6 && m.lon_e6) {
-    b.status_flags |= uplink::kStatusPositioned;
-    b.set_latitude_deg(*m.lat_e6 / 1e6);
-    b.set_longitude_deg(*m.lon_e6 / 1e6);
-  }
-  if (m.gnss_time_ms) b.time = WallTime{std::chrono::milliseconds(*m.gnss_time_ms)};
-  b.gnss_speed_dkmh = m.gnss_speed_dkmh;
-  b.vehicle_speed_dkmh = m.sensor_speed_dkmh;
-  b.direction_deg = m.heading_deg;
-  r.gnss.odometer_hm = m.odometer_hm;
-  r.gnss.engine_speed_rpm = m.engine_rpm;
-  return r;
+  RecordHeader h = record_header(s);
+  h.report_type = 2;  // on request
+  return training_record(m, h);
 }
 
 // ---- messages --------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ void Forwarder::send(const store::OutboxEntry& e) {
   }
   const auto ext_id = ext_id_of(e.kind);
   if (!ext_id) {
-    (void)store_.mark_refused(e.id, now, "unknown outbox kind " + e.kind);
+    (void)store_.outbox().mark_refused(e.id, now, "unknown outbox kind " + e.kind);
     return;
   }
   uplink::ExtendedMessage m;
@@ -98,26 +98,26 @@ void Forwarder::send_photo(const store::OutboxEntry& e, bool resent) {
   // then 0x0306 carries the JPEG, split into sub-packets, and is acked by 0x8001.
   // The key is the photo number, or "<photo no.>#…" for a photo sent again on request.
   const std::string photo_no = e.key.substr(0, e.key.find('#'));
-  auto photo = store_.find_photo(photo_no);
+  auto photo = store_.photos().find(photo_no);
   auto init = uplink::PhotoUploadInit::decode(e.payload);
   const auto now = unix_millis(clock_.wall_now());
   if (!photo || !*photo || !init) {
     const std::string why = !photo    ? photo.error().message
                             : !*photo ? "photo " + photo_no + " is not in the store"
                                       : init.error().message;
-    (void)store_.mark_refused(e.id, now, "cannot upload: " + why);
+    (void)store_.outbox().mark_refused(e.id, now, "cannot upload: " + why);
     return;
   }
   uplink::PhotoData data{photo_no, (*photo)->jpeg};
   auto data_bytes = data.encode();
   if (!data_bytes) {
-    (void)store_.mark_refused(e.id, now, "cannot upload: " + data_bytes.error().message);
+    (void)store_.outbox().mark_refused(e.id, now, "cannot upload: " + data_bytes.error().message);
     return;
   }
   init->total_packets = session_.packets_for(data_bytes->size());
   auto init_bytes = init->encode();
   if (!init_bytes) {
-    (void)store_.mark_refused(e.id, now, "cannot upload: " + init_bytes.error().message);
+    (void)store_.outbox().mark_refused(e.id, now, "cannot upload: " + init_bytes.error().message);
     return;
   }
   in_flight_.insert(e.id);
@@ -142,7 +142,7 @@ void Forwarder::send_photo(const store::OutboxEntry& e, bool resent) {
         if (!answer || answer->reply != 0) {
           in_flight_.erase(id);
           schedule_flush();
-          (void)store_.mark_refused(id, unix_millis(clock_.wall_now()),
+          (void)store_.outbox().mark_refused(id, unix_millis(clock_.wall_now()),
                                     "the platform refused the photo (0x8305 reply " +
                                         std::to_string(answer ? answer->reply : -1) + ")");
           return;
@@ -191,7 +191,7 @@ void Forwarder::flush_acks() {
   }
   if (acked_.empty()) return;
   const auto now = unix_millis(clock_.wall_now());
-  if (auto st = store_.mark_acked(acked_, now); !st) {
+  if (auto st = store_.outbox().mark_acked(acked_, now); !st) {
     // Not written: the entries stay due and are sent again; the platform deduplicates.
     spdlog::error("forwarder: marking {} entries acked: {}", acked_.size(), st.error().message);
   }
@@ -214,7 +214,7 @@ void Forwarder::finish(std::int64_t id, std::int32_t attempts, const Result<upli
     const auto delay =
         uplink::TerminalSession::backoff(static_cast<std::size_t>(std::max(0, attempts - 1)),
                                          opt_.retry_min, opt_.retry_max, random01_());
-    if (auto st = store_.mark_retry(id, now, now + delay.count(), why); !st) {
+    if (auto st = store_.outbox().mark_retry(id, now, now + delay.count(), why); !st) {
       spdlog::error("forwarder: scheduling retry of {}: {}", id, st.error().message);
     }
   }

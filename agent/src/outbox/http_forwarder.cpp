@@ -75,7 +75,7 @@ void HttpForwarder::send(const store::OutboxEntry& e) {
     ++stats_.refused;
     const std::string why = "no HTTPS resource \"" + resource + "\" is configured";
     spdlog::warn("http forwarder: {} {} refused: {}", e.kind, e.key, why);
-    if (auto st = store_.mark_refused(e.id, now, why); !st) {
+    if (auto st = store_.outbox().mark_refused(e.id, now, why); !st) {
       spdlog::error("http forwarder: marking {} refused: {}", e.id, st.error().message);
     }
     return;
@@ -110,7 +110,7 @@ void HttpForwarder::flush_acks() {
   flush_posted_ = false;
   if (acked_.empty()) return;
   const auto now = unix_millis(clock_.wall_now());
-  if (auto st = store_.mark_acked(acked_, now); !st) {
+  if (auto st = store_.outbox().mark_acked(acked_, now); !st) {
     // Not written: the entries stay due and are sent again; the platform deduplicates.
     spdlog::error("http forwarder: marking {} entries acked: {}", acked_.size(),
                   st.error().message);
@@ -146,7 +146,7 @@ void HttpForwarder::finish(const store::OutboxEntry& e, const Result<uplink::Htt
       in_flight_.erase(id);
       ++stats_.refused;
       spdlog::warn("http forwarder: outbox entry {} refused: {}", id, verdict.reason);
-      if (auto st = store_.mark_refused(id, now, verdict.reason); !st) {
+      if (auto st = store_.outbox().mark_refused(id, now, verdict.reason); !st) {
         spdlog::error("http forwarder: marking {} refused: {}", id, st.error().message);
       }
       break;
@@ -158,7 +158,7 @@ void HttpForwarder::finish(const store::OutboxEntry& e, const Result<uplink::Htt
           random01_());
       spdlog::debug("http forwarder: entry {} retry in {} ms: {}", id, delay.count(),
                     verdict.reason);
-      if (auto st = store_.mark_retry(id, now, now + delay.count(), verdict.reason); !st) {
+      if (auto st = store_.outbox().mark_retry(id, now, now + delay.count(), verdict.reason); !st) {
         spdlog::error("http forwarder: scheduling retry of {}: {}", id, st.error().message);
       }
       break;

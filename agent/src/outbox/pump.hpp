@@ -77,7 +77,7 @@ inline std::vector<store::OutboxEntry> next_batch(store::Store& store, std::int6
   std::vector<store::OutboxEntry> out;
   if (in_flight.size() >= window) return out;
   // Ask for more than the free window: entries already in flight here are skipped.
-  auto due = store.due(now_ms, static_cast<int>(window + in_flight.size()), prefix);
+  auto due = store.outbox().due(now_ms, static_cast<int>(window + in_flight.size()), prefix);
   if (!due) {
     spdlog::error("outbox ({}): {}", prefix, due.error().message);
     return out;

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "outbox/forwarder.hpp"
+#include "training/minute.hpp"
 #include "tta/core/ids.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
@@ -18,7 +19,6 @@ namespace {
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-constexpr const char* kStateParam = "engine.classroom";
 constexpr const char* kSeqParam = "classroom.seq";  ///< "YYMMDD N": the last number used that day
 /// Ticks further apart than this mean the loop did not run: those minutes stay missing.
 constexpr auto kMaxTickGap = std::chrono::seconds(60);
@@ -63,7 +63,12 @@ bool is_continuing_education(const config::Config& cfg, std::string_view course)
 
 ClassroomEngine::ClassroomEngine(store::Store& store, const config::Config& cfg,
                                  std::string terminal_no, std::uint64_t seed)
-    : store_(store), rec_(store), cfg_(cfg), terminal_no_(std::move(terminal_no)), rng_(seed) {}
+    : store_(store),
+      rec_(store),
+      logins_(store, "classroom"),
+      cfg_(cfg),
+      terminal_no_(std::move(terminal_no)),
+      rng_(seed) {}
 
 uplink::PositionBlock ClassroomEngine::position_block(WallTime now) const {
   uplink::PositionBlock p;
@@ -98,40 +103,21 @@ PersistedLogins ClassroomEngine::snapshot() const {
 }
 
 void ClassroomEngine::persist(WallTime now) {
-  save_logins(store_, kStateParam, snapshot(), ms(now), "check-ins");
+  logins_.save(snapshot(), now, "check-ins");
 }
 
-void ClassroomEngine::set_timed_photos_paused(bool paused, WallTime now) {
-  if (paused == photos_paused_) return;
-  photos_paused_ = paused;
-  rec_.event(paused ? "photos.paused" : "photos.resumed",
-             paused ? "storage nearly full: no timed photos; minutes go on"
-                    : "storage has room again: timed photos go on",
-             now);
-}
 
 Status ClassroomEngine::resume(WallTime now) {
-  auto loaded = load_logins(store_, kStateParam);
-  if (!loaded) return fail(loaded.error());
-  // Open session rows the saved logins do not know are closed first, their logouts queued.
-  if (auto closed = close_orphan_sessions(store_, rec_, "classroom",
-                                          loaded->value_or(PersistedLogins{}), now);
-      !closed) {
-    return fail(closed.error());
-  }
-  if (!*loaded) return ok();  // never ran
-  const PersistedLogins* saved = &**loaded;
+  auto saved = logins_.resume(rec_, now, 0);
+  if (!saved) return fail(saved.error());
+  if (!saved->found) return ok();  // never ran
   if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();
   if (!saved->coach_no.empty()) lecturer_no_ = saved->coach_no;
   last_class_id_ = saved->last_class_id;
   std::string who;
-  for (const auto& open : saved->students) {
-    auto row = store_.find_session(open.session_id);
-    if (!row) return fail(row.error());
-    if (!*row || (*row)->ended_ms || (*row)->mode != "classroom") continue;
-    const store::TrainingSession& t = **row;
-    auto totals = session_totals(store_, t.id, 0);
-    if (!totals) return fail(totals.error());
+  for (const ResumedLogin& l : saved->students) {
+    const store::TrainingSession& t = l.session;
+    const OpenLogin& open = l.saved;
     Student s{.student_no = t.student_no, .course_code = t.course_code, .class_id = t.class_id,
               .session_id = t.id, .since = from_ms(t.started_ms),
               .last_photo_asked = now, .last_photo_taken = from_ms(open.last_photo_ms),
@@ -139,13 +125,12 @@ Status ClassroomEngine::resume(WallTime now) {
               .next_recheck = std::max(from_ms(open.next_recheck_ms), now),
               .recheck_failed = open.recheck_failed,
               .continuing_education = is_continuing_education(cfg_, t.course_code),
-              .minutes = totals->minutes, .counted = totals->counted};
+              .minutes = l.totals.minutes, .counted = l.totals.counted};
     // Never again a minute that is stored, nor one the process did not see whole.
     s.next_minute = ceil_minute(now);
-    if (totals->last_minute_ms) {
-      s.next_minute = std::max(s.next_minute, from_ms(*totals->last_minute_ms) + minutes(1));
+    if (l.totals.last_minute_ms) {
+      s.next_minute = std::max(s.next_minute, from_ms(*l.totals.last_minute_ms) + minutes(1));
     }
-    last_class_id_ = std::max(last_class_id_, t.class_id);
     who += (who.empty() ? "" : ", ") + t.student_no + " class " + std::to_string(t.class_id) +
            " (" + std::to_string(s.minutes) + " minutes so far)";
     students_.emplace(t.student_no, std::move(s));
@@ -162,9 +147,9 @@ Status ClassroomEngine::resume(WallTime now) {
 }
 
 void ClassroomEngine::set_ban(bool banned, std::string message, WallTime now) {
-  banned_ = banned;
-  ban_message_ = std::move(message);
-  rec_.event(banned ? "training.banned" : "training.allowed", ban_message_, now);
+  tally_.banned = banned;
+  tally_.ban_message = std::move(message);
+  rec_.event(banned ? "training.banned" : "training.allowed", tally_.ban_message, now);
   if (!banned) return;
   std::vector<std::string> everyone;
   for (const auto& [no, s] : students_) everyone.push_back(no);
@@ -178,7 +163,7 @@ Status ClassroomEngine::can_lecturer_login() const {
   if (terminal_no_.empty()) {
     return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
   }
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (tally_.banned) return fail(Errc::refused, "training is banned on this terminal: " + tally_.ban_message);
   if (lecturer_no_) return fail(Errc::refused, "lecturer " + *lecturer_no_ + " is already logged in");
   return ok();
 }
@@ -190,7 +175,7 @@ Status ClassroomEngine::can_student_login(const std::string& student_no,
   if (terminal_no_.empty()) {
     return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
   }
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (tally_.banned) return fail(Errc::refused, "training is banned on this terminal: " + tally_.ban_message);
   if (cc.require_lecturer && !lecturer_no_) {
     return fail(Errc::refused, "students check in only while a lecturer is logged in");
   }
@@ -219,20 +204,14 @@ Status ClassroomEngine::lecturer_login(const std::string& coach_no, const FaceEv
     rec_.event("coach.login_refused", coach_no + ": " + st.error().message, now);
     return st;
   }
-  auto person = store_.find_person(coach_no);
+  auto person = store_.people().find(coach_no);
   if (!person || !*person) return fail(Errc::not_found, coach_no + " is not enrolled");
   uplink::CoachLogin m{.coach_no = coach_no, .id_card = (*person)->id_card,
                        .licence_class = (*person)->licence_class, .gnss = position_block(now)};
   PersistedLogins next = snapshot();
   next.coach_no = coach_no;
-  auto st = store_.transaction([&]() -> Status {
-    if (auto e = rec_.add_photo(coach_no, 0, 20, face, now, position_block(now)); !e) return e;
-    if (auto e = rec_.queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
-        !e) {
-      return e;
-    }
-    return store_logins(store_, kStateParam, next, ms(now));
-  });
+  auto st = store_coach_change(rec_, logins_, next, coach_no, 20, m.kExtId, m.encode(), face,
+                               position_block(now), now);
   if (!st) {
     spdlog::error("lecturer {} not logged in: {}", coach_no, st.error().message);
     return st;
@@ -253,14 +232,8 @@ Status ClassroomEngine::lecturer_logout(const FaceEvidence& face, WallTime now) 
   uplink::CoachLogout m{.coach_no = coach, .gnss = position_block(now)};
   PersistedLogins next = snapshot();
   next.coach_no.clear();
-  auto st = store_.transaction([&]() -> Status {
-    if (auto e = rec_.add_photo(coach, 0, 21, face, now, position_block(now)); !e) return e;
-    if (auto e = rec_.queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
-        !e) {
-      return e;
-    }
-    return store_logins(store_, kStateParam, next, ms(now));
-  });
+  auto st = store_coach_change(rec_, logins_, next, coach, 21, m.kExtId, m.encode(), face,
+                               position_block(now), now);
   if (!st) {
     spdlog::error("lecturer {} not logged out: {}", coach, st.error().message);
     return st;
@@ -313,7 +286,7 @@ Result<std::uint32_t> ClassroomEngine::student_login(const std::string& student_
                              .last_photo_ms = face.jpeg.empty() ? 0 : ms(now),
                              .last_recheck_ms = ms(now), .recheck_failed = false,
                              .next_recheck_ms = ms(next_recheck)});
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   if (!st) {
     spdlog::error("student {} not checked in: {}", student_no, st.error().message);
@@ -351,7 +324,7 @@ Status ClassroomEngine::end_student(const std::string& student_no, const FaceEvi
     }
     if (auto e = rec_.queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !e) return e;
     if (auto e = store_.end_session(s.session_id, ms(now)); !e) return e;
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   if (!st) {
     spdlog::error("student {} not checked out ({}): {}", student_no, why, st.error().message);
@@ -393,7 +366,7 @@ Status ClassroomEngine::recheck(const std::string& student_no, const FaceEvidenc
         return e;
       }
     }
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   // The verdict holds even when it could not be stored: a failed check stops the clock now.
   s.last_recheck = now;
@@ -426,7 +399,7 @@ Status ClassroomEngine::add_timed_photo(const std::string& student_no, const Fac
     if (auto e = rec_.add_photo(student_no, s.class_id, 19, face, now, position_block(now)); !e) {
       return e;
     }
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   if (!st) return st;
   s.last_photo_taken = now;
@@ -450,7 +423,7 @@ void ClassroomEngine::on_tick(WallTime now) {
                now);
   }
   last_tick_ = now;
-  if (banned_ && !students_.empty()) {
+  if (tally_.banned && !students_.empty()) {
     // A ban whose check-outs the store refused: try again (failures are logged).
     std::vector<std::string> everyone;
     for (const auto& [no, s] : students_) everyone.push_back(no);
@@ -484,7 +457,7 @@ void ClassroomEngine::on_tick(WallTime now) {
   for (const auto& no : photo_due) {
     // A re-check photo taken just now already fills the window.
     auto it = students_.find(no);
-    if (on_photo_due_ && !photos_paused_ && it != students_.end() &&
+    if (on_photo_due_ && !rec_.timed_photos_paused() && it != students_.end() &&
         it->second.last_photo_taken < now) {
       on_photo_due_(no);
     }
@@ -544,28 +517,21 @@ void ClassroomEngine::make_minute(Student& s, WallTime minute_start) {
     rec_.event("minute.not_made", s.student_no + ": " + number.error().message, minute_start);
     return;
   }
-  const CivilTime local = to_civil(minute_start, kChinaUtcOffset);
-  uplink::TrainingRecord r;
-  r.record_no = *number;
-  r.report_type = 1;
-  r.student_no = s.student_no;
-  r.coach_no = lecturer_no_.value_or("");
-  r.class_id = s.class_id;
-  r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60);
-  r.course_code = s.course_code;
-  r.status = counted ? 0 : 1;
-  r.max_speed_dkmh = 0;  // a classroom does not move
-  r.mileage_hm = 0;
-  r.gnss.basic = position_block(minute_start + seconds(30));  // "the point at second 30"
-  store::MinuteRecord rec{.record_no = r.record_no, .session_id = s.session_id,
-                          .minute_ms = ms(minute_start), .status = r.status};
+  // A classroom does not move: no speeds, mileage, odometer, engine speed or GNSS time is
+  // stored (NULL; sent as 0). Its configured position, if any, is stored and sent.
+  store::MinuteRecord rec{.record_no = *number, .session_id = s.session_id,
+                          .minute_ms = ms(minute_start),
+                          .status = static_cast<std::uint8_t>(counted ? 0 : 1)};
   if (cfg_.classroom.has_position) {
     rec.lat_e6 = static_cast<std::int32_t>(std::lround(cfg_.classroom.latitude_deg * 1e6));
     rec.lon_e6 = static_cast<std::int32_t>(std::lround(cfg_.classroom.longitude_deg * 1e6));
   }
-  // Speeds, mileage, odometer and engine speed: no vehicle, so none is stored (NULL).
   rec.flags = join_flags(flags);
   rec.counted = counted;
+  uplink::TrainingRecord r = training_record(
+      rec, {.student_no = s.student_no, .coach_no = lecturer_no_.value_or(""),
+            .class_id = s.class_id, .course_code = s.course_code, .report_type = 1});
+  r.gnss.basic = position_block(minute_start + seconds(30));  // "the point at second 30"
 
   auto data = r.encode();
   if (!data) {
@@ -583,15 +549,15 @@ void ClassroomEngine::make_minute(Student& s, WallTime minute_start) {
     rec_.event("minute.not_made", r.record_no + ": " + st.error().message, minute_start);
     return;
   }
-  ++minutes_made_;
+  ++tally_.minutes_made;
   ++s.minutes;
   if (counted) {
-    ++minutes_counted_;
+    ++tally_.minutes_counted;
     ++s.counted;
     ++s.counted_in_day;
   }
   s.warnings = flags;
-  warnings_ = flags;
+  tally_.warnings = flags;
   if (!flags.empty()) spdlog::warn("minute {} of {} abnormal: {}", r.record_no, s.student_no, rec.flags);
   rec_.poke();
 }
@@ -618,11 +584,7 @@ EngineStatus ClassroomEngine::status() const {
     st.student_no = st.students.front().student_no;
     st.class_id = st.students.front().class_id;
   }
-  st.minutes_made = minutes_made_;
-  st.minutes_counted = minutes_counted_;
-  st.banned = banned_;
-  st.ban_message = ban_message_;
-  st.warnings = warnings_;
+  tally_.fill(st);
   return st;
 }
 

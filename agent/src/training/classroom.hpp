@@ -47,8 +47,10 @@ class ClassroomEngine {
   /// is tried again at every tick).
   void set_ban(bool banned, std::string message, WallTime now);
   /// Storage nearly full: as TrainingEngine::set_timed_photos_paused.
-  void set_timed_photos_paused(bool paused, WallTime now);
-  [[nodiscard]] bool timed_photos_paused() const { return photos_paused_; }
+  void set_timed_photos_paused(bool paused, WallTime now) {
+    rec_.set_timed_photos_paused(paused, now);
+  }
+  [[nodiscard]] bool timed_photos_paused() const { return rec_.timed_photos_paused(); }
   /// Check-ins and check-outs are one store transaction each, as TrainingEngine's.
 
   /// The lecturer (enrolled as a coach; 0x0101/0x0102, photos 20/21). Needed before students
@@ -122,6 +124,7 @@ class ClassroomEngine {
 
   store::Store& store_;
   Recorder rec_;
+  SavedLogins logins_;  ///< who is logged in, kept in the store
   config::Config cfg_;
   std::string terminal_no_;
   std::mt19937_64 rng_;
@@ -133,12 +136,7 @@ class ClassroomEngine {
   std::uint32_t last_class_id_ = 0;
   std::optional<WallTime> last_tick_;
   bool warned_backwards_ = false;
-  bool banned_ = false;
-  std::string ban_message_;
-  bool photos_paused_ = false;
-  std::uint32_t minutes_made_ = 0;
-  std::uint32_t minutes_counted_ = 0;
-  std::vector<std::string> warnings_;
+  EngineTally tally_;
 };
 
 }  // namespace tta::agent

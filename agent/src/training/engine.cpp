@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "outbox/forwarder.hpp"
+#include "training/minute.hpp"
 #include "tta/core/ids.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/uplink/extension.hpp"
@@ -22,8 +23,6 @@ std::int64_t ms(WallTime t) { return unix_millis(t); }
 
 /// Minutes since local (GMT+8) midnight of a "HH:MM" string.
 int hhmm_minutes(const std::string& s) { return std::stoi(s.substr(0, 2)) * 60 + std::stoi(s.substr(3)); }
-
-constexpr const char* kStateParam = "engine.vehicle";
 
 }  // namespace
 
@@ -68,7 +67,7 @@ std::string Recorder::stored_terminal_no() {
 }
 
 Status Recorder::check_person(const std::string& no, store::Role role, const FaceEvidence& face) {
-  auto p = store_.find_person(no);
+  auto p = store_.people().find(no);
   if (!p) return fail(p.error());
   if (!*p) return fail(Errc::not_found, no + " is not enrolled on this terminal");
   if ((*p)->role != role) {
@@ -90,7 +89,7 @@ Status Recorder::queue_ext(std::uint16_t ext_id, const std::string& key,
   if (!data) return fail(data.error());
   store::OutboxEntry e{.kind = tcp_kind(ext_id), .key = key, .payload = std::move(*data)};
   e.next_attempt_ms = ms(now);
-  auto id = store_.enqueue(e, ms(now));
+  auto id = store_.outbox().enqueue(e, ms(now));
   if (!id) return fail(id.error());
   poke();
   return ok();
@@ -128,63 +127,38 @@ Status Recorder::add_photo(const std::string& person_no, std::uint32_t class_id,
   if (!data) return fail(data.error());
   store::OutboxEntry e{.kind = kPhotoKind, .key = no, .payload = std::move(*data)};
   e.next_attempt_ms = ms(now);
-  if (auto st = store_.add_photo(photo, e); !st) return st;
+  if (auto st = store_.photos().add(photo, e); !st) return st;
   poke();
   return ok();
 }
 
-Result<SessionTotals> session_totals(store::Store& store, std::int64_t session_id,
-                                     std::int64_t since_ms) {
-  auto minutes = store.session_minutes(session_id);
-  if (!minutes) return fail(minutes.error());
-  SessionTotals t;
-  for (const auto& m : *minutes) {
-    ++t.minutes;
-    t.mileage_hm += m.mileage_hm.value_or(0);
-    if (m.counted) {
-      ++t.counted;
-      if (m.minute_ms >= since_ms) ++t.counted_since_ms;
-    }
-    t.last_minute_ms = std::max(t.last_minute_ms.value_or(m.minute_ms), m.minute_ms);
-  }
-  return t;
+Status store_coach_change(Recorder& rec, SavedLogins& logins, const PersistedLogins& next,
+                          const std::string& coach_no, std::uint8_t photo_event,
+                          std::uint16_t ext_id, Result<std::vector<std::uint8_t>> message,
+                          const FaceEvidence& face, const uplink::PositionBlock& pos, WallTime now) {
+  return rec.store().transaction([&]() -> Status {
+    if (auto e = rec.add_photo(coach_no, 0, photo_event, face, now, pos); !e) return e;
+    const std::string key = coach_no + "@" + std::to_string(ms(now));
+    if (auto e = rec.queue_ext(ext_id, key, std::move(message), now); !e) return e;
+    return logins.store(next, now);
+  });
 }
 
-Result<int> close_orphan_sessions(store::Store& store, Recorder& rec, std::string_view mode,
-                                  const PersistedLogins& known, WallTime now) {
-  auto open = store.open_sessions(mode);
-  if (!open) return fail(open.error());
-  int closed = 0;
-  for (const store::TrainingSession& t : *open) {
-    if (std::any_of(known.students.begin(), known.students.end(),
-                    [&](const OpenLogin& l) { return l.session_id == t.id; })) {
-      continue;
-    }
-    auto totals = session_totals(store, t.id, 0);
-    if (!totals) return fail(totals.error());
-    // Nothing says when it really ended: at the end of its last minute is what the records show.
-    const std::int64_t end_ms =
-        totals->last_minute_ms ? std::max(t.started_ms, *totals->last_minute_ms + 60'000)
-                               : t.started_ms;
-    uplink::StudentLogout m{
-        .student_no = t.student_no, .logout_time = WallTime{std::chrono::milliseconds(end_ms)},
-        .minutes = static_cast<std::uint16_t>(std::min<std::uint32_t>(totals->minutes, 0xFFFF)),
-        .mileage_hm = static_cast<std::uint16_t>(std::min<std::uint32_t>(totals->mileage_hm, 0xFFFF)),
-        .class_id = t.class_id, .gnss = uplink::PositionBlock{}};
-    auto st = store.transaction([&]() -> Status {
-      if (auto e = rec.queue_ext(m.kExtId, std::to_string(t.class_id), m.encode(), now); !e) return e;
-      return store.end_session(t.id, end_ms);
-    });
-    if (!st) return fail(st.error().context("closing session " + std::to_string(t.id)));
-    ++closed;
-    rec.event("session.orphan_closed",
-              std::string(mode) + " session " + std::to_string(t.id) + " of " + t.student_no +
-                  " class " + std::to_string(t.class_id) +
-                  " was open without a saved login: closed, " + std::to_string(totals->minutes) +
-                  " minutes, logout queued",
-              now);
-  }
-  return closed;
+void Recorder::set_timed_photos_paused(bool paused, WallTime now) {
+  if (paused == photos_paused_) return;
+  photos_paused_ = paused;
+  event(paused ? "photos.paused" : "photos.resumed",
+        paused ? "storage nearly full: no timed photos; minutes go on"
+               : "storage has room again: timed photos go on",
+        now);
+}
+
+void EngineTally::fill(EngineStatus& st) const {
+  st.minutes_made = minutes_made;
+  st.minutes_counted = minutes_counted;
+  st.banned = banned;
+  st.ban_message = ban_message;
+  st.warnings = warnings;
 }
 
 // ---- the vehicle engine ----
@@ -193,6 +167,7 @@ TrainingEngine::TrainingEngine(store::Store& store, const config::Config& cfg,
                                std::string terminal_no)
     : store_(store),
       rec_(store),
+      logins_(store, "vehicle"),
       cfg_(cfg),
       terminal_no_(std::move(terminal_no)),
       odometer_(gps::odometer_config(cfg.gps)),
@@ -250,59 +225,35 @@ PersistedLogins TrainingEngine::snapshot() const {
 }
 
 void TrainingEngine::persist(WallTime now) {
-  save_logins(store_, kStateParam, snapshot(), ms(now), "the login");
+  logins_.save(snapshot(), now, "the login");
 }
 
-void TrainingEngine::set_timed_photos_paused(bool paused, WallTime now) {
-  if (paused == photos_paused_) return;
-  photos_paused_ = paused;
-  event(paused ? "photos.paused" : "photos.resumed",
-        paused ? "storage nearly full: no timed photos; minutes go on"
-               : "storage has room again: timed photos go on",
-        now);
-}
 
 Status TrainingEngine::resume(WallTime now) {
-  auto loaded = load_logins(store_, kStateParam);
-  if (!loaded) return fail(loaded.error());
-  // Open session rows the saved logins do not know are closed first, their logouts queued.
-  if (auto closed = close_orphan_sessions(store_, rec_, "vehicle",
-                                          loaded->value_or(PersistedLogins{}), now);
-      !closed) {
-    return fail(closed.error());
-  } else if (*closed > 0) {
-    rec_.poke();
-  }
-  if (!*loaded) return ok();  // never ran
-  const PersistedLogins* saved = &**loaded;
+  const std::int64_t day_start = local_day_start_ms(now);
+  auto saved = logins_.resume(rec_, now, day_start);
+  if (!saved) return fail(saved.error());
+  if (!saved->found) return ok();  // never ran
   // Minutes may be made before the platform session is up again: number them with the
   // terminal number kept from registration.
   if (terminal_no_.empty()) terminal_no_ = rec_.stored_terminal_no();
   if (!saved->coach_no.empty()) coach_no_ = saved->coach_no;
   last_class_id_ = saved->last_class_id;
-  for (const auto& open : saved->students) {
-    auto row = store_.find_session(open.session_id);
-    if (!row) return fail(row.error());
-    if (!*row || (*row)->ended_ms || (*row)->mode != "vehicle") {
-      continue;  // closed after the state was written, or not a vehicle session
-    }
-    const store::TrainingSession& t = **row;
-    const std::int64_t day_start = local_day_start_ms(now);
-    auto totals = session_totals(store_, t.id, day_start);
-    if (!totals) return fail(totals.error());
+  for (const ResumedLogin& l : saved->students) {
+    const store::TrainingSession& t = l.session;
     auto today = store_.counted_minutes(t.student_no, "vehicle", day_start, day_start + 86'400'000);
     if (!today) return fail(today.error());
     student_ = Student{.student_no = t.student_no, .course_code = t.course_code,
                        .class_id = t.class_id, .session_id = t.id,
                        .since = WallTime{std::chrono::milliseconds(t.started_ms)},
                        .last_photo = now,
-                       .last_photo_taken = WallTime{std::chrono::milliseconds(open.last_photo_ms)},
-                       .last_recheck = WallTime{std::chrono::milliseconds(open.last_recheck_ms)},
-                       .recheck_failed = open.recheck_failed,
-                       .minutes = static_cast<std::uint16_t>(std::min<std::uint32_t>(totals->minutes, 0xFFFF)),
-                       .mileage_hm = totals->mileage_hm,
-                       .counted_today = *today - totals->counted_since_ms,
-                       .counted = totals->counted,
+                       .last_photo_taken = WallTime{std::chrono::milliseconds(l.saved.last_photo_ms)},
+                       .last_recheck = WallTime{std::chrono::milliseconds(l.saved.last_recheck_ms)},
+                       .recheck_failed = l.saved.recheck_failed,
+                       .minutes = static_cast<std::uint16_t>(std::min<std::uint32_t>(l.totals.minutes, 0xFFFF)),
+                       .mileage_hm = l.totals.mileage_hm,
+                       .counted_today = *today - l.totals.counted_since_ms,
+                       .counted = l.totals.counted,
                        .day_start_ms = day_start,
                        .resumed = true};
   }
@@ -320,9 +271,9 @@ Status TrainingEngine::resume(WallTime now) {
 }
 
 void TrainingEngine::set_ban(bool banned, std::string message, WallTime now) {
-  banned_ = banned;
-  ban_message_ = std::move(message);
-  event(banned ? "training.banned" : "training.allowed", ban_message_, now);
+  tally_.banned = banned;
+  tally_.ban_message = std::move(message);
+  event(banned ? "training.banned" : "training.allowed", tally_.ban_message, now);
   if (banned && student_) {
     if (auto st = end_student(FaceEvidence{.outcome = "training ban"}, now, "training ban"); !st) {
       spdlog::error("training ban: student not checked out yet (tried again at the next fix): {}",
@@ -335,13 +286,13 @@ Status TrainingEngine::can_coach_login() const {
   if (terminal_no_.empty()) {
     return fail(Errc::unavailable, "the terminal is not registered with the platform yet");
   }
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (tally_.banned) return fail(Errc::refused, "training is banned on this terminal: " + tally_.ban_message);
   if (coach_no_) return fail(Errc::refused, "coach " + *coach_no_ + " is already logged in");
   return ok();
 }
 
 Status TrainingEngine::can_student_login(const std::string& course_code) const {
-  if (banned_) return fail(Errc::refused, "training is banned on this terminal: " + ban_message_);
+  if (tally_.banned) return fail(Errc::refused, "training is banned on this terminal: " + tally_.ban_message);
   if (!coach_no_) return fail(Errc::refused, "a student can log in only while a coach is logged in");
   if (student_) return fail(Errc::refused, "student " + student_->student_no + " is training now");
   if (auto cc = CourseCode::parse(course_code); !cc) return fail(cc.error());
@@ -355,21 +306,15 @@ Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEviden
     event("coach.login_refused", coach_no + ": " + st.error().message, now);
     return st;
   }
-  auto person = store_.find_person(coach_no);
+  auto person = store_.people().find(coach_no);
   if (!person) return fail(person.error());
   if (!*person) return fail(Errc::not_found, coach_no + " is not enrolled");
   uplink::CoachLogin m{.coach_no = coach_no, .id_card = (*person)->id_card,
                        .licence_class = (*person)->licence_class, .gnss = position_block()};
   PersistedLogins next = snapshot();
   next.coach_no = coach_no;
-  auto st = store_.transaction([&]() -> Status {
-    if (auto e = add_photo(coach_no, 0, 20, face, now); !e) return e;
-    if (auto e = rec_.queue_ext(m.kExtId, coach_no + "@" + std::to_string(ms(now)), m.encode(), now);
-        !e) {
-      return e;
-    }
-    return store_logins(store_, kStateParam, next, ms(now));
-  });
+  auto st = store_coach_change(rec_, logins_, next, coach_no, 20, m.kExtId, m.encode(), face,
+                               position_block(), now);
   if (!st) {
     spdlog::error("coach {} not logged in: {}", coach_no, st.error().message);
     return st;
@@ -415,7 +360,7 @@ Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_n
     next.last_class_id = class_id;
     next.students = {OpenLogin{.session_id = sid, .last_photo_ms = ms(now),
                                .last_recheck_ms = ms(now)}};
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   if (!st) {
     spdlog::error("student {} not logged in: {}", student_no, st.error().message);
@@ -441,7 +386,7 @@ Status TrainingEngine::end_student(const FaceEvidence& face, WallTime now, const
     if (auto e = add_photo(s.student_no, s.class_id, 18, face, now); !e) return e;
     if (auto e = rec_.queue_ext(m.kExtId, std::to_string(s.class_id), m.encode(), now); !e) return e;
     if (auto e = store_.end_session(s.session_id, ms(now)); !e) return e;
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   if (!st) {
     spdlog::error("student {} not checked out ({}): {}", s.student_no, why, st.error().message);
@@ -470,14 +415,8 @@ Status TrainingEngine::coach_logout(const FaceEvidence& face, WallTime now) {
   uplink::CoachLogout m{.coach_no = coach, .gnss = position_block()};
   PersistedLogins next = snapshot();
   next.coach_no.clear();
-  auto st = store_.transaction([&]() -> Status {
-    if (auto e = add_photo(coach, 0, 21, face, now); !e) return e;
-    if (auto e = rec_.queue_ext(m.kExtId, coach + "@" + std::to_string(ms(now)), m.encode(), now);
-        !e) {
-      return e;
-    }
-    return store_logins(store_, kStateParam, next, ms(now));
-  });
+  auto st = store_coach_change(rec_, logins_, next, coach, 21, m.kExtId, m.encode(), face,
+                               position_block(), now);
   if (!st) {
     spdlog::error("coach {} not logged out: {}", coach, st.error().message);
     return st;
@@ -495,7 +434,7 @@ Status TrainingEngine::recheck(const FaceEvidence& face, WallTime now) {
   next.students.at(0).recheck_failed = !passed;
   auto st = store_.transaction([&]() -> Status {
     if (auto e = add_photo(student_->student_no, student_->class_id, 19, face, now); !e) return e;
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   // The verdict holds even when it could not be stored: a failed check stops the clock now
   // (a restart would forget it; the error is returned and logged).
@@ -515,7 +454,7 @@ Status TrainingEngine::add_timed_photo(const FaceEvidence& face, WallTime now) {
   next.students.at(0).last_photo_ms = ms(now);
   auto st = store_.transaction([&]() -> Status {
     if (auto e = add_photo(student_->student_no, student_->class_id, 19, face, now); !e) return e;
-    return store_logins(store_, kStateParam, next, ms(now));
+    return logins_.store(next, now);
   });
   if (!st) return st;
   student_->last_photo_taken = now;
@@ -572,7 +511,7 @@ void TrainingEngine::check_timers(WallTime now) {
             !e) {
           return e;
         }
-        return store_logins(store_, kStateParam, next, ms(now));
+        return logins_.store(next, now);
       });
       if (st) {
         event("coach.logout", *coach_no_ + " (ignition off)", now);
@@ -583,14 +522,14 @@ void TrainingEngine::check_timers(WallTime now) {
       }
     }
   }
-  if (banned_ && student_) {
+  if (tally_.banned && student_) {
     // A ban whose check-out the store refused: try again.
     (void)end_student(FaceEvidence{.outcome = "training ban"}, now, "training ban");
   }
   if (!student_) return;
   if (now - student_->last_photo >= minutes(cfg_.training.photo_interval_min)) {
     student_->last_photo = now;  // asked once per interval; a failed photo is flagged
-    if (on_photo_due_ && !photos_paused_) on_photo_due_();
+    if (on_photo_due_ && !rec_.timed_photos_paused()) on_photo_due_();
   }
   if (now - student_->last_recheck >= minutes(cfg_.training.recheck_interval_min)) {
     student_->last_recheck = now;
@@ -626,7 +565,6 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   const bool still = m.mileage_hm == 0 || m.max_speed_dkmh == 0;
   if (still && prev_minute_still_) flags.emplace_back(flag::kStationary);
   prev_minute_still_ = still;
-  const CivilTime local = to_civil(m.minute_start, kChinaUtcOffset);
   if (out_of_hours(cfg_.training, m.minute_start)) flags.emplace_back(flag::kOutOfHours);
   if (s.recheck_failed) flags.emplace_back(flag::kRecheckFailed);
   if (m.minute_start - s.last_photo_taken >=
@@ -640,58 +578,16 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
   }
   const bool counted = flags.empty();
 
-  uplink::TrainingRecord r;
-  r.record_no = record_number(terminal_no_, m.minute_start);
-  r.report_type = 1;
-  r.student_no = s.student_no;
-  r.coach_no = coach_no_.value_or("");
-  r.class_id = s.class_id;
-  r.time_of_day_s = static_cast<std::uint32_t>(local.hour * 3600 + local.minute * 60 + local.second);
-  r.course_code = s.course_code;
-  r.status = counted ? 0 : 1;
-  r.max_speed_dkmh = m.max_speed_dkmh;
-  r.mileage_hm = m.mileage_hm;
-  store::MinuteRecord rec{.record_no = r.record_no, .session_id = s.session_id,
-                          .minute_ms = ms(m.minute_start), .status = r.status};
-  if (m.sample) {
-    const gps::Fix& f = *m.sample;
-    r.gnss.basic.status_flags |= uplink::kStatusPositioned;
-    r.gnss.basic.set_latitude_deg(f.lat_deg);
-    r.gnss.basic.set_longitude_deg(f.lon_deg);
-    r.gnss.basic.time = f.utc();
-    rec.lat_e6 = static_cast<std::int32_t>(std::lround(f.lat_deg * 1e6));
-    rec.lon_e6 = static_cast<std::int32_t>(std::lround(f.lon_deg * 1e6));
-    if (r.gnss.basic.time) rec.gnss_time_ms = ms(*r.gnss.basic.time);
-    if (!std::isnan(f.speed_kmh)) {
-      const auto v = static_cast<std::uint16_t>(std::lround(f.speed_kmh * 10));
-      r.gnss.basic.gnss_speed_dkmh = v;
-      rec.gnss_speed_dkmh = v;
-    }
-    if (!std::isnan(f.course_deg)) {
-      const auto c = static_cast<std::uint16_t>(std::lround(f.course_deg) % 360);
-      r.gnss.basic.direction_deg = c;
-      rec.heading_deg = c;
-    }
-  }
-  rec.max_speed_dkmh = m.max_speed_kmh ? std::optional<std::uint16_t>(m.max_speed_dkmh) : std::nullopt;
-  rec.mileage_hm = m.mileage_hm;
   const auto odometer_hm = static_cast<std::uint32_t>(odometer_.total_m() / 100.0);
-  r.gnss.odometer_hm = odometer_hm;
-  rec.odometer_hm = odometer_hm;
-  if (vehicle) {
-    if (vehicle->ignition_on.value_or(false)) r.gnss.basic.status_flags |= uplink::kStatusAccOn;
-    if (vehicle->engine_rpm) {
-      r.gnss.engine_speed_rpm = vehicle->engine_rpm;
-      rec.engine_rpm = vehicle->engine_rpm;
-    }
-    if (m.max_sensor_speed_kmh) {
-      const auto v = static_cast<std::uint16_t>(std::lround(*m.max_sensor_speed_kmh * 10));
-      r.gnss.basic.vehicle_speed_dkmh = v;
-      rec.sensor_speed_dkmh = v;
-    }
-  }
+  store::MinuteRecord rec = stored_minute(m, record_number(terminal_no_, m.minute_start),
+                                          s.session_id, odometer_hm, vehicle);
+  rec.status = counted ? 0 : 1;
   rec.flags = join_flags(flags);
   rec.counted = counted;
+  const uplink::TrainingRecord r = training_record(
+      rec, {.student_no = s.student_no, .coach_no = coach_no_.value_or(""),
+            .class_id = s.class_id, .course_code = s.course_code, .report_type = 1,
+            .ignition_on = vehicle && vehicle->ignition_on.value_or(false)});
 
   auto data = r.encode();
   if (!data) {
@@ -710,14 +606,14 @@ void TrainingEngine::make_minute(const gps::MinuteRecord& m) {
     spdlog::error("minute {} not stored: {}", r.record_no, st.error().message);
     return;
   }
-  ++minutes_made_;
+  ++tally_.minutes_made;
   ++s.minutes;
   s.mileage_hm += m.mileage_hm;
   if (counted) {
-    ++minutes_counted_;
+    ++tally_.minutes_counted;
     ++s.counted;
   }
-  warnings_ = flags;
+  tally_.warnings = flags;
   if (!flags.empty()) spdlog::warn("minute {} abnormal: {}", r.record_no, rec.flags);
   rec_.poke();
 }
@@ -777,13 +673,9 @@ EngineStatus TrainingEngine::status() const {
                            .recheck_failed = student_->recheck_failed,
                            .next_recheck = std::nullopt,
                            .continuing_education = false,
-                           .warnings = warnings_});
+                           .warnings = tally_.warnings});
   }
-  st.minutes_made = minutes_made_;
-  st.minutes_counted = minutes_counted_;
-  st.banned = banned_;
-  st.ban_message = ban_message_;
-  st.warnings = warnings_;
+  tally_.fill(st);
   return st;
 }
 

@@ -98,6 +98,19 @@ struct EngineStatus {
   std::vector<StudentStatus> students;  ///< everyone checked in (one at most in a vehicle)
 };
 
+/// What both engines keep the same way about themselves: counts since start-up, a platform
+/// ban, the last minute's warnings (their part of EngineStatus).
+struct EngineTally {
+  std::uint32_t minutes_made = 0;     ///< since the process started
+  std::uint32_t minutes_counted = 0;  ///< since the process started
+  bool banned = false;
+  std::string ban_message;
+  std::vector<std::string> warnings;  ///< rule warnings of the last minute
+
+  /// Copy into `st`: minutes made and counted, the ban, the warnings.
+  void fill(EngineStatus& st) const;
+};
+
 /// What both engines share: people and face checks, evidence photos, outbox entries and the
 /// event log, all written to the store.
 class Recorder {
@@ -125,31 +138,26 @@ class Recorder {
   void event(const std::string& kind, const std::string& detail, WallTime now);
   /// The terminal number kept from registration; empty when not registered yet.
   [[nodiscard]] std::string stored_terminal_no();
+  /// Storage nearly full: timed photos stop (minutes go on) until it has room again. A change
+  /// is logged as "photos.paused" / "photos.resumed".
+  void set_timed_photos_paused(bool paused, WallTime now);
+  [[nodiscard]] bool timed_photos_paused() const { return photos_paused_; }
 
  private:
   store::Store& store_;
   std::function<void()> on_outbox_;
+  bool photos_paused_ = false;
 };
 
-/// What a session's stored minutes add up to.
-struct SessionTotals {
-  std::uint32_t minutes = 0;
-  std::uint32_t counted = 0;
-  std::uint32_t mileage_hm = 0;
-  std::int64_t counted_since_ms = 0;  ///< counted minutes that started at or after `since_ms`
-  std::optional<std::int64_t> last_minute_ms;
-};
-[[nodiscard]] Result<SessionTotals> session_totals(store::Store& store, std::int64_t session_id,
-                                                   std::int64_t since_ms);
-
-/// Close every open session row of `mode` that the saved logins `known` do not list, each in
-/// one transaction with its logout (0x0202, minutes and mileage from its stored minutes)
-/// queued: such a row is left by a process killed between writes before check-ins were one
-/// transaction, or by a saved state that was lost. It ends at the end of its last minute (or
-/// at its start). Logs "session.orphan_closed"; returns how many were closed.
-[[nodiscard]] Result<int> close_orphan_sessions(store::Store& store, Recorder& rec,
-                                                std::string_view mode,
-                                                const PersistedLogins& known, WallTime now);
+/// A coach (or lecturer) logs in or out: the photo (`photo_event` 20 in, 21 out, when the
+/// face check left one), the 0x0101 / 0x0102 `message` queued under "COACH@ms", and `next`
+/// saved as the engine's logins, all in one transaction (both engines).
+[[nodiscard]] Status store_coach_change(Recorder& rec, SavedLogins& logins,
+                                        const PersistedLogins& next, const std::string& coach_no,
+                                        std::uint8_t photo_event, std::uint16_t ext_id,
+                                        Result<std::vector<std::uint8_t>> message,
+                                        const FaceEvidence& face,
+                                        const uplink::PositionBlock& pos, WallTime now);
 
 /// Start of the local (GMT+8) day holding `t`, as Unix ms.
 [[nodiscard]] std::int64_t local_day_start_ms(WallTime t);
@@ -187,8 +195,10 @@ class TrainingEngine {
   void set_ban(bool banned, std::string message, WallTime now);
   /// Storage nearly full: no timed photos (event 19) are asked for; minutes go on (flagged
   /// missing_photo, as the rules say). Logged once per change.
-  void set_timed_photos_paused(bool paused, WallTime now);
-  [[nodiscard]] bool timed_photos_paused() const { return photos_paused_; }
+  void set_timed_photos_paused(bool paused, WallTime now) {
+    rec_.set_timed_photos_paused(paused, now);
+  }
+  [[nodiscard]] bool timed_photos_paused() const { return rec_.timed_photos_paused(); }
 
   /// What the training state says to a login before anyone's face is checked: ok, or the
   /// refusal the login itself would give (terminal not registered, ban, someone there, course).
@@ -263,6 +273,7 @@ class TrainingEngine {
 
   store::Store& store_;
   Recorder rec_;
+  SavedLogins logins_;  ///< who is logged in, kept in the store
   config::Config cfg_;
   std::string terminal_no_;
   std::function<void()> on_photo_due_;
@@ -280,13 +291,8 @@ class TrainingEngine {
   std::optional<std::string> coach_no_;
   std::optional<Student> student_;
   std::uint32_t last_class_id_ = 0;  ///< class IDs only grow (kept across restarts)
-  bool banned_ = false;
-  std::string ban_message_;
-  bool photos_paused_ = false;
+  EngineTally tally_;
   bool prev_minute_still_ = false;
-  std::uint32_t minutes_made_ = 0;
-  std::uint32_t minutes_counted_ = 0;
-  std::vector<std::string> warnings_;
 };
 
 /// Record number BYTE[26]: terminal no. + YYMMDD + minute of the day 0000-1439 (GMT+8),

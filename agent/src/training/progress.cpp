@@ -165,7 +165,7 @@ ProgrammeProgress measure(const config::SyllabusProgramme& prog,
 
 Result<StudentProgress> progress(store::Store& store, const config::Config& cfg,
                                  std::string_view student_no, std::int64_t now_ms) {
-  auto person = store.find_person(student_no);
+  auto person = store.people().find(student_no);
   if (!person) return fail(person.error());
   if (!*person || (*person)->role != store::Role::student) {
     return fail(Errc::not_found, "no student " + std::string(student_no) + " is enrolled");

@@ -34,7 +34,7 @@ Result<std::int64_t> queue(store::Store& store, std::string_view resource, std::
   store::OutboxEntry e{.kind = http_kind(resource), .key = std::move(key),
                        .payload = std::move(payload)};
   e.next_attempt_ms = now_ms;
-  auto id = store.enqueue(e, now_ms);
+  auto id = store.outbox().enqueue(e, now_ms);
   if (!id && id.error().code == Errc::already_exists) {
     spdlog::warn("teaching log: {} {} was queued before with other content; kept as it was",
                  e.kind, e.key);
@@ -63,7 +63,7 @@ Result<ojson> queue_images(store::Store& store, const std::vector<store::Photo>&
 Result<bool> images_settled(store::Store& store, const ojson& ids) {
   for (const auto& [photo_no, v] : ids.items()) {
     if (!v.is_number_integer() || v.get<std::int64_t>() == 0) continue;
-    auto e = store.outbox_entry(v.get<std::int64_t>());
+    auto e = store.outbox().entry(v.get<std::int64_t>());
     if (!e) return fail(e.error());
     if (*e && ((*e)->state == store::OutboxState::queued ||
                (*e)->state == store::OutboxState::in_flight)) {
@@ -106,7 +106,7 @@ Status queue_records(store::Store& store, const TeachingLogIdentity& id,
   ++queued;
   if (session.mode == "classroom" && continuing) {
     if (auto cycle = continuing(session)) {
-      auto person = store.find_person(session.student_no);
+      auto person = store.people().find(session.student_no);
       if (!person) return fail(person.error());
       const std::optional<std::string> id_card =
           *person ? std::optional<std::string>((*person)->id_card) : std::nullopt;
@@ -290,7 +290,7 @@ Result<int> scan_teaching_logs(store::Store& store, const TeachingLogIdentity& i
     if (state.is_discarded()) state = ojson::object();
     const std::string step = state.value("step", "");
     if (step != "done" && (*session)->ended_ms) {
-      auto photos = store.class_photos((*session)->class_id);
+      auto photos = store.photos().of_class((*session)->class_id);
       if (!photos) return fail(photos.error());
       if (step.empty()) {
         auto next = queue_images(store, *photos, now_ms, queued);

@@ -73,11 +73,11 @@ class ClassroomTest : public ::testing::Test {
     auto s = store::Store::open(sc);
     ASSERT_TRUE(s);
     store_.emplace(std::move(*s));
-    ASSERT_TRUE(store_->add_person({.role = store::Role::coach, .national_no = kLecturer,
+    ASSERT_TRUE(store_->people().add({.role = store::Role::coach, .national_no = kLecturer,
                                     .id_card = "320106199003071234", .name = "讲师",
                                     .licence_class = "C1"}, 0));
     for (const auto& no : kStudents) {
-      ASSERT_TRUE(store_->add_person({.role = store::Role::student, .national_no = no,
+      ASSERT_TRUE(store_->people().add({.role = store::Role::student, .national_no = no,
                                       .id_card = "11010519491231002X", .name = "学员",
                                       .licence_class = "C1"}, 0));
     }
@@ -130,7 +130,7 @@ class ClassroomTest : public ::testing::Test {
 
   std::vector<store::OutboxEntry> outbox(const std::string& kind) {
     std::vector<store::OutboxEntry> out;
-    auto due = store_->due(std::numeric_limits<std::int64_t>::max() / 2, 100000);
+    auto due = store_->outbox().due(std::numeric_limits<std::int64_t>::max() / 2, 100000);
     for (auto& e : *due) {
       if (e.kind == kind) out.push_back(std::move(e));
     }
@@ -202,7 +202,7 @@ TEST_F(ClassroomTest, OverlappingStudentsGetOneRecordPerWholeMinuteEach) {
   EXPECT_EQ(logout_minutes[kStudents[0]], 5);
   EXPECT_EQ(logout_minutes[kStudents[2]], 6);
   EXPECT_TRUE(engine_->status().students.empty());
-  auto photos = *store_->photo_counts();
+  auto photos = *store_->photos().counts();
   EXPECT_EQ(photos[17], 3);
   EXPECT_EQ(photos[18], 3);
 }
@@ -283,7 +283,7 @@ TEST_F(ClassroomTest, AFailedRecheckFlagsThatStudentsMinutesUntilAPassingOne) {
   by = minutes_by_student();
   ASSERT_GT(by[kStudents[0]].size(), before);
   EXPECT_TRUE(by[kStudents[0]].back().counted) << by[kStudents[0]].back().flags;
-  auto photos = *store_->photo_counts();
+  auto photos = *store_->photos().counts();
   EXPECT_GT(photos[19], 0) << "re-check photos are event 19";
 }
 
@@ -462,7 +462,7 @@ TEST_F(ClassroomTest, AFailedCheckOutKeepsTheStudentInAndWritesNothing) {
   EXPECT_TRUE(checked_in(*engine_, kStudents[0]));
   EXPECT_EQ(store_->open_sessions("classroom")->size(), 1u);
   EXPECT_TRUE(outbox(tcp_kind(0x0202)).empty());
-  EXPECT_EQ(store_->photo_counts()->count(18), 0u);
+  EXPECT_EQ(store_->photos().counts()->count(18), 0u);
   ASSERT_TRUE(engine_->student_logout(kStudents[0], good_face(), now_ + 1s));
   EXPECT_FALSE(checked_in(*engine_, kStudents[0]));
   EXPECT_EQ(outbox(tcp_kind(0x0202)).size(), 1u);

@@ -59,7 +59,7 @@ class DaemonPartsTest : public ::testing::Test {
       const std::string no = std::to_string(class_id * 10 + event);
       store::Photo p{.photo_no = no, .person_no = "3201000000000101", .class_id = class_id,
                      .event = event, .taken_ms = start + event, .jpeg = {0xFF, 0xD8, event}};
-      EXPECT_TRUE(store_->add_photo(p, {.kind = kPhotoKind, .key = no, .payload = {2}}));
+      EXPECT_TRUE(store_->photos().add(p, {.kind = kPhotoKind, .key = no, .payload = {2}}));
     }
     if (!open) {
       EXPECT_TRUE(store_->end_session(*sid, start + (minutes + 1) * 60'000));
@@ -68,7 +68,7 @@ class DaemonPartsTest : public ::testing::Test {
   }
 
   std::vector<store::OutboxEntry> due(const std::string& kind) {
-    auto d = store_->due(kT0 + 86'400'000LL * 365, 1000, kind);
+    auto d = store_->outbox().due(kT0 + 86'400'000LL * 365, 1000, kind);
     EXPECT_TRUE(d);
     return *d;
   }
@@ -126,10 +126,10 @@ TEST_F(DaemonPartsTest, TeachingLogWaitsForThePhotosThenQueuesMetadataAndTheLogO
   // 17 and 18 accepted with file ids, 19 refused: no metadata and no photo2 for it.
   for (const auto& e : images) {
     if (e.key == "10019") {
-      ASSERT_TRUE(store_->mark_refused(e.id, kT0, "errorcode 9"));
+      ASSERT_TRUE(store_->outbox().mark_refused(e.id, kT0, "errorcode 9"));
     } else {
       ASSERT_TRUE(store_->set_param("http.fileid." + e.key, "F" + e.key, kT0));
-      ASSERT_TRUE(store_->mark_acked(e.id, kT0));
+      ASSERT_TRUE(store_->outbox().mark_acked(e.id, kT0));
     }
   }
   n = scan_teaching_logs(*store_, id_, kT0, [](const std::string& student) {
@@ -172,15 +172,15 @@ TEST_F(DaemonPartsTest, TeachingLogWaitsForThePhotosThenQueuesMetadataAndTheLogO
   EXPECT_EQ(store_->param("teachlog.cursor")->value_or(""), "2");
 
   // A lost state (a kill between queueing and noting it) queues nothing twice.
-  const auto before = store_->outbox_counts();
+  const auto before = store_->outbox().counts();
   ASSERT_TRUE(store_->set_param("teachlog.cursor", "1", kT0));
   ASSERT_TRUE(store_->set_param("teachlog.1", "{}", kT0));
   ASSERT_TRUE(scan_teaching_logs(*store_, id_, kT0));
-  EXPECT_EQ(store_->outbox_counts()->queued, before->queued);
+  EXPECT_EQ(store_->outbox().counts()->queued, before->queued);
 }
 
 TEST_F(DaemonPartsTest, ContinuingEducationSessionsAlsoGoToTheQualificationPlatform) {
-  ASSERT_TRUE(store_->add_person({.role = store::Role::student,
+  ASSERT_TRUE(store_->people().add({.role = store::Role::student,
                                   .national_no = "3201000000000101",
                                   .id_card = "11010519491231002X",
                                   .name = "s",
@@ -389,7 +389,7 @@ TEST_F(DaemonPartsTest, PhotoAskedForAgainKeepsItsAnnouncementButSaysOnRequest) 
                  .event = 19,
                  .taken_ms = kT0,
                  .jpeg = {0xFF, 0xD8}};
-  ASSERT_TRUE(store_->add_photo(p, {.kind = kPhotoKind, .key = "0000000007", .payload = *payload}));
+  ASSERT_TRUE(store_->photos().add(p, {.kind = kPhotoKind, .key = "0000000007", .payload = *payload}));
 
   auto e = photo_upload_on_request(*store_, "0000000007", kT0 + 5);
   ASSERT_TRUE(e) << e.error().message;
@@ -401,8 +401,8 @@ TEST_F(DaemonPartsTest, PhotoAskedForAgainKeepsItsAnnouncementButSaysOnRequest) 
   EXPECT_EQ(init->event, 19);
   EXPECT_EQ(init->class_id, 42u);
   EXPECT_EQ(init->face_confidence, 88);
-  ASSERT_TRUE(store_->enqueue(*e, kT0 + 5));
-  auto back = store_->outbox_entry(kPhotoKind, e->key);
+  ASSERT_TRUE(store_->outbox().enqueue(*e, kT0 + 5));
+  auto back = store_->outbox().entry(kPhotoKind, e->key);
   ASSERT_TRUE(back && *back);
   EXPECT_EQ((*back)->payload, e->payload);
 

@@ -39,10 +39,10 @@ class EngineTest : public ::testing::Test {
     auto s = store::Store::open(sc);
     ASSERT_TRUE(s);
     store_.emplace(std::move(*s));
-    ASSERT_TRUE(store_->add_person({.role = store::Role::coach, .national_no = kCoach,
+    ASSERT_TRUE(store_->people().add({.role = store::Role::coach, .national_no = kCoach,
                                     .id_card = "320106199003071234", .name = "王教练",
                                     .licence_class = "C1"}, 0));
-    ASSERT_TRUE(store_->add_person({.role = store::Role::student, .national_no = kStudent,
+    ASSERT_TRUE(store_->people().add({.role = store::Role::student, .national_no = kStudent,
                                     .id_card = "11010519491231002X", .name = "李学员",
                                     .licence_class = "C1"}, 0));
   }
@@ -87,7 +87,7 @@ class EngineTest : public ::testing::Test {
 
   std::int64_t outbox_of(const std::string& kind) {
     std::int64_t n = 0;
-    const auto due = store_->due(std::numeric_limits<std::int64_t>::max() / 2, 10000);
+    const auto due = store_->outbox().due(std::numeric_limits<std::int64_t>::max() / 2, 10000);
     for (const auto& e : *due) {
       n += e.kind == kind ? 1 : 0;
     }
@@ -155,7 +155,7 @@ TEST_F(EngineTest, FullSessionMakesOneValidRecordPerMinuteAndEveryPhoto) {
   EXPECT_EQ(outbox_of(tcp_kind(0x0102)), 1);
   EXPECT_EQ(outbox_of(kPhotoKind), 4) << "events 20, 17, 18, 21";
   // The 0x0203 payload is the record the platform will read.
-  auto due = *store_->due(std::numeric_limits<std::int64_t>::max() / 2, 100);
+  auto due = *store_->outbox().due(std::numeric_limits<std::int64_t>::max() / 2, 100);
   for (const auto& e : due) {
     if (e.kind != tcp_kind(0x0203)) continue;
     auto r = uplink::TrainingRecord::decode(e.payload);
@@ -375,7 +375,7 @@ TEST_F(EngineTest, AFreshEngineResumesTheOpenSessionAndItsCheckOutCarriesEveryMi
   })) << "the minute of the restart is missing, never invented";
   std::uint32_t total_mileage = 0;
   for (const auto& m : ms) total_mileage += *m.mileage_hm;
-  auto due = *store_->due(std::numeric_limits<std::int64_t>::max() / 2, 100);
+  auto due = *store_->outbox().due(std::numeric_limits<std::int64_t>::max() / 2, 100);
   auto logout = std::find_if(due.begin(), due.end(),
                              [](const auto& e) { return e.kind == tcp_kind(0x0202); });
   ASSERT_NE(logout, due.end());
@@ -446,7 +446,7 @@ TEST_F(EngineTest, AFailedCoachCheckInOnAFullDiskLeavesNobodyLoggedInAndNothingS
   EXPECT_EQ(st.error().code, Errc::disk_full) << st.error().message;
   EXPECT_TRUE(engine_->status().coach_no.empty());
   EXPECT_EQ(outbox_of(tcp_kind(0x0101)), 0);
-  EXPECT_TRUE(store_->photo_counts()->empty());
+  EXPECT_TRUE(store_->photos().counts()->empty());
   auto saved = saved_logins(*store_);
   EXPECT_TRUE(!saved || saved->coach_no.empty());
   // Room again: the same check-in goes through.
@@ -467,7 +467,7 @@ TEST_F(EngineTest, AFailedStudentCheckInLeavesNoSessionRowAndNobodyOnBoard) {
   EXPECT_TRUE(engine_->status().student_no.empty());
   EXPECT_TRUE(engine_->status().students.empty());
   EXPECT_EQ(outbox_of(tcp_kind(0x0201)), 0);
-  EXPECT_EQ(store_->photo_counts()->count(17), 0u);
+  EXPECT_EQ(store_->photos().counts()->count(17), 0u);
   ASSERT_TRUE(saved_logins(*store_));
   EXPECT_TRUE(saved_logins(*store_)->students.empty());
   EXPECT_EQ(saved_logins(*store_)->coach_no, kCoach);
@@ -487,7 +487,7 @@ TEST_F(EngineTest, AWriteFailingMidwayThroughACheckInRollsBackTheWritesBeforeIt)
   ASSERT_TRUE(store_->fail_writes_for_test(""));
   EXPECT_TRUE(store_->open_sessions("vehicle")->empty());
   EXPECT_EQ(outbox_of(tcp_kind(0x0201)), 0);
-  EXPECT_TRUE(store_->photo_counts()->empty() || store_->photo_counts()->count(17) == 0);
+  EXPECT_TRUE(store_->photos().counts()->empty() || store_->photos().counts()->count(17) == 0);
   EXPECT_TRUE(engine_->status().students.empty());
   // A restart finds the same: the coach, no student, no orphan.
   TrainingEngine again(*store_, cfg_, kTerminal);
@@ -511,7 +511,7 @@ TEST_F(EngineTest, AFailedCheckOutLeavesTheStudentLoggedInAndNothingHalfWritten)
   EXPECT_EQ(engine_->status().student_no, kStudent);
   EXPECT_EQ(store_->open_sessions("vehicle")->size(), 1u);
   EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 0);
-  EXPECT_EQ(store_->photo_counts()->count(18), 0u);
+  EXPECT_EQ(store_->photos().counts()->count(18), 0u);
   ASSERT_EQ(saved_logins(*store_)->students.size(), 1u);
   // Training goes on, then the check-out succeeds.
   drive(morning() + 3min + 20s, 2 * 60);
@@ -520,7 +520,7 @@ TEST_F(EngineTest, AFailedCheckOutLeavesTheStudentLoggedInAndNothingHalfWritten)
   EXPECT_TRUE(engine_->status().student_no.empty());
   EXPECT_TRUE(store_->open_sessions("vehicle")->empty());
   EXPECT_EQ(outbox_of(tcp_kind(0x0202)), 1);
-  EXPECT_EQ(store_->photo_counts()->at(18), 1);
+  EXPECT_EQ(store_->photos().counts()->at(18), 1);
 }
 
 TEST_F(EngineTest, ACheckOutByBanOrIgnitionThatTheStoreRefusesIsTriedAgain) {
@@ -572,7 +572,7 @@ TEST_F(EngineTest, ResumeClosesAnOpenSessionRowTheSavedStateDoesNotKnowAndQueues
   ASSERT_TRUE(row && *row);
   ASSERT_TRUE((*row)->ended_ms);
   EXPECT_EQ(*(*row)->ended_ms, unix_millis(morning() + 7min)) << "the end of its last minute";
-  auto logout = store_->outbox_entry(tcp_kind(0x0202), "4242");
+  auto logout = store_->outbox().entry(tcp_kind(0x0202), "4242");
   ASSERT_TRUE(logout && *logout);
   auto lo = uplink::StudentLogout::decode((*logout)->payload);
   ASSERT_TRUE(lo);
@@ -597,7 +597,7 @@ TEST_F(EngineTest, ResumeClosesAnOrphanEvenWhenNoStateWasEverSaved) {
   ASSERT_TRUE(orphan);
   ASSERT_TRUE(engine_->resume(morning() + 1h));
   EXPECT_EQ(*(*store_->find_session(*orphan))->ended_ms, unix_millis(morning()));
-  EXPECT_TRUE(*store_->outbox_entry(tcp_kind(0x0202), "77"));
+  EXPECT_TRUE(*store_->outbox().entry(tcp_kind(0x0202), "77"));
 }
 
 TEST_F(EngineTest, WithTimedPhotosPausedMinutesGoOnAndNoPhotoIsAskedFor) {

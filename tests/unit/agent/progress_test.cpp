@@ -154,12 +154,12 @@ class ProgressStore : public ::testing::Test {
     auto s = store::Store::open(cfg_.store);
     ASSERT_TRUE(s) << s.error().message;
     store_.emplace(std::move(*s));
-    ASSERT_TRUE(store_->add_person({.role = store::Role::student,
+    ASSERT_TRUE(store_->people().add({.role = store::Role::student,
                                     .national_no = std::string(kStudent),
                                     .id_card = "320106199003071234", .name = "张三",
                                     .licence_class = "C1"},
                                    1));
-    ASSERT_TRUE(store_->add_person({.role = store::Role::coach, .national_no = "3201000000000201",
+    ASSERT_TRUE(store_->people().add({.role = store::Role::coach, .national_no = "3201000000000201",
                                     .id_card = "320106199003071234", .name = "李",
                                     .licence_class = "C1"},
                                    1));
@@ -254,7 +254,7 @@ TEST_F(ProgressStore, CompleteRefusesShortHoursAndWritesNothing) {
   EXPECT_NE(r.error().message.find("part 3: 0 of 24 practical minutes"), std::string::npos);
   EXPECT_NE(r.error().message.find("0.0 of 5.0 km"), std::string::npos);
   EXPECT_TRUE(store_->assessments(kStudent)->empty());
-  EXPECT_EQ(store_->outbox_counts("http.graduation")->queued, 0);
+  EXPECT_EQ(store_->outbox().counts("http.graduation")->queued, 0);
 }
 
 TEST_F(ProgressStore, CompleteRefusalsForBadRequests) {
@@ -320,8 +320,8 @@ TEST_F(ProgressStore, PassIssuesTheCertificateAndQueuesItsUploads) {
   EXPECT_EQ(r->queued[1].key, std::string(kStudent) + "/2");
   EXPECT_EQ(r->queued[4].kind, kGraduationKind);
   EXPECT_EQ(r->queued[4].key, r->certificate->number);
-  EXPECT_EQ(store_->outbox_counts("http.stagetrainningtime")->queued, 4);
-  EXPECT_EQ(store_->outbox_counts("http.graduation")->queued, 1);
+  EXPECT_EQ(store_->outbox().counts("http.stagetrainningtime")->queued, 4);
+  EXPECT_EQ(store_->outbox().counts("http.graduation")->queued, 1);
 
   const auto grad = nlohmann::json::parse(r->queued[4].payload);
   EXPECT_EQ(grad, (nlohmann::json{{"stunum", kStudent},

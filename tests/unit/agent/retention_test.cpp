@@ -46,10 +46,10 @@ class RetentionTest : public ::testing::Test {
     auto s = store::Store::open(sc_);
     ASSERT_TRUE(s);
     store_.emplace(std::move(*s));
-    ASSERT_TRUE(store_->add_person({.role = store::Role::coach, .national_no = kCoach,
+    ASSERT_TRUE(store_->people().add({.role = store::Role::coach, .national_no = kCoach,
                                     .id_card = "320106199003071234", .name = "王教练",
                                     .licence_class = "C1"}, 0));
-    ASSERT_TRUE(store_->add_person({.role = store::Role::student, .national_no = kStudent,
+    ASSERT_TRUE(store_->people().add({.role = store::Role::student, .national_no = kStudent,
                                     .id_card = "11010519491231002X", .name = "李学员",
                                     .licence_class = "C1"}, 0));
   }
@@ -60,9 +60,9 @@ class RetentionTest : public ::testing::Test {
 
   /// The platform acknowledges everything queued so far.
   void ack_everything() {
-    auto due = store_->due(std::numeric_limits<std::int64_t>::max() / 2, 100000);
+    auto due = store_->outbox().due(std::numeric_limits<std::int64_t>::max() / 2, 100000);
     ASSERT_TRUE(due);
-    for (const auto& e : *due) ASSERT_TRUE(store_->mark_acked(e.id, 1));
+    for (const auto& e : *due) ASSERT_TRUE(store_->outbox().mark_acked(e.id, 1));
   }
 
   fs::path dir_;
@@ -89,7 +89,7 @@ TEST_F(RetentionTest, NearlyUsedBudgetSaysSoAndRoomAgainSaysSo) {
   store::Photo p{.photo_no = "0000000001", .person_no = kStudent, .class_id = 0, .event = 19,
                  .taken_ms = unix_millis(t0)};
   p.jpeg.assign(600 * 1024, 0x11);
-  ASSERT_TRUE(store_->add_photo(p, {.kind = kPhotoKind, .key = p.photo_no, .payload = {1}}));
+  ASSERT_TRUE(store_->photos().add(p, {.kind = kPhotoKind, .key = p.photo_no, .payload = {1}}));
   ASSERT_TRUE(r.run_once(t0 + 1min));
   EXPECT_TRUE(r.status().nearly_full);
   EXPECT_NE(r.status().reason.find("budget"), std::string::npos) << r.status().reason;
@@ -102,12 +102,12 @@ TEST_F(RetentionTest, NearlyUsedBudgetSaysSoAndRoomAgainSaysSo) {
 
   // Not acknowledged: two days later it is still there, and the store still nearly full.
   ASSERT_TRUE(r.run_once(t0 + 48h));
-  EXPECT_TRUE(*store_->find_photo("0000000001"));
+  EXPECT_TRUE(*store_->photos().find("0000000001"));
   EXPECT_TRUE(r.status().nearly_full);
   // Acknowledged: pruned, room again.
   ack_everything();
   ASSERT_TRUE(r.run_once(t0 + 48h));
-  EXPECT_FALSE(*store_->find_photo("0000000001"));
+  EXPECT_FALSE(*store_->photos().find("0000000001"));
   EXPECT_EQ(r.status().pruned_photos, 1);
   EXPECT_FALSE(r.status().nearly_full);
   EXPECT_EQ(changes, (std::vector<bool>{true, false}));
@@ -194,7 +194,7 @@ TEST_F(RetentionTest, ASmallStoreFilledToItsLimitKeepsMakingMinutesAndLosesNothi
   // Nothing of the open session was pruned, acknowledged or not (the coach's login photo,
   // acknowledged and of no session, may go).
   EXPECT_EQ(retention.status().pruned_minutes, 0);
-  EXPECT_EQ(static_cast<int>(store_->class_photos(class_id)->size()), stored + 1);  // + 17
+  EXPECT_EQ(static_cast<int>(store_->photos().of_class(class_id)->size()), stored + 1);  // + 17
   EXPECT_LE(retention.status().pruned_photos, 1);
   // The check-out still fits (its photo is small), and is one transaction.
   ASSERT_TRUE(engine_->student_logout(testing::good_face(96), now));
@@ -203,7 +203,7 @@ TEST_F(RetentionTest, ASmallStoreFilledToItsLimitKeepsMakingMinutesAndLosesNothi
   // The logout is not acknowledged yet: the session's records stay however old they are.
   ASSERT_TRUE(retention.run_once(now + std::chrono::hours(24 * 365)));
   EXPECT_EQ(retention.status().pruned_minutes, 0);
-  EXPECT_EQ(static_cast<int>(store_->class_photos(class_id)->size()), stored + 2);  // + 18
+  EXPECT_EQ(static_cast<int>(store_->photos().of_class(class_id)->size()), stored + 2);  // + 18
   // Acknowledged and older than 30 days: pruned in batches, and the store has room again.
   ack_everything();
   for (int pass = 0; pass < 20; ++pass) {

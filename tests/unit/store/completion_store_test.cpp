@@ -32,7 +32,7 @@ TEST_F(StoreTest, Version2FileUpgradesToVersion3KeepingEverything) {
     auto v2 = Store::open(cfg_, OpenOptions{.create = true, .migrate_to = 2});
     ASSERT_TRUE(v2) << v2.error().message;
     ASSERT_EQ(*v2->schema_version(), 2);
-    ASSERT_TRUE(v2->add_person({.role = Role::student, .national_no = std::string(kStudent),
+    ASSERT_TRUE(v2->people().add({.role = Role::student, .national_no = std::string(kStudent),
                                 .id_card = "320106199003071234", .name = "张", .licence_class = "C1"},
                                1));
     auto s = v2->begin_session(make_session(3));
@@ -49,7 +49,7 @@ TEST_F(StoreTest, Version2FileUpgradesToVersion3KeepingEverything) {
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(*s->schema_version(), current_schema_version());
   EXPECT_GE(current_schema_version(), 3);
-  EXPECT_TRUE(*s->find_person(kStudent));
+  EXPECT_TRUE(*s->people().find(kStudent));
   EXPECT_EQ(s->minute_record_numbers()->size(), 3u);
   auto sums = s->session_summaries(kStudent, 0, INT64_MAX);
   ASSERT_TRUE(sums);
@@ -86,7 +86,7 @@ TEST_F(StoreTest, CertificateAssessmentAndUploadsAreOneTransaction) {
   EXPECT_EQ((*certs)[0].assessment_id, *id);
   EXPECT_EQ((*certs)[0].mileage_hm, 3012);
   EXPECT_EQ((*certs)[0].created_ms, 10);
-  EXPECT_EQ(s.outbox_counts("http.graduation")->queued, 1);
+  EXPECT_EQ(s.outbox().counts("http.graduation")->queued, 1);
   EXPECT_EQ(s.count_certificates("N-").value(), 1);
   EXPECT_EQ(s.count_certificates("M-").value(), 0);
 
@@ -96,7 +96,7 @@ TEST_F(StoreTest, CertificateAssessmentAndUploadsAreOneTransaction) {
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, Errc::already_exists);
   EXPECT_EQ(s.assessments(kStudent)->size(), 1u);
-  EXPECT_EQ(s.outbox_counts("http.graduation")->queued, 1);
+  EXPECT_EQ(s.outbox().counts("http.graduation")->queued, 1);
 
   // An upload that clashes with a queued one rolls back the assessment and the certificate.
   const std::vector<OutboxEntry> clashing{upload("http.stagetrainningtime", "s/1")};
@@ -205,13 +205,13 @@ TEST_F(StoreTest, CountedMinutesPerCourseCode) {
 TEST_F(StoreTest, OutboxByKindAndPendingWithoutPayloads) {
   Store s = open_store();
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(s.enqueue({.kind = "tcp.0203", .key = std::to_string(i), .payload = {1, 2, 3}}, 1));
+    ASSERT_TRUE(s.outbox().enqueue({.kind = "tcp.0203", .key = std::to_string(i), .payload = {1, 2, 3}}, 1));
   }
-  auto g = s.enqueue({.kind = "http.graduation", .key = "N-1", .payload = {'{', '}'}}, 1);
+  auto g = s.outbox().enqueue({.kind = "http.graduation", .key = "N-1", .payload = {'{', '}'}}, 1);
   ASSERT_TRUE(g);
-  ASSERT_TRUE(s.mark_refused(*g, 2, "errorcode 7: no such student"));
-  ASSERT_TRUE(s.mark_acked(1, 3));
-  auto kinds = s.outbox_counts_by_kind();
+  ASSERT_TRUE(s.outbox().mark_refused(*g, 2, "errorcode 7: no such student"));
+  ASSERT_TRUE(s.outbox().mark_acked(1, 3));
+  auto kinds = s.outbox().counts_by_kind();
   ASSERT_TRUE(kinds);
   ASSERT_EQ(kinds->size(), 2u);
   EXPECT_EQ((*kinds)[0].kind, "http.graduation");
@@ -219,12 +219,12 @@ TEST_F(StoreTest, OutboxByKindAndPendingWithoutPayloads) {
   EXPECT_EQ((*kinds)[1].kind, "tcp.0203");
   EXPECT_EQ((*kinds)[1].counts.queued, 2);
   EXPECT_EQ((*kinds)[1].counts.acked, 1);
-  auto pending = s.pending_entries(10);
+  auto pending = s.outbox().pending(10);
   ASSERT_TRUE(pending);
   ASSERT_EQ(pending->size(), 2u);
   EXPECT_EQ((*pending)[0].key, "1");
   EXPECT_TRUE((*pending)[0].payload.empty());
-  EXPECT_EQ(s.pending_entries(1)->size(), 1u);
+  EXPECT_EQ(s.outbox().pending(1)->size(), 1u);
 }
 
 }  // namespace

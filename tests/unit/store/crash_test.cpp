@@ -80,7 +80,7 @@ TEST_F(StoreTest, SurvivesSigkillAtRandomPoints) {
                                       << " was lost";
     }
     // Every stored minute has its outbox entry: nothing half-written.
-    auto counts = s->outbox_counts();
+    auto counts = s->outbox().counts();
     ASSERT_TRUE(counts);
     EXPECT_EQ(counts->queued, static_cast<std::int64_t>(stored.size())) << "round " << round;
   }

@@ -138,7 +138,7 @@ TEST_F(DamageTest, OldSchemaIsMigratedKeepingData) {
     ASSERT_TRUE(v1) << v1.error().message;
     EXPECT_EQ(*v1->schema_version(), 1);
     // Version 1 has no enrolment history table; add a person with a template directly.
-    auto id = v1->add_person({.role = Role::coach, .national_no = "3201000000000201",
+    auto id = v1->people().add({.role = Role::coach, .national_no = "3201000000000201",
                               .id_card = "320106199003071234", .name = "王",
                               .licence_class = "C1"},
                              1);
@@ -149,10 +149,10 @@ TEST_F(DamageTest, OldSchemaIsMigratedKeepingData) {
   auto s = Store::open(cfg_);
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(*s->schema_version(), current_schema_version());
-  auto p = s->find_person("3201000000000201");
+  auto p = s->people().find("3201000000000201");
   ASSERT_TRUE(p && *p);
   EXPECT_EQ((*p)->face_template, (std::vector<std::uint8_t>{1, 2}));
-  EXPECT_EQ(*s->face_history_count((*p)->id), 1) << "v2 migrates templates into history";
+  EXPECT_EQ(*s->people().face_history_count((*p)->id), 1) << "v2 migrates templates into history";
   EXPECT_EQ(s->events_since(0, 10)->size(), 1u);
   EXPECT_EQ(*s->integrity_check(), "ok");
 }

@@ -32,9 +32,9 @@ Photo make_photo(const std::string& no, std::uint32_t class_id, std::int64_t tak
 }
 
 void ack(Store& s, std::string_view kind, std::string_view key) {
-  auto e = s.outbox_entry(kind, key);
+  auto e = s.outbox().entry(kind, key);
   ASSERT_TRUE(e && *e) << kind << " " << key;
-  ASSERT_TRUE(s.mark_acked((*e)->id, 1));
+  ASSERT_TRUE(s.outbox().mark_acked((*e)->id, 1));
 }
 
 TEST_F(StoreTest, TransactionCommitsEveryWriteTogether) {
@@ -44,12 +44,12 @@ TEST_F(StoreTest, TransactionCommitsEveryWriteTogether) {
     auto id = s.begin_session(make_session(7));
     if (!id) return fail(id.error());
     sid = *id;
-    if (auto e = s.enqueue(entry("tcp.0201", "7"), 1); !e) return fail(e.error());
+    if (auto e = s.outbox().enqueue(entry("tcp.0201", "7"), 1); !e) return fail(e.error());
     return s.set_param("engine.vehicle", "state", 1);
   });
   ASSERT_TRUE(st) << st.error().message;
   EXPECT_TRUE(*s.find_session(sid));
-  EXPECT_TRUE(*s.outbox_entry("tcp.0201", "7"));
+  EXPECT_TRUE(*s.outbox().entry("tcp.0201", "7"));
   EXPECT_EQ(**s.param("engine.vehicle"), "state");
 }
 
@@ -60,14 +60,14 @@ TEST_F(StoreTest, TransactionErrorRollsBackEveryWriteAndReachesTheCaller) {
     auto id = s.begin_session(make_session(7));
     if (!id) return fail(id.error());
     sid = *id;
-    if (auto e = s.enqueue(entry("tcp.0201", "7"), 1); !e) return fail(e.error());
+    if (auto e = s.outbox().enqueue(entry("tcp.0201", "7"), 1); !e) return fail(e.error());
     if (auto e = s.set_param("engine.vehicle", "state", 1); !e) return e;
     return fail(Errc::refused, "the last step failed");
   });
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, Errc::refused);
   EXPECT_FALSE(*s.find_session(sid));
-  EXPECT_FALSE(*s.outbox_entry("tcp.0201", "7"));
+  EXPECT_FALSE(*s.outbox().entry("tcp.0201", "7"));
   EXPECT_FALSE(*s.param("engine.vehicle"));
   // The store is usable afterwards, outside and inside a transaction.
   EXPECT_TRUE(s.set_param("x", "1", 2));
@@ -84,13 +84,13 @@ TEST_F(StoreTest, TransactionOnAFullDiskLeavesNothingHalfWritten) {
   ASSERT_TRUE(s.limit_pages_for_test(use->file_bytes / 4096 + 2));
   auto st = s.transaction([&]() -> Status {
     if (auto id = s.begin_session(make_session(9)); !id) return fail(id.error());
-    return s.add_photo(make_photo("0000000017", 9, 5, 64 * 1024), entry("tcp.photo", "0000000017"));
+    return s.photos().add(make_photo("0000000017", 9, 5, 64 * 1024), entry("tcp.photo", "0000000017"));
   });
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code, Errc::disk_full) << st.error().message;
   EXPECT_TRUE(s.open_sessions("vehicle")->empty());
-  EXPECT_FALSE(*s.find_photo("0000000017"));
-  EXPECT_FALSE(*s.outbox_entry("tcp.photo", "0000000017"));
+  EXPECT_FALSE(*s.photos().find("0000000017"));
+  EXPECT_FALSE(*s.outbox().entry("tcp.photo", "0000000017"));
   EXPECT_EQ(*s.quick_check(), "ok");
 }
 
@@ -134,13 +134,13 @@ class PruneTest : public StoreTest {
     auto sid = s.begin_session(make_session(1));
     ASSERT_TRUE(sid);
     sid_ = *sid;
-    ASSERT_TRUE(s.enqueue(entry("tcp.0201", "1"), 1));
+    ASSERT_TRUE(s.outbox().enqueue(entry("tcp.0201", "1"), 1));
     for (int i = 0; i < 5; ++i) {
       const MinuteRecord m = make_minute(sid_, i);
       ASSERT_TRUE(s.add_minute(m, outbox_for(m)));
       if (i < 3) ack(s, "tcp.0203", m.record_no);
     }
-    ASSERT_TRUE(s.enqueue(entry("tcp.0202", "1"), 1));
+    ASSERT_TRUE(s.outbox().enqueue(entry("tcp.0202", "1"), 1));
     ASSERT_TRUE(s.end_session(sid_, make_minute(sid_, 5).minute_ms));
     ack(s, "tcp.0201", "1");
     ack(s, "tcp.0202", "1");
@@ -161,7 +161,7 @@ TEST_F(PruneTest, OnlyAcknowledgedOldMinutesGoWithTheirOutboxEntries) {
   for (int i = 0; i < 5; ++i) {
     const auto no = make_minute(sid_, i).record_no;
     EXPECT_EQ(s.find_minute(no)->has_value(), i >= 3) << i;
-    EXPECT_EQ(s.outbox_entry("tcp.0203", no)->has_value(), i >= 3) << i;
+    EXPECT_EQ(s.outbox().entry("tcp.0203", no)->has_value(), i >= 3) << i;
   }
   // Once the rest is acked, the minutes go, then the session with its acked entries.
   for (int i = 3; i < 5; ++i) ack(s, "tcp.0203", make_minute(sid_, i).record_no);
@@ -170,7 +170,7 @@ TEST_F(PruneTest, OnlyAcknowledgedOldMinutesGoWithTheirOutboxEntries) {
   EXPECT_EQ(n->minutes, 2);
   EXPECT_EQ(n->sessions, 1);
   EXPECT_FALSE(*s.find_session(sid_));
-  EXPECT_FALSE(*s.outbox_entry("tcp.0201", "1"));
+  EXPECT_FALSE(*s.outbox().entry("tcp.0201", "1"));
   EXPECT_EQ(*s.integrity_check(), "ok");
 }
 
@@ -196,15 +196,15 @@ TEST_F(PruneTest, YoungMinutesAndAnOpenSessionsMinutesStay) {
 TEST_F(PruneTest, AQueuedTeachingLogKeepsItsSessionsAckedMinutesAndPhotos) {
   Store s = open_store();
   fill(s);
-  ASSERT_TRUE(s.add_photo(make_photo("0000000001", 1, 10), entry("tcp.photo", "0000000001")));
+  ASSERT_TRUE(s.photos().add(make_photo("0000000001", 1, 10), entry("tcp.photo", "0000000001")));
   ack(s, "tcp.photo", "0000000001");
   // The teaching log of class 1 is still queued (key = class ID): it is built from them.
-  ASSERT_TRUE(s.enqueue(entry("http.classrecord", "1"), 2));
+  ASSERT_TRUE(s.outbox().enqueue(entry("http.classrecord", "1"), 2));
   auto n = s.prune({.minutes_before_ms = after_all_, .photos_before_ms = after_all_, .batch = 100});
   ASSERT_TRUE(n);
   EXPECT_EQ(n->minutes, 0);
   EXPECT_EQ(n->photos, 0);
-  EXPECT_TRUE(*s.find_photo("0000000001"));
+  EXPECT_TRUE(*s.photos().find("0000000001"));
   ack(s, "http.classrecord", "1");
   n = s.prune({.minutes_before_ms = after_all_, .photos_before_ms = after_all_, .batch = 100});
   ASSERT_TRUE(n);
@@ -219,23 +219,23 @@ TEST_F(PruneTest, PhotosGoOnlyWhenEveryEntryOfThemIsAcked) {
   // 4: acked, young.
   for (int i = 1; i <= 4; ++i) {
     const std::string no = "000000000" + std::to_string(i);
-    ASSERT_TRUE(s.add_photo(make_photo(no, 0, i == 4 ? 10 * kDay : old_ms),
+    ASSERT_TRUE(s.photos().add(make_photo(no, 0, i == 4 ? 10 * kDay : old_ms),
                             entry("tcp.photo", no)));
     if (i != 2) ack(s, "tcp.photo", no);
   }
-  ASSERT_TRUE(s.enqueue(entry("http.imageup", "0000000001", 4096), 3));
+  ASSERT_TRUE(s.outbox().enqueue(entry("http.imageup", "0000000001", 4096), 3));
   ack(s, "http.imageup", "0000000001");
-  ASSERT_TRUE(s.enqueue(entry("tcp.photo", "0000000003#8304@5"), 5));
+  ASSERT_TRUE(s.outbox().enqueue(entry("tcp.photo", "0000000003#8304@5"), 5));
   auto n = s.prune({.photos_before_ms = 5 * kDay, .batch = 100});
   ASSERT_TRUE(n) << n.error().message;
   EXPECT_EQ(n->photos, 1);
   EXPECT_EQ(n->outbox, 2);
-  EXPECT_FALSE(*s.find_photo("0000000001"));
-  EXPECT_FALSE(*s.outbox_entry("http.imageup", "0000000001"));
-  EXPECT_TRUE(*s.find_photo("0000000002"));
-  EXPECT_TRUE(*s.find_photo("0000000003"));
-  EXPECT_TRUE(*s.find_photo("0000000004"));
-  EXPECT_TRUE(*s.outbox_entry("tcp.photo", "0000000003"));
+  EXPECT_FALSE(*s.photos().find("0000000001"));
+  EXPECT_FALSE(*s.outbox().entry("http.imageup", "0000000001"));
+  EXPECT_TRUE(*s.photos().find("0000000002"));
+  EXPECT_TRUE(*s.photos().find("0000000003"));
+  EXPECT_TRUE(*s.photos().find("0000000004"));
+  EXPECT_TRUE(*s.outbox().entry("tcp.photo", "0000000003"));
 }
 
 TEST_F(PruneTest, EventsArePrunedOnlyByRetentionAndInBatches) {
@@ -290,7 +290,7 @@ TEST_F(StoreTest, StorageUseCountsPagesInUseAndQuickCheckPasses) {
   EXPECT_LE(before->used_bytes, before->file_bytes);
   auto sid = s.begin_session(make_session(1));
   ASSERT_TRUE(sid);
-  ASSERT_TRUE(s.add_photo(make_photo("0000000001", 1, 1, 256 * 1024), entry("tcp.photo", "0000000001")));
+  ASSERT_TRUE(s.photos().add(make_photo("0000000001", 1, 1, 256 * 1024), entry("tcp.photo", "0000000001")));
   auto after = s.storage_use();
   ASSERT_TRUE(after);
   EXPECT_GE(after->used_bytes - before->used_bytes, 256 * 1024);

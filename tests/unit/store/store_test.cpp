@@ -20,7 +20,7 @@ TEST_F(StoreTest, InitCreatesKeyWith0600AndIsIdempotent) {
   {
     auto s = Store::open(cfg_);
     ASSERT_TRUE(s);
-    ASSERT_TRUE(s->add_person({.role = Role::coach, .national_no = "3201000000000201",
+    ASSERT_TRUE(s->people().add({.role = Role::coach, .national_no = "3201000000000201",
                                .id_card = "320106199003071234", .name = "王教练",
                                .licence_class = "C1"},
                               1));
@@ -29,7 +29,7 @@ TEST_F(StoreTest, InitCreatesKeyWith0600AndIsIdempotent) {
   EXPECT_EQ(read_bytes(cfg_.key_file), key_before);
   auto s = Store::open(cfg_);
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->people()->size(), 1u);
+  EXPECT_EQ(s->people().all()->size(), 1u);
   EXPECT_EQ(*s->schema_version(), current_schema_version());
   EXPECT_EQ(*s->integrity_check(), "ok");
 }
@@ -76,30 +76,30 @@ TEST_F(StoreTest, PeopleRoundTripAndUniqueNumbers) {
   Person p{.role = Role::student, .national_no = "3201000000000101",
            .id_card = "320106199003071234", .name = "李学员", .licence_class = "C1",
            .face_template = {1, 2, 3}, .enrol_photo_jpeg = {0xFF, 0xD8, 0xFF}};
-  auto id = s.add_person(p, 1000);
+  auto id = s.people().add(p, 1000);
   ASSERT_TRUE(id) << id.error().message;
-  auto dup = s.add_person(p, 1000);
+  auto dup = s.people().add(p, 1000);
   ASSERT_FALSE(dup);
   EXPECT_EQ(dup.error().code, Errc::already_exists);
-  auto found = s.find_person("3201000000000101");
+  auto found = s.people().find("3201000000000101");
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->name, "李学员");
   EXPECT_EQ((*found)->face_template, (std::vector<std::uint8_t>{1, 2, 3}));
   EXPECT_EQ((*found)->role, Role::student);
-  EXPECT_FALSE(*s.find_person("0000000000000000"));
+  EXPECT_FALSE(*s.people().find("0000000000000000"));
 }
 
 TEST_F(StoreTest, ReEnrolmentKeepsHistory) {
   Store s = open_store();
-  auto id = s.add_person({.role = Role::student, .national_no = "3201000000000101",
+  auto id = s.people().add({.role = Role::student, .national_no = "3201000000000101",
                           .id_card = "320106199003071234", .name = "李", .licence_class = "C1",
                           .face_template = {1}},
                          1);
   ASSERT_TRUE(id);
-  ASSERT_TRUE(s.update_face(*id, {2}, {0xFF, 0xD8}, 2));
-  EXPECT_EQ(*s.face_history_count(*id), 2);
-  EXPECT_EQ((*s.find_person("3201000000000101"))->face_template, std::vector<std::uint8_t>{2});
-  EXPECT_FALSE(s.update_face(9999, {3}, {}, 3));
+  ASSERT_TRUE(s.people().update_face(*id, {2}, {0xFF, 0xD8}, 2));
+  EXPECT_EQ(*s.people().face_history_count(*id), 2);
+  EXPECT_EQ((*s.people().find("3201000000000101"))->face_template, std::vector<std::uint8_t>{2});
+  EXPECT_FALSE(s.people().update_face(9999, {3}, {}, 3));
 }
 
 TEST_F(StoreTest, MinuteAndOutboxEntryAreStoredTogether) {
@@ -112,7 +112,7 @@ TEST_F(StoreTest, MinuteAndOutboxEntryAreStoredTogether) {
   ASSERT_TRUE(back && *back);
   EXPECT_EQ(**back, m);
   EXPECT_FALSE((*back)->sensor_speed_dkmh.has_value()) << "missing must stay missing";
-  auto due = s.due(m.minute_ms, 10);
+  auto due = s.outbox().due(m.minute_ms, 10);
   ASSERT_TRUE(due);
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].key, m.record_no);
@@ -121,7 +121,7 @@ TEST_F(StoreTest, MinuteAndOutboxEntryAreStoredTogether) {
   auto again = s.add_minute(m, outbox_for(m));
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, Errc::already_exists);
-  EXPECT_EQ(s.outbox_counts()->queued, 1);
+  EXPECT_EQ(s.outbox().counts()->queued, 1);
 }
 
 TEST_F(StoreTest, MinuteOutboxEntryIsMadeWhenTheCallerSays) {
@@ -133,7 +133,7 @@ TEST_F(StoreTest, MinuteOutboxEntryIsMadeWhenTheCallerSays) {
   OutboxEntry e = outbox_for(m);
   e.created_ms = m.minute_ms + 60'000;
   ASSERT_TRUE(s.add_minute(m, e));
-  auto back = s.outbox_entry(e.kind, e.key);
+  auto back = s.outbox().entry(e.kind, e.key);
   ASSERT_TRUE(back && *back);
   EXPECT_EQ((*back)->created_ms, m.minute_ms + 60'000);
 }
@@ -142,7 +142,7 @@ TEST_F(StoreTest, MinuteNeedsAnExistingSession) {
   Store s = open_store();
   const MinuteRecord m = make_minute(42, 1);
   EXPECT_FALSE(s.add_minute(m, outbox_for(m)));
-  EXPECT_EQ(s.outbox_counts()->queued, 0);
+  EXPECT_EQ(s.outbox().counts()->queued, 0);
 }
 
 TEST_F(StoreTest, SessionEnds) {
@@ -161,39 +161,39 @@ TEST_F(StoreTest, OutboxLifecycle) {
   Store s = open_store();
   OutboxEntry e{.kind = "http.classrecord", .key = "class-7", .payload = {1, 2}};
   e.next_attempt_ms = 100;
-  auto id = s.enqueue(e, 100);
+  auto id = s.outbox().enqueue(e, 100);
   ASSERT_TRUE(id);
   // Same key, same content: the same entry. Same key, other content: refused.
-  EXPECT_EQ(*s.enqueue(e, 101), *id);
+  EXPECT_EQ(*s.outbox().enqueue(e, 101), *id);
   OutboxEntry other = e;
   other.payload = {9};
-  auto clash = s.enqueue(other, 102);
+  auto clash = s.outbox().enqueue(other, 102);
   ASSERT_FALSE(clash);
   EXPECT_EQ(clash.error().code, Errc::already_exists);
 
-  EXPECT_TRUE(s.due(99, 10)->empty());
-  ASSERT_EQ(s.due(100, 10)->size(), 1u);
-  ASSERT_TRUE(s.mark_in_flight(*id, 100, 10'100));
-  EXPECT_TRUE(s.due(5000, 10)->empty()) << "leased entries are not due";
-  EXPECT_EQ(s.due(10'100, 10)->size(), 1u) << "an expired lease (crash mid-send) is due again";
-  ASSERT_TRUE(s.mark_retry(*id, 10'100, 20'000, "HTTP 503"));
-  auto entry = s.outbox_entry(*id);
+  EXPECT_TRUE(s.outbox().due(99, 10)->empty());
+  ASSERT_EQ(s.outbox().due(100, 10)->size(), 1u);
+  ASSERT_TRUE(s.outbox().mark_in_flight(*id, 100, 10'100));
+  EXPECT_TRUE(s.outbox().due(5000, 10)->empty()) << "leased entries are not due";
+  EXPECT_EQ(s.outbox().due(10'100, 10)->size(), 1u) << "an expired lease (crash mid-send) is due again";
+  ASSERT_TRUE(s.outbox().mark_retry(*id, 10'100, 20'000, "HTTP 503"));
+  auto entry = s.outbox().entry(*id);
   ASSERT_TRUE(entry && *entry);
   EXPECT_EQ((*entry)->attempts, 1);
   EXPECT_EQ((*entry)->last_error, "HTTP 503");
   EXPECT_EQ((*entry)->state, OutboxState::queued);
-  ASSERT_TRUE(s.mark_refused(*id, 20'000, "errorcode 3: student unknown"));
-  EXPECT_TRUE(s.due(1'000'000, 10)->empty()) << "refused entries are not retried";
-  auto refused = s.refused_entries();
+  ASSERT_TRUE(s.outbox().mark_refused(*id, 20'000, "errorcode 3: student unknown"));
+  EXPECT_TRUE(s.outbox().due(1'000'000, 10)->empty()) << "refused entries are not retried";
+  auto refused = s.outbox().refused();
   ASSERT_EQ(refused->size(), 1u);
   EXPECT_EQ((*refused)[0].last_error, "errorcode 3: student unknown");
-  ASSERT_TRUE(s.requeue(*id, 30'000));
-  EXPECT_EQ(s.due(30'000, 10)->size(), 1u);
-  ASSERT_TRUE(s.mark_acked(*id, 31'000));
-  auto c = s.outbox_counts();
+  ASSERT_TRUE(s.outbox().requeue(*id, 30'000));
+  EXPECT_EQ(s.outbox().due(30'000, 10)->size(), 1u);
+  ASSERT_TRUE(s.outbox().mark_acked(*id, 31'000));
+  auto c = s.outbox().counts();
   EXPECT_EQ(c->acked, 1);
   EXPECT_EQ(c->queued + c->in_flight + c->refused, 0);
-  EXPECT_FALSE(s.mark_acked(4242, 1));
+  EXPECT_FALSE(s.outbox().mark_acked(4242, 1));
 }
 
 TEST_F(StoreTest, DueIsOldestFirstAndLimited) {
@@ -201,9 +201,9 @@ TEST_F(StoreTest, DueIsOldestFirstAndLimited) {
   for (int i = 0; i < 5; ++i) {
     OutboxEntry e{.kind = "k", .key = std::to_string(i), .payload = {1}};
     e.next_attempt_ms = 100 - i;
-    ASSERT_TRUE(s.enqueue(e, 1));
+    ASSERT_TRUE(s.outbox().enqueue(e, 1));
   }
-  auto due = s.due(1000, 3);
+  auto due = s.outbox().due(1000, 3);
   ASSERT_EQ(due->size(), 3u);
   EXPECT_EQ((*due)[0].key, "4");
   EXPECT_EQ((*due)[2].key, "2");
@@ -215,8 +215,8 @@ TEST_F(StoreTest, PhotosKeepJpegAndConfidence) {
           .size_code = 1, .taken_ms = 5, .confidence = 93, .lat_e6 = 1, .lon_e6 = 2,
           .jpeg = {0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10}};
   OutboxEntry e{.kind = "tcp.0305", .key = p.photo_no, .payload = {1}};
-  ASSERT_TRUE(s.add_photo(p, e));
-  auto back = s.find_photo("0000000001");
+  ASSERT_TRUE(s.photos().add(p, e));
+  auto back = s.photos().find("0000000001");
   ASSERT_TRUE(back && *back);
   EXPECT_EQ((*back)->jpeg, p.jpeg);
   EXPECT_EQ((*back)->confidence, 93);
@@ -250,7 +250,7 @@ TEST_F(StoreTest, NothingReadableOnDisk) {
   const std::string canary_card = "CANARY-ID-11010519491231002X";
   {
     Store s = open_store();
-    ASSERT_TRUE(s.add_person({.role = Role::student, .national_no = "3201000000009999",
+    ASSERT_TRUE(s.people().add({.role = Role::student, .national_no = "3201000000009999",
                               .id_card = canary_card, .name = canary_name,
                               .licence_class = "C1"},
                              1));
@@ -301,7 +301,7 @@ TEST_F(StoreTest, DiskFullReachesTheCallerAndLeavesNoHalfRecord) {
   ASSERT_EQ(full.code, Errc::disk_full) << full.message;
   ASSERT_GT(stored, 0);
   EXPECT_EQ(static_cast<int>(s.minute_record_numbers()->size()), stored);
-  EXPECT_EQ(s.outbox_counts()->queued, stored);
+  EXPECT_EQ(s.outbox().counts()->queued, stored);
   EXPECT_EQ(*s.integrity_check(), "ok");
 }
 

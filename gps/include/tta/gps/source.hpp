@@ -26,6 +26,7 @@
 
 #include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
+#include "tta/core/uri.hpp"
 #include "tta/gps/fix.hpp"
 
 namespace tta::gps {
@@ -55,13 +56,11 @@ class GnssSource {
   [[nodiscard]] virtual SourceStats stats() const = 0;
 };
 
-/// A parsed source URI.
-struct SourceUri {
-  std::string scheme;  ///< "replay", "serial" or "gpsd"
-  std::string path;    ///< replay/serial: file or device path
-  std::string host;    ///< gpsd
+/// A parsed source URI (tta/core/uri.hpp) with gpsd's host and port taken out of the path.
+struct SourceUri : Uri {
+  // scheme: "replay", "serial" or "gpsd"; path: replay/serial: file or device path (gpsd: empty)
+  std::string host;  ///< gpsd
   std::uint16_t port = 2947;
-  std::map<std::string, std::string, std::less<>> query;
 };
 
 /// Parse `scheme://…?k=v&…`. Unknown schemes and malformed ports are errors.

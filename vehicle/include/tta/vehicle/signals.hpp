@@ -30,6 +30,7 @@
 #include "tta/config/config.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
+#include "tta/core/uri.hpp"
 #include "tta/vehicle/sample.hpp"
 
 namespace tta::vehicle {
@@ -59,15 +60,10 @@ class VehicleSignals {
   [[nodiscard]] virtual std::string describe() const = 0;
 };
 
-/// A parsed source URI: `scheme://path?key=value&…`.
-struct VehicleUri {
-  std::string scheme;  ///< sysfs, elm327, socketcan, sim
-  std::string path;    ///< file or device path; socketcan: interface name
-  std::map<std::string, std::string, std::less<>> query;
-
-  /// A whole-number query value, `fallback` when absent; an error when not a number.
-  [[nodiscard]] Result<std::uint64_t> number(std::string_view key, std::uint64_t fallback) const;
-};
+/// A parsed source URI (tta/core/uri.hpp): scheme sysfs, elm327, socketcan or sim; path the
+/// file or device path (socketcan: the interface name).
+using VehicleUri = Uri;
+/// Parse a vehicle source URI: a known scheme, and a path unless `sim://`.
 [[nodiscard]] Result<VehicleUri> parse_vehicle_uri(std::string_view uri);
 
 /// Timing shared by the sources (from [vehicle]).
