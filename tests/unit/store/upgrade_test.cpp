@@ -45,17 +45,17 @@ TEST_F(UpgradeTest, ThePreviousReleasesStoreMigratesAndKeepsEveryValue) {
   ASSERT_TRUE(integrity);
   EXPECT_EQ(*integrity, "ok");
 
-  auto people = s.people();
+  auto people = s.people().all();
   ASSERT_TRUE(people);
   ASSERT_EQ(people->size(), 2u);
-  auto student = s.find_person("3201000000000101");
+  auto student = s.people().find("3201000000000101");
   ASSERT_TRUE(student && *student);
   EXPECT_EQ((**student).name, "李学员 (fixture)");
   EXPECT_EQ((**student).id_card, "11010519491231002X");
   EXPECT_EQ((**student).role, Role::student);
   EXPECT_EQ((**student).face_template, pattern(512, 2));
   EXPECT_EQ((**student).enrol_photo_jpeg, (std::vector<std::uint8_t>{0xFF, 0xD8, 0xFF, 0xD9}));
-  auto coach = s.find_person("3201000000000201");
+  auto coach = s.people().find("3201000000000201");
   ASSERT_TRUE(coach && *coach);
   EXPECT_EQ((**coach).role, Role::coach);
   EXPECT_EQ((**coach).face_template, pattern(512, 1));
@@ -96,9 +96,9 @@ TEST_F(UpgradeTest, ThePreviousReleasesStoreMigratesAndKeepsEveryValue) {
 
   // The outbox keeps each entry's state: acknowledged, refused with the platform's reason, and
   // still to send.
-  auto e1 = s.outbox_entry("tcp.0203", "00000010000001251201000001");
-  auto e2 = s.outbox_entry("tcp.0203", "00000010000001251201000002");
-  auto e3 = s.outbox_entry("tcp.0203", "00000010000001251201000003");
+  auto e1 = s.outbox().entry("tcp.0203", "00000010000001251201000001");
+  auto e2 = s.outbox().entry("tcp.0203", "00000010000001251201000002");
+  auto e3 = s.outbox().entry("tcp.0203", "00000010000001251201000003");
   ASSERT_TRUE(e1 && *e1 && e2 && *e2 && e3 && *e3);
   EXPECT_EQ((**e1).state, OutboxState::acked);
   EXPECT_EQ((**e2).state, OutboxState::refused);
@@ -107,7 +107,7 @@ TEST_F(UpgradeTest, ThePreviousReleasesStoreMigratesAndKeepsEveryValue) {
   EXPECT_EQ((**e3).payload, pattern(64, 12));
   EXPECT_EQ((**e3).created_ms, kT0 + 180000);
 
-  auto photo = s.find_photo("0000000042");
+  auto photo = s.photos().find("0000000042");
   ASSERT_TRUE(photo && *photo);
   EXPECT_EQ((**photo).class_id, 7001u);
   EXPECT_EQ((**photo).event, 17);
@@ -124,7 +124,7 @@ TEST_F(UpgradeTest, ThePreviousReleasesStoreMigratesAndKeepsEveryValue) {
   ASSERT_TRUE(assessments);
   ASSERT_EQ(assessments->size(), 1u);
   EXPECT_TRUE(assessments->front().passed);
-  auto upload = s.outbox_entry("http.graduation", "3201000000000001-2025-0001");
+  auto upload = s.outbox().entry("http.graduation", "3201000000000001-2025-0001");
   ASSERT_TRUE(upload && *upload);
   EXPECT_EQ((**upload).state, OutboxState::queued);
 
@@ -143,7 +143,7 @@ TEST_F(UpgradeTest, TheMigratedStoreOpensAgainUnchanged) {
   auto version = again->schema_version();
   ASSERT_TRUE(version);
   EXPECT_EQ(*version, current_schema_version());
-  auto counts = again->outbox_counts();
+  auto counts = again->outbox().counts();
   ASSERT_TRUE(counts);
   EXPECT_EQ(counts->acked, 1);
   EXPECT_EQ(counts->refused, 1);
