@@ -1,6 +1,5 @@
 #include "outbox/forwarder.hpp"
 
-#include <cstdio>
 #include <random>
 
 #include <boost/asio/post.hpp>
@@ -8,19 +7,6 @@
 #include <spdlog/spdlog.h>
 
 namespace tta::agent {
-
-std::string tcp_kind(std::uint16_t ext_id) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "tcp.%04x", ext_id);
-  return buf;
-}
-
-std::optional<std::uint16_t> ext_id_of(const std::string& kind) {
-  if (kind.size() != 8 || !kind.starts_with("tcp.")) return std::nullopt;
-  unsigned v = 0;
-  if (std::sscanf(kind.c_str() + 4, "%4x", &v) != 1) return std::nullopt;
-  return static_cast<std::uint16_t>(v);
-}
 
 Forwarder::Forwarder(boost::asio::io_context& io, store::Store& store,
                      uplink::TerminalSession& session, const Clock& clock,
@@ -58,7 +44,8 @@ void Forwarder::pump() {
                        std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
   }
   // Only "tcp." kinds: the HTTPS sender's backlog must not fill this window.
-  for (const auto& e : next_batch(store_, unix_millis(clock_.wall_now()), "tcp.", opt_.window,
+  for (const auto& e : next_batch(store_, unix_millis(clock_.wall_now()),
+                                  channel_prefix(OutboxChannel::tcp), opt_.window,
                                   in_flight_)) {
     send(e);
   }
@@ -70,13 +57,15 @@ void Forwarder::send(const store::OutboxEntry& e) {
   // the platform was out of reach, or before a restart). How late it goes out on a busy link
   // does not matter, so a replay faster than real time flags nothing it sends as it goes.
   const bool resent = e.attempts > 0 || e.created_ms < online_since_ms_;
-  if (e.kind == kPhotoKind) {
+  const auto kind = parse_outbox_kind(e.kind);
+  if (kind && *kind == OutboxKind::photo) {
     send_photo(e, resent);
     return;
   }
-  const auto ext_id = ext_id_of(e.kind);
+  const auto ext_id = kind ? ext_id_of(*kind) : std::nullopt;
   if (!ext_id) {
-    (void)store_.mark_refused(e.id, now, "unknown outbox kind " + e.kind);
+    (void)store_.mark_refused(e.id, now,
+                              kind ? "not a TCP outbox kind: " + e.kind : kind.error().message);
     return;
   }
   uplink::ExtendedMessage m;

@@ -28,19 +28,12 @@
 #include <vector>
 
 #include "tta/core/clock.hpp"
+#include "outbox/kinds.hpp"
 #include "outbox/pump.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/session.hpp"
 
 namespace tta::agent {
-
-/// The outbox kind of an extended message sent over TCP, e.g. "tcp.0203".
-std::string tcp_kind(std::uint16_t ext_id);
-/// The extended message ID of a "tcp.XXXX" kind; nullopt for any other kind.
-std::optional<std::uint16_t> ext_id_of(const std::string& kind);
-/// The outbox kind of an evidence photo: payload = the 0x0305 data, key = photo number; the
-/// JPEG itself is read from the store's photos when it is sent (0x0305, 0x8305, 0x0306).
-inline constexpr const char* kPhotoKind = "tcp.photo";
 
 struct ForwarderOptions {
   std::size_t window = 64;                              ///< entries in flight at once

@@ -13,14 +13,6 @@
 
 namespace tta::agent {
 
-namespace {
-constexpr std::string_view kHttpPrefix = "http.";
-}  // namespace
-
-std::string http_kind(std::string_view resource) {
-  return std::string(kHttpPrefix) + std::string(resource);
-}
-
 HttpForwarderOptions HttpForwarderOptions::from_config(const config::HttpUplinkConfig& cfg) {
   HttpForwarderOptions o;
   o.window = std::max<std::size_t>(2, 4 * std::size_t{cfg.workers});
@@ -62,18 +54,23 @@ void HttpForwarder::stop() {
 void HttpForwarder::poke() { pump_.poke(); }
 
 void HttpForwarder::pump() {
-  for (const auto& e : next_batch(store_, unix_millis(clock_.wall_now()), kHttpPrefix,
+  for (const auto& e : next_batch(store_, unix_millis(clock_.wall_now()),
+                                  channel_prefix(OutboxChannel::http),
                                   opt_.window, in_flight_)) {
     send(e);
   }
 }
 
 void HttpForwarder::send(const store::OutboxEntry& e) {
-  const std::string resource = e.kind.substr(kHttpPrefix.size());
-  if (api_->find(resource) == nullptr) {
+  const auto kind = parse_outbox_kind(e.kind);
+  const std::string resource(kind ? http_resource(*kind) : std::string_view{});
+  if (!kind || resource.empty() || api_->find(resource) == nullptr) {
     const auto now = unix_millis(clock_.wall_now());
     ++stats_.refused;
-    const std::string why = "no HTTPS resource \"" + resource + "\" is configured";
+    const std::string why = !kind ? kind.error().message
+                            : resource.empty()
+                                ? "not an HTTPS outbox kind: " + e.kind
+                                : "no HTTPS resource \"" + resource + "\" is configured";
     spdlog::warn("http forwarder: {} {} refused: {}", e.kind, e.key, why);
     if (auto st = store_.mark_refused(e.id, now, why); !st) {
       spdlog::error("http forwarder: marking {} refused: {}", e.id, st.error().message);
@@ -132,7 +129,7 @@ void HttpForwarder::finish(const store::OutboxEntry& e, const Result<uplink::Htt
   const auto verdict = uplink::judge_http(r);
   switch (verdict.verdict) {
     case uplink::HttpVerdict::accepted:
-      if (e.kind == http_kind("imageup") && verdict.reply) keep_file_id(e.key, *verdict.reply, now);
+      if (e.kind == to_string(OutboxKind::imageup) && verdict.reply) keep_file_id(e.key, *verdict.reply, now);
       ++stats_.acked;
       acked_.push_back(id);
       if (!flush_posted_) {

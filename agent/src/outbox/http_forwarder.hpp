@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "tta/core/clock.hpp"
+#include "outbox/kinds.hpp"
 #include "outbox/pump.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/http_api.hpp"
@@ -37,9 +38,6 @@
 #include "tta/uplink/signing.hpp"
 
 namespace tta::agent {
-
-/// The outbox kind of an HTTPS upload: "http." + resource ("classrecord", "ce.record" …).
-std::string http_kind(std::string_view resource);
 
 struct HttpForwarderOptions {
   std::size_t window = 8;                         ///< uploads in flight at once
