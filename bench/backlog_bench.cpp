@@ -1,6 +1,7 @@
 // A terminal draining a backlog of 10,000 stored minute records to the platform simulator on
 // loopback: every record is read from the encrypted store, signed at send time (re-send flag
-// inside the signed bytes), sent, acked, and marked acked in the store. Records/s.
+// inside the signed bytes), sent, acked, and marked acked in the store, by the TCP forwarder
+// over the delivery core (agent/src/outbox/delivery.hpp). Records/s.
 //
 // The floor is what the signatures alone cost: the same process signs as many records'
 // signed bytes with the session's key on the same thread, once before and once after the
@@ -106,7 +107,9 @@ void BM_DrainBacklog(benchmark::State& state) {
       r.gnss.engine_speed_rpm = 1500;
       tta::store::MinuteRecord m{.record_no = r.record_no, .session_id = *sid,
                                  .minute_ms = made_ms + i};
-      tta::store::OutboxEntry e{.kind = tta::agent::tcp_kind(0x0203), .key = r.record_no,
+      tta::store::OutboxEntry e{.kind = std::string(tta::agent::to_string(
+                                    tta::agent::OutboxKind::training_record)),
+                                .key = r.record_no,
                                 .payload = *r.encode()};
       if (!store->add_minute(m, e)) return state.SkipWithError("add_minute");
     }

@@ -8,39 +8,39 @@
 ///
 /// What is in flight is known only in memory: after a crash every unacked entry is simply
 /// due again and goes out once more, marked re-sent; the platform deduplicates by its key.
-/// Acks are written in one transaction per batch: as soon as nothing else is in flight (a
-/// minute sent as it is made is written at once), else when half the window is acked or
-/// `ack_flush_delay` after the first unwritten ack. Each commit waits for the disk, so while
-/// a backlog drains this is one commit per half window instead of one per ack or two.
+/// The delivery core (delivery.hpp) does the picking, batching, backoff and marking; this file
+/// is how one entry goes over the JT/T 808 session.
 
 #include <utility>  // before Asio
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
-#include <set>
-#include <string>
-#include <vector>
 
 #include "tta/core/clock.hpp"
-#include "outbox/pump.hpp"
+#include "outbox/kinds.hpp"
+#include "outbox/delivery.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/session.hpp"
 
 namespace tta::agent {
 
-/// The outbox kind of an extended message sent over TCP, e.g. "tcp.0203".
-std::string tcp_kind(std::uint16_t ext_id);
-/// The extended message ID of a "tcp.XXXX" kind; nullopt for any other kind.
-std::optional<std::uint16_t> ext_id_of(const std::string& kind);
-/// The outbox kind of an evidence photo: payload = the 0x0305 data, key = photo number; the
-/// JPEG itself is read from the store's photos when it is sent (0x0305, 0x8305, 0x0306).
-inline constexpr const char* kPhotoKind = "tcp.photo";
+/// What the TCP forwarder needs of the terminal's session: uplink::TerminalSession, or a fake
+/// (tests/support/fake_terminal_link.hpp). Called on the loop thread only.
+class TerminalLink {
+ public:
+  virtual ~TerminalLink() = default;
+  [[nodiscard]] virtual bool online() const = 0;
+  /// Only `authentications` and `online_since` are read: a new count is a new connection.
+  [[nodiscard]] virtual uplink::SessionStats stats() const = 0;
+  /// As TerminalSession::send_extended: `done` gets the ack or reply, or fails.
+  virtual void send_extended(uplink::ExtendedMessage m, uplink::TerminalSession::Done done) = 0;
+  /// As TerminalSession::packets_for.
+  [[nodiscard]] virtual std::uint16_t packets_for(std::size_t ext_data_bytes) const = 0;
+};
 
 struct ForwarderOptions {
   std::size_t window = 64;                              ///< entries in flight at once
@@ -52,64 +52,47 @@ struct ForwarderOptions {
 };
 
 struct ForwarderStats {
-  std::uint64_t sent = 0;
+  std::uint64_t sent = 0;            ///< entries put on the wire (a photo once)
   std::uint64_t acked = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t resent_flagged = 0;
-  std::uint64_t photos_sent = 0;
+  std::uint64_t failed = 0;          ///< attempts that will be retried
+  std::uint64_t resent_flagged = 0;  ///< sent with the re-sent (补传) flag
+  std::uint64_t photos_sent = 0;     ///< photo bodies (0x0306) sent after a 0x8305 go-ahead
 };
 
+/// The TCP channel over the delivery core (delivery.hpp): "tcp." kinds as extended messages,
+/// photos as 0x0305→0x8305→0x0306. A non-zero 0x8001 result is retried; a 0x8305 refusal, an
+/// unknown kind or a photo that cannot be read is refused with the reason.
 class Forwarder {
  public:
   /// `clock` stamps and schedules entries. Its monotonic time must be the session's (FixClock
   /// over the session's clock, as `run` and `simulate` wire it): the re-sent flag places the
-  /// session's connection time on it.
+  /// session's connection time on it. Store, session and clock must outlive the forwarder.
   Forwarder(boost::asio::io_context& io, store::Store& store, uplink::TerminalSession& session,
             const Clock& clock, ForwarderOptions options = {},
             std::function<double()> random01 = {});
+  /// The same over any link (tests pass a fake).
+  Forwarder(boost::asio::io_context& io, store::Store& store, TerminalLink& link,
+            const Clock& clock, ForwarderOptions options = {},
+            std::function<double()> random01 = {});
+  ~Forwarder();
+  Forwarder(const Forwarder&) = delete;
+  Forwarder& operator=(const Forwarder&) = delete;
 
   /// Start pumping; call `poke()` after adding entries to send them without waiting.
   void start();
+  /// Stop pumping and write pending acks; outcomes still arriving are recorded.
   void stop();
   void poke();
   /// Called with every extension reply the platform sends to a queued entry (0x8101, 0x8201 …),
   /// e.g. to keep the text they carry for the terminal's screen.
-  void on_reply(std::function<void(const uplink::ExtendedMessage&)> fn) { on_reply_ = std::move(fn); }
+  void on_reply(std::function<void(const uplink::ExtendedMessage&)> fn);
 
-  [[nodiscard]] const ForwarderStats& stats() const { return stats_; }
-  [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
+  [[nodiscard]] ForwarderStats stats() const;
+  [[nodiscard]] std::size_t in_flight() const;
 
  private:
-  void pump();
-  void send(const store::OutboxEntry& e);
-  void send_photo(const store::OutboxEntry& e, bool resent);
-  void finish(std::int64_t id, std::int32_t attempts, const Result<uplink::Reply>& r);
-  void flush_acks();
-  void schedule_flush();
-
-  boost::asio::io_context& io_;
-  store::Store& store_;
-  uplink::TerminalSession& session_;
-  const Clock& clock_;
-  ForwarderOptions opt_;
-  std::function<double()> random01_;
-  std::function<void(const uplink::ExtendedMessage&)> on_reply_;
-  std::set<std::int64_t> in_flight_;
-  std::vector<std::int64_t> acked_;  // acked, not yet written
-  bool flush_posted_ = false;
-  boost::asio::steady_timer flush_timer_;
-  bool flush_timer_armed_ = false;
-  std::uint64_t flush_gen_ = 0;
-  ForwarderStats stats_;
-  // Re-sent (补传) means made while the platform was out of reach (terminal-protocol.md §2.1,
-  // §2.5): an entry made before the current connection came up. The session counts its
-  // authentications and says when the last one was, on the monotonic clock this forwarder's
-  // clock shares with it (FixClock carries its base clock's); a new count is a new connection,
-  // and its start is placed on this clock's wall time at the next pump.
-  std::uint64_t seen_authentications_ = 0;
-  std::int64_t online_since_ms_ = 0;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it
-  Pump pump_;  // last: its handlers call pump()
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace tta::agent

@@ -2,6 +2,8 @@
 /// The HTTPS forwarder: store → outbox → supervision platform (the TCP forwarder's pattern, for
 /// outbox kinds "http.<resource>": "http.classrecord", "http.imageup", "http.ce.record" …).
 ///
+/// The delivery core (delivery.hpp) picks, batches, backs off and marks; this file is how one
+/// entry becomes a signed request and how its reply is judged.
 /// Each upload is an outbox entry keyed by its natural key (record number, photo number,
 /// class ID, certificate number) whose payload is what the request builder turns into the
 /// body — the same bytes on every attempt. Due entries are built and signed on the HTTP
@@ -18,19 +20,16 @@
 #include <utility>  // before Asio
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <set>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include "tta/core/clock.hpp"
-#include "outbox/pump.hpp"
+#include "outbox/kinds.hpp"
+#include "outbox/delivery.hpp"
 #include "tta/store/store.hpp"
 #include "tta/uplink/http_api.hpp"
 #include "tta/uplink/http_client.hpp"
@@ -38,8 +37,15 @@
 
 namespace tta::agent {
 
-/// The outbox kind of an HTTPS upload: "http." + resource ("classrecord", "ce.record" …).
-std::string http_kind(std::string_view resource);
+/// What the HTTPS forwarder needs of uplink::HttpClient: run a transfer off the loop thread and
+/// bring its result back to it. Tests pass a fake (tests/support/fake_http_transfers.hpp).
+class HttpTransfers {
+ public:
+  virtual ~HttpTransfers() = default;
+  /// As HttpClient::submit: `make` builds (and signs) the request on a worker; `done` runs on
+  /// the loop thread with the response, or with `make`'s error.
+  virtual void submit(uplink::HttpClient::Factory make, uplink::HttpClient::Done done) = 0;
+};
 
 struct HttpForwarderOptions {
   std::size_t window = 8;                         ///< uploads in flight at once
@@ -52,17 +58,23 @@ struct HttpForwarderOptions {
 };
 
 struct HttpForwarderStats {
-  std::uint64_t sent = 0;
+  std::uint64_t sent = 0;     ///< requests submitted
   std::uint64_t acked = 0;
-  std::uint64_t refused = 0;
+  std::uint64_t refused = 0;  ///< by the platform, or never sendable (unknown kind, resource)
   std::uint64_t retried = 0;
 };
 
+/// The HTTPS channel over the delivery core (delivery.hpp).
 class HttpForwarder {
  public:
   /// `key` signs every request (the terminal's or institution's PKCS#12). `random01` gives
   /// uniform numbers in [0, 1) for the jitter. Store, client and clock must outlive this.
   HttpForwarder(boost::asio::io_context& io, store::Store& store, uplink::HttpClient& client,
+                std::shared_ptr<const uplink::HttpApi> api,
+                std::shared_ptr<const uplink::SigningKey> key, const Clock& clock,
+                HttpForwarderOptions options = {}, std::function<double()> random01 = {});
+  /// The same over any transfers (tests pass a fake).
+  HttpForwarder(boost::asio::io_context& io, store::Store& store, HttpTransfers& transfers,
                 std::shared_ptr<const uplink::HttpApi> api,
                 std::shared_ptr<const uplink::SigningKey> key, const Clock& clock,
                 HttpForwarderOptions options = {}, std::function<double()> random01 = {});
@@ -72,36 +84,18 @@ class HttpForwarder {
 
   /// Start pumping; `poke()` after enqueuing sends without waiting for the next pump.
   void start();
-  /// Stop pumping and write pending acks; results still arriving are ignored (their entries
-  /// stay due and go out again after a restart).
+  /// Stop pumping and write pending acks; results still arriving are recorded (an accepted
+  /// upload acked at once). Once the forwarder is gone they are ignored, and their entries
+  /// stay due and go out again after a restart.
   void stop();
   void poke();
 
-  [[nodiscard]] const HttpForwarderStats& stats() const { return stats_; }
-  [[nodiscard]] std::size_t in_flight() const { return in_flight_.size(); }
+  [[nodiscard]] HttpForwarderStats stats() const;
+  [[nodiscard]] std::size_t in_flight() const;
 
  private:
-  void pump();
-  void send(const store::OutboxEntry& e);
-  void finish(const store::OutboxEntry& e, const Result<uplink::HttpResponse>& r);
-  void flush_acks();
-  void keep_file_id(const std::string& key, const uplink::PlatformReply& reply,
-                    std::int64_t now_ms);
-
-  boost::asio::io_context& io_;
-  store::Store& store_;
-  uplink::HttpClient& client_;
-  std::shared_ptr<const uplink::HttpApi> api_;
-  std::shared_ptr<const uplink::SigningKey> key_;
-  const Clock& clock_;
-  HttpForwarderOptions opt_;
-  std::function<double()> random01_;
-  std::set<std::int64_t> in_flight_;
-  std::vector<std::int64_t> acked_;  // acked, not yet written
-  bool flush_posted_ = false;
-  HttpForwarderStats stats_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers check it
-  Pump pump_;  // last: its handlers call pump()
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace tta::agent

@@ -11,12 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "outbox/kinds.hpp"
 #include "tta/store/store.hpp"
 
 namespace tta::agent {
 
-inline constexpr std::string_view kStageHoursKind = "http.stagetrainningtime";
-inline constexpr std::string_view kGraduationKind = "http.graduation";
+inline constexpr std::string_view kStageHoursKind = to_string(OutboxKind::stagetrainningtime);
+inline constexpr std::string_view kGraduationKind = to_string(OutboxKind::graduation);
 
 /// The hours of one part behind a completion.
 struct StageHours {
