@@ -270,17 +270,8 @@ void Daemon::Impl::enrol(const control::admin::EnrolRequest& r, control::Respond
   // The face template is made on the face worker (it owns the models); the store is
   // written back here on the loop.
   worker.submit([this, r, done = std::move(done)]() mutable {
-    Result<face::Enrolment> enrolment = fail(Errc::unavailable, "face checks unavailable");
-    if (!faces) {
-      auto loaded = face::FaceEngine::load(face::options_from_config(cfg.face));
-      if (loaded) faces.emplace(std::move(*loaded));
-      else enrolment = fail(loaded.error().context("face checks unavailable"));
-    }
-    if (faces) {
-      auto image = face::decode_image(std::span(reinterpret_cast<const std::uint8_t*>(r.photo.data()),
-                                                r.photo.size()));
-      enrolment = image ? faces->enrol(*image) : Result<face::Enrolment>(fail(image.error()));
-    }
+    Result<face::Enrolment> enrolment = faces->enrol(
+        std::span(reinterpret_cast<const std::uint8_t*>(r.photo.data()), r.photo.size()));
     asio::post(io, [this, r, enrolment = std::move(enrolment), done = std::move(done)] {
       try {
         if (!enrolment) {

@@ -35,8 +35,9 @@ config::Config with_stored_params(const config::Config& cfg, store::Store& store
 }
 
 
-Daemon::Daemon(asio::io_context& io, const config::Config& cfg, store::Store& store)
-    : impl_(std::make_unique<Impl>(io, cfg, store)) {}
+Daemon::Daemon(asio::io_context& io, const config::Config& cfg, store::Store& store,
+               const Clock& clock, DaemonParts parts)
+    : impl_(std::make_unique<Impl>(io, cfg, store, clock, std::move(parts))) {}
 Daemon::~Daemon() { stop(); }
 
 Status Daemon::start() {
@@ -66,9 +67,8 @@ Status Daemon::start() {
     spdlog::info("administrator's pages on https://{}/admin/", d.cfg.agent.admin_listen);
   }
   if (auto st = d.prepare_http(); !st) return st;
-  auto source = gps::make_source(d.cfg.gps.source, d.io, d.clock);
-  if (!source) return fail(source.error().context("GNSS source"));
-  d.gnss = std::move(*source);
+  if (!d.gnss) return fail(Errc::invalid_argument, "GNSS source: none given");
+  if (!d.faces) return fail(Errc::invalid_argument, "face checks: no face checker given");
   if (auto st = d.gnss->start([&d](const gps::Fix& fix) {
         ++d.fixes;
         if (auto t = fix.utc()) d.fix_clock.on_fix(*t, d.clock.mono_now());
@@ -79,11 +79,8 @@ Status Daemon::start() {
       !st) {
     return fail(st.error().context("GNSS source"));
   }
-  // --- [vehicle-signals] begin: ignition/OBD/pulses from [vehicle] (tta/vehicle/signals.hpp).
+  // --- [vehicle-signals] begin: ignition/OBD/pulses (parts.hpp; none when [vehicle] names none).
   // Samples are stamped on the engine's timeline (GNSS time, as every minute is).
-  auto vehicle = vehicle::make_vehicle_signals(d.cfg.vehicle, d.io, d.clock);
-  if (!vehicle) return fail(vehicle.error().context("vehicle signals"));
-  d.vehicle = std::move(*vehicle);
   if (d.vehicle) {
     if (auto st = d.vehicle->start([&d](VehicleSample v) {
           v.at = d.now();
@@ -136,6 +133,8 @@ void Daemon::config_reload_refused(const std::string& problem) {
   impl_->reload_problem = problem;
   impl_->photos.event("config.reload_refused", problem, impl_->now());
 }
+
+control::Backend& Daemon::backend() { return *impl_; }
 
 std::uint16_t Daemon::control_port() const {
   return impl_->api ? impl_->api->port() : 0;

@@ -34,10 +34,8 @@
 #include "tta/core/ids.hpp"
 #include "tta/core/secure_file.hpp"
 #include "tta/core/time_util.hpp"
-#include "tta/face/camera.hpp"
 #include "tta/face/engine.hpp"
 #include "tta/face/evidence.hpp"
-#include "tta/face/image.hpp"
 #include "tta/gps/source.hpp"
 #include "tta/uplink/http_api.hpp"
 #include "tta/uplink/http_client.hpp"
@@ -46,6 +44,7 @@
 
 #include "daemon/daemon.hpp"
 #include "daemon/face_worker.hpp"
+#include "daemon/parts.hpp"
 #include "daemon/mode_engine.hpp"
 
 namespace tta::agent {
@@ -59,7 +58,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   asio::io_context& io;
   const config::Config& cfg;
   store::Store& store;
-  SystemClock clock;
+  const Clock& clock;
   FixClock fix_clock{clock};  ///< GNSS time carried by the monotonic clock (records, forwarder)
   StoreCredentials creds;
   const config::Config live;  ///< cfg with the platform's parameters as they were at start
@@ -95,15 +94,16 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   std::unique_ptr<control::admin::Server> admin;  ///< the administrator's pages (TLS), if set
   std::uint64_t reloads_refused = 0;     ///< SIGHUP with a config that has problems
   std::string reload_problem;            ///< the last one's first problem
-  // Touched only on the worker thread:
-  std::optional<face::FaceEngine> faces;
-  std::unique_ptr<face::Camera> camera;
+  // Called only on the worker thread:
+  std::unique_ptr<FaceChecker> faces;  ///< camera and face engine (parts.hpp)
   FaceWorker worker;  // last: joined first, while everything it uses still exists
 
-  Impl(asio::io_context& ctx, const config::Config& c, store::Store& s)
+  Impl(asio::io_context& ctx, const config::Config& c, store::Store& s, const Clock& clk,
+       DaemonParts parts)
       : io(ctx),
         cfg(c),
         store(s),
+        clock(clk),
         creds(s, clock),
         live(with_stored_params(c, s)),
         session(ctx, uplink::SessionOptions::from_config(c), clock, creds, *this),
@@ -112,7 +112,10 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
         tick_timer(ctx),
         report_timer(ctx),
         photos(s),
-        teach_timer(ctx) {}
+        gnss(std::move(parts.gnss)),
+        vehicle(std::move(parts.vehicle)),
+        teach_timer(ctx),
+        faces(std::move(parts.faces)) {}
 
   WallTime now() const { return fix_clock.wall_now(); }
   std::int64_t now_ms() const { return unix_millis(now()); }
@@ -195,12 +198,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   void grab_photo(std::uint8_t size_code, std::function<void(FaceEvidence)> done);
   face::EvidenceStamp evidence_stamp() const;
 
-  // Worker thread only.
-  bool ensure_camera(std::string& why);
 
-  // Worker thread only.
-  FaceEvidence run_check(const face::Template& templ, const face::EvidenceStamp& stamp,
-                         std::uint8_t event, std::uint8_t size_code);
 
   // ---- control API ----
 
