@@ -36,12 +36,17 @@ config::Config with_stored_params(const config::Config& cfg, store::Store& store
 
 
 Daemon::Daemon(asio::io_context& io, const config::Config& cfg, store::Store& store,
-               const Clock& clock, DaemonParts parts)
-    : impl_(std::make_unique<Impl>(io, cfg, store, clock, std::move(parts))) {}
+               const Clock& clock, DaemonParts parts, DaemonOptions options)
+    : impl_(std::make_unique<Impl>(io, cfg, store, clock, std::move(parts), std::move(options))) {
+  if (impl_->options.start_time) impl_->fix_clock.on_fix(*impl_->options.start_time, clock.mono_now());
+}
 Daemon::~Daemon() { stop(); }
 
-Status Daemon::start() {
-  auto& d = *impl_;
+namespace {
+
+/// The control API (with the screens) on agent.control_listen and, when set, the
+/// administrator's pages on agent.admin_listen.
+Status start_listeners(Daemon::Impl& d) {
   auto token = read_secret_file(d.cfg.agent.control_token_file);
   if (!token) return fail(token.error().context("control-API token"));
   std::string api_token(token->begin(), token->end());
@@ -65,6 +70,16 @@ Status Daemon::start() {
     d.admin = std::make_unique<control::admin::Server>(d.io, d, std::move(*tls));
     if (auto st = d.admin->listen(d.cfg.agent.admin_listen); !st) return st;
     spdlog::info("administrator's pages on https://{}/admin/", d.cfg.agent.admin_listen);
+  }
+  return ok();
+}
+
+}  // namespace
+
+Status Daemon::start() {
+  auto& d = *impl_;
+  if (d.options.serve_control) {
+    if (auto st = start_listeners(d); !st) return st;
   }
   if (auto st = d.prepare_http(); !st) return st;
   if (!d.gnss) return fail(Errc::invalid_argument, "GNSS source: none given");
@@ -109,7 +124,11 @@ Status Daemon::start() {
   d.session.start();
   d.forwarder.start();
   d.arm_report();
-  spdlog::info("agent running; control API on {}", listen);
+  if (d.options.serve_control) {
+    spdlog::info("agent running; control API on {}", d.cfg.agent.control_listen);
+  } else {
+    spdlog::info("agent running (no control API)");
+  }
   return ok();
 }
 
@@ -135,6 +154,9 @@ void Daemon::config_reload_refused(const std::string& problem) {
 }
 
 control::Backend& Daemon::backend() { return *impl_; }
+EngineStatus Daemon::training_status() const { return impl_->engine.status(); }
+std::size_t Daemon::deliveries_in_flight() const { return impl_->forwarder.in_flight(); }
+bool Daemon::online() const { return impl_->session.online(); }
 
 std::uint16_t Daemon::control_port() const {
   return impl_->api ? impl_->api->port() : 0;

@@ -32,7 +32,7 @@ class Daemon {
   /// (real_parts(): the devices the config names; tests and the simulator: their own).
   /// `store` and `clock` must outlive it.
   Daemon(boost::asio::io_context& io, const config::Config& cfg, store::Store& store,
-         const Clock& clock, DaemonParts parts);
+         const Clock& clock, DaemonParts parts, DaemonOptions options = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -47,6 +47,12 @@ class Daemon {
   /// What the control API and the screens ask of the terminal (check-in, check-out, status),
   /// for callers in the same process: the simulator and in-process tests. Loop thread only.
   [[nodiscard]] control::Backend& backend();
+  /// The training engine's status (who is logged in, minutes made and counted).
+  [[nodiscard]] EngineStatus training_status() const;
+  /// Outbox entries sent to the platform and not acknowledged yet (TCP).
+  [[nodiscard]] std::size_t deliveries_in_flight() const;
+  /// Registered and authenticated with the timing platform.
+  [[nodiscard]] bool online() const;
 
   struct Impl;
 

@@ -96,10 +96,11 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   std::string reload_problem;            ///< the last one's first problem
   // Called only on the worker thread:
   std::unique_ptr<FaceChecker> faces;  ///< camera and face engine (parts.hpp)
+  const DaemonOptions options;
   FaceWorker worker;  // last: joined first, while everything it uses still exists
 
   Impl(asio::io_context& ctx, const config::Config& c, store::Store& s, const Clock& clk,
-       DaemonParts parts)
+       DaemonParts parts, DaemonOptions opts)
       : io(ctx),
         cfg(c),
         store(s),
@@ -107,7 +108,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
         creds(s, clock),
         live(with_stored_params(c, s)),
         session(ctx, uplink::SessionOptions::from_config(c), clock, creds, *this),
-        forwarder(ctx, s, session, fix_clock),
+        forwarder(ctx, s, session, fix_clock, opts.forwarder),
         engine(s, live),
         tick_timer(ctx),
         report_timer(ctx),
@@ -115,7 +116,8 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
         gnss(std::move(parts.gnss)),
         vehicle(std::move(parts.vehicle)),
         teach_timer(ctx),
-        faces(std::move(parts.faces)) {}
+        faces(std::move(parts.faces)),
+        options(std::move(opts)) {}
 
   WallTime now() const { return fix_clock.wall_now(); }
   std::int64_t now_ms() const { return unix_millis(now()); }

@@ -11,9 +11,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 
-#include "training/engine.hpp"  // FaceEvidence
+#include "outbox/forwarder.hpp"  // ForwarderOptions
+#include "training/engine.hpp"    // FaceEvidence
 #include "tta/config/config.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
@@ -52,6 +54,24 @@ struct DaemonParts {
   std::unique_ptr<gps::GnssSource> gnss;            ///< fixes (never null)
   std::unique_ptr<vehicle::VehicleSignals> vehicle;  ///< null when [vehicle] names no source
   std::unique_ptr<FaceChecker> faces;               ///< never null
+};
+
+/// How a daemon runs besides its config: `run` takes the defaults; the simulator, whose time
+/// is a SIMULATED route replayed as fast as it can be read, changes them.
+struct DaemonOptions {
+  /// The TCP forwarder's pacing (outbox/forwarder.hpp).
+  ForwarderOptions forwarder;
+  /// false: no control API, screens or administrator's pages (nothing to serve: the simulator
+  /// drives the backend in-process, Daemon::backend()).
+  bool serve_control = true;
+  /// true: face checks run on the loop, inside the call that asks for one. A check then takes
+  /// no time on a route replayed faster than real time (the simulator); a terminal keeps them
+  /// on the worker thread so timing never waits for a camera.
+  bool face_checks_inline = false;
+  /// Set: the time base starts here, as if a fix of this time had just come (the simulator:
+  /// its route's start, so that the platform link's "online since" and the minutes made on
+  /// the route's GNSS time are on one timeline). Unset: the clock's wall time until a fix.
+  std::optional<WallTime> start_time;
 };
 
 /// The parts a terminal's config names: gps.source, the [vehicle] sources, the camera and the
