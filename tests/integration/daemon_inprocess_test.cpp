@@ -109,10 +109,9 @@ class DaemonInProcess : public ::testing::Test {
   agent::control::Response check(bool in, const std::string& role,
                                  std::optional<std::string> number = std::nullopt) {
     std::optional<agent::control::Response> answer;
-    daemon_->backend().check({.in = in, .role = role, .number = std::move(number),
-                              .course = in && role == "student" ? std::optional<std::string>(kCourse)
-                                                                : std::nullopt},
-                             [&](agent::control::Response r) { answer = std::move(r); });
+    agent::control::CheckRequest r{.in = in, .role = role, .number = std::move(number)};
+    if (in && role == "student") r.course = kCourse;
+    daemon_->backend().check(r, [&](agent::control::Response res) { answer = std::move(res); });
     EXPECT_TRUE(run_until([&] { return answer.has_value(); })) << "no answer to the check";
     return answer.value_or(agent::control::Response{.status = 0});
   }
@@ -204,7 +203,8 @@ TEST_F(DaemonInProcess, CheckInMinutesCheckOut) {
   // The check-ins and check-outs each asked the face checker once, with their events.
   const auto events = faces_->events();
   for (const int e : {20, 17, 18, 21}) {
-    EXPECT_EQ(std::count(events.begin(), events.end(), static_cast<std::uint8_t>(e)), 1) << "event " << e;
+    EXPECT_EQ(std::count(events.begin(), events.end(), static_cast<std::uint8_t>(e)), 1)
+        << "event " << e;
   }
   // Delivered: the forwarder sends each minute once and the platform acks it.
   EXPECT_TRUE(run_until([&] {

@@ -38,7 +38,7 @@ config::Config with_stored_params(const config::Config& cfg, store::Store& store
 Daemon::Daemon(asio::io_context& io, const config::Config& cfg, store::Store& store,
                const Clock& clock, DaemonParts parts, DaemonOptions options)
     : impl_(std::make_unique<Impl>(io, cfg, store, clock, std::move(parts), std::move(options))) {
-  if (impl_->options.start_time) impl_->fix_clock.on_fix(*impl_->options.start_time, clock.mono_now());
+  if (const auto t0 = impl_->options.start_time) impl_->fix_clock.on_fix(*t0, clock.mono_now());
 }
 Daemon::~Daemon() { stop(); }
 
