@@ -200,6 +200,33 @@ class SimulatedSignals final : public vehicle::VehicleSignals {
   vehicle::VehicleStats stats_;
 };
 
+/// The daemon's clock in a simulation: the system's wall time (the platform link's
+/// timestamps), and a monotonic time that follows the SIMULATED route while it is replayed
+/// (`hold`: it stands at the route's time since its start) and the real monotonic clock
+/// before and after (`release` carries on from where the route left it, so retries come due
+/// during the drain). The daemon's time base (GNSS time carried forward by this monotonic
+/// time) is then exactly a fix's time while the simulated signals and check-ins of that fix
+/// are handled, however fast the route is read.
+class RouteClock final : public Clock {
+ public:
+  explicit RouteClock(const Clock& real) : real_(real) {}
+  [[nodiscard]] WallTime wall_now() const override { return real_.wall_now(); }
+  [[nodiscard]] MonoTime mono_now() const override {
+    return held_ ? *held_ : real_.mono_now() + skew_;
+  }
+  void hold(MonoTime at) { held_ = at; }
+  void release() {
+    if (!held_) return;
+    skew_ = *held_ - real_.mono_now();
+    held_.reset();
+  }
+
+ private:
+  const Clock& real_;
+  std::optional<MonoTime> held_;
+  MonoTime::duration skew_{};
+};
+
 /// The SIMULATED route as the daemon's GNSS source: the route simulator's NMEA read back
 /// through the real replay source. Fixes are held until `begin()` (once the platform has
 /// accepted the terminal); around each, `before` and `after` run (the simulated signals and
@@ -344,8 +371,8 @@ class Listener final : public uplink::SessionListener {
 /// SIMULATED parts: the route as its GNSS source, signals from the route's speed, the camera
 /// showing the person being checked. The coach and the student check in and out through the
 /// daemon's control backend, as the terminal's screen asks; face checks run inline, so they
-/// take no route time. The daemon's time base is the route's GNSS time, carried forward by
-/// the real monotonic clock after the last fix so that retries come due.
+/// take no route time. The daemon's time base is the route's GNSS time (RouteClock), carried
+/// forward by the real monotonic clock after the last fix so that retries come due.
 int simulate_vehicle(const SimArgs& a, const config::Config& cfg, store::Store& st,
                      face::FaceEngine& faces, const std::map<std::string, Who>& people,
                      asio::io_context& io, const Clock& real, WallTime t0) {
@@ -402,12 +429,17 @@ int simulate_vehicle(const SimArgs& a, const config::Config& cfg, store::Store& 
       stage = 4;
     }
   };
+  RouteClock clock(real);
+  MonoTime route_mono{};  ///< the monotonic time at which the route starts
   auto signals = std::make_unique<SimulatedSignals>();
   auto* signals_ptr = signals.get();
   auto route_source = std::make_unique<SimulatedRoute>(
       std::move(*replay),
-      [signals_ptr](const gps::Fix& fix) {
-        if (auto t = fix.utc()) signals_ptr->on_fix(fix, *t);
+      [&clock, &route_mono, t0, signals_ptr](const gps::Fix& fix) {
+        const auto t = fix.utc();
+        if (!t) return;
+        if (*t >= t0) clock.hold(route_mono + (*t - t0));
+        signals_ptr->on_fix(fix, *t);
       },
       script);
   auto* route_ptr = route_source.get();
@@ -419,7 +451,7 @@ int simulate_vehicle(const SimArgs& a, const config::Config& cfg, store::Store& 
   options.serve_control = false;
   options.face_checks_inline = true;
   options.start_time = t0;
-  Daemon d(io, cfg, st, real,
+  Daemon d(io, cfg, st, clock,
            DaemonParts{.gnss = std::move(route_source), .vehicle = std::move(signals),
                        .faces = std::make_unique<SimulatedFaceChecker>(faces, people)},
            std::move(options));
@@ -435,12 +467,15 @@ int simulate_vehicle(const SimArgs& a, const config::Config& cfg, store::Store& 
               << cfg.uplink.tcp.port << " did not accept the terminal in 30 s\n";
     return kExitFailure;
   }
+  route_mono = clock.mono_now();
+  clock.hold(route_mono);
   if (auto begun = route_ptr->begin(); !begun) {
     std::cerr << "tta-agent simulate: " << begun.error().message << '\n';
     return kExitFailure;
   }
   const auto wall_start = std::chrono::steady_clock::now();
   while (!route_ptr->stats().finished) io.run_for(10ms);
+  clock.release();
   drain(st, [&] { return d.deliveries_in_flight(); }, io, a.drain_seconds);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
