@@ -2,7 +2,9 @@
 // named in the config, on SIMULATED inputs that are labelled as such: GNSS from the route
 // simulator (written as NMEA and read back through the real parser), vehicle signals made up
 // from the simulated speed, and camera frames cut from the enrolment photos. Time is the GNSS
-// time of the route, so an hour of training takes well under a minute.
+// time of the route, so an hour of training takes well under a minute. A vehicle session runs
+// on the Daemon of `tta-agent run` (daemon/daemon.hpp) given these SIMULATED parts; a class is
+// still joined here (engine, session and forwarder).
 //
 // `demo-faces`: cut single faces out of group photos (the demo's people).
 #include <utility>  // before Asio
