@@ -122,7 +122,13 @@ void run_once(const std::shared_ptr<std::string>& file, const std::shared_ptr<bo
       return;
     }
     boost::asio::io_context io;
-    Daemon daemon(io, *cfg, *st);
+    auto parts = real_parts(io, *cfg, clock);
+    if (!parts) {
+      spdlog::error("{}", parts.error().message);
+      exit_code = exit_code_for(parts.error());
+      return;
+    }
+    Daemon daemon(io, *cfg, *st, clock, std::move(*parts));
     if (auto started = daemon.start(); !started) {
       spdlog::error("{}", started.error().message);
       exit_code = exit_code_for(started.error());

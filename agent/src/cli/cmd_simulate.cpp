@@ -2,7 +2,9 @@
 // named in the config, on SIMULATED inputs that are labelled as such: GNSS from the route
 // simulator (written as NMEA and read back through the real parser), vehicle signals made up
 // from the simulated speed, and camera frames cut from the enrolment photos. Time is the GNSS
-// time of the route, so an hour of training takes well under a minute.
+// time of the route, so an hour of training takes well under a minute. A vehicle session runs
+// on the Daemon of `tta-agent run` (daemon/daemon.hpp) given these SIMULATED parts; a class is
+// still joined here (engine, session and forwarder).
 //
 // `demo-faces`: cut single faces out of group photos (the demo's people).
 #include <utility>  // before Asio
@@ -19,6 +21,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/parts.hpp"
 #include "cli/common.hpp"
 #include "training/classroom.hpp"
 #include "training/engine.hpp"
@@ -139,6 +143,124 @@ FaceEvidence simulated_check(face::FaceEngine& faces, const Who& who, int frame_
   return ev;
 }
 
+/// SIMULATED camera and face engine as the daemon's FaceChecker: the person being checked is
+/// the one in front of the camera, whose frame is their enrolment photo shifted a little
+/// (demo_frame), checked by the real face engine.
+class SimulatedFaceChecker final : public FaceChecker {
+ public:
+  SimulatedFaceChecker(face::FaceEngine& faces, const std::map<std::string, Who>& people)
+      : faces_(faces), people_(people) {}
+  FaceEvidence check(const face::Template& templ, const face::EvidenceStamp& stamp,
+                     std::uint8_t event, std::uint8_t size_code) override {
+    (void)size_code;  // the simulated camera's photos are all of size 1
+    for (const auto& [no, who] : people_) {
+      if (who.templ.bytes == templ.bytes) {
+        return simulated_check(faces_, who, frame_no_++, stamp, event);
+      }
+    }
+    return FaceEvidence{.outcome = "nobody with this face is in the SIMULATED session"};
+  }
+  FaceEvidence photo(const face::EvidenceStamp& stamp, std::uint8_t size_code) override {
+    (void)stamp;
+    return FaceEvidence{.size_code = size_code,
+                        .outcome = "the SIMULATED camera shows only people being checked"};
+  }
+  Result<face::Enrolment> enrol(std::span<const std::uint8_t> photo) override {
+    (void)photo;
+    return fail(Errc::unavailable, "no enrolment during a SIMULATED session");
+  }
+
+ private:
+  face::FaceEngine& faces_;
+  const std::map<std::string, Who>& people_;
+  int frame_no_ = 0;
+};
+
+/// SIMULATED vehicle signals, derived from the simulated route's speed.
+class SimulatedSignals final : public vehicle::VehicleSignals {
+ public:
+  Status start(SampleHandler on_sample) override {
+    on_sample_ = std::move(on_sample);
+    return ok();
+  }
+  void stop() override { on_sample_ = nullptr; }
+  [[nodiscard]] vehicle::VehicleStats stats() const override { return stats_; }
+  [[nodiscard]] std::string describe() const override {
+    return "SIMULATED (from the simulated route's speed)";
+  }
+  void on_fix(const gps::Fix& fix, WallTime t) {
+    if (!on_sample_) return;
+    const double kmh = std::isnan(fix.speed_kmh) ? 0 : fix.speed_kmh;
+    ++stats_.samples;
+    on_sample_({.at = t, .ignition_on = true,
+                .engine_rpm = static_cast<std::uint16_t>(800 + kmh * 45),
+                .sensor_speed_kmh = kmh});
+  }
+
+ private:
+  SampleHandler on_sample_;
+  vehicle::VehicleStats stats_;
+};
+
+/// The daemon's clock in a simulation: the system's wall time (the platform link's
+/// timestamps), and a monotonic time that follows the SIMULATED route while it is replayed
+/// (`hold`: it stands at the route's time since its start) and the real monotonic clock
+/// before and after (`release` carries on from where the route left it, so retries come due
+/// during the drain). The daemon's time base (GNSS time carried forward by this monotonic
+/// time) is then exactly a fix's time while the simulated signals and check-ins of that fix
+/// are handled, however fast the route is read.
+class RouteClock final : public Clock {
+ public:
+  explicit RouteClock(const Clock& real) : real_(real) {}
+  [[nodiscard]] WallTime wall_now() const override { return real_.wall_now(); }
+  [[nodiscard]] MonoTime mono_now() const override {
+    return held_ ? *held_ : real_.mono_now() + skew_;
+  }
+  void hold(MonoTime at) { held_ = at; }
+  void release() {
+    if (!held_) return;
+    skew_ = *held_ - real_.mono_now();
+    held_.reset();
+  }
+
+ private:
+  const Clock& real_;
+  std::optional<MonoTime> held_;
+  MonoTime::duration skew_{};
+};
+
+/// The SIMULATED route as the daemon's GNSS source: the route simulator's NMEA read back
+/// through the real replay source. Fixes are held until `begin()` (once the platform has
+/// accepted the terminal); around each, `before` and `after` run (the simulated signals and
+/// the session's script).
+class SimulatedRoute final : public gps::GnssSource {
+ public:
+  using Hook = std::function<void(const gps::Fix&)>;
+  SimulatedRoute(std::unique_ptr<gps::GnssSource> replay, Hook before, Hook after)
+      : replay_(std::move(replay)), before_(std::move(before)), after_(std::move(after)) {}
+  Status start(FixHandler on_fix) override {
+    on_fix_ = std::move(on_fix);
+    return ok();
+  }
+  Status begin() {
+    return replay_->start([this](const gps::Fix& fix) {
+      before_(fix);
+      if (on_fix_) on_fix_(fix);
+      after_(fix);
+    });
+  }
+  void stop() override {
+    on_fix_ = nullptr;
+    replay_->stop();
+  }
+  [[nodiscard]] gps::SourceStats stats() const override { return replay_->stats(); }
+
+ private:
+  std::unique_ptr<gps::GnssSource> replay_;
+  Hook before_, after_;
+  FixHandler on_fix_;
+};
+
 /// Everything made, delivered and (with --platform-admin) accepted: the report and JSON line.
 int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
            const EngineStatus& status, int failures, double wall_s);
@@ -156,11 +278,12 @@ std::string outbox_kind_words(const std::string& kind) {
 /// Deliver everything that was made: run the loop until the TCP outbox is empty, at most
 /// `seconds` of real time. Retries are due on the daemon's clock, which keeps moving after the
 /// simulated route's last fix.
-void drain(store::Store& st, Forwarder& forwarder, asio::io_context& io, int seconds) {
+void drain(store::Store& st, const std::function<std::size_t()>& in_flight, asio::io_context& io,
+           int seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     auto c = st.outbox().counts();
-    if (c && c->queued + c->in_flight == 0 && forwarder.in_flight() == 0) break;
+    if (c && c->queued + c->in_flight == 0 && in_flight() == 0) break;
     io.run_for(20ms);
   }
 }
@@ -234,27 +357,133 @@ ClassroomRun run_classroom(const SimArgs& a, const config::Config& cfg, store::S
     }
     io.poll();
   }
-  drain(st, forwarder, io, a.drain_seconds);
+  drain(st, [&] { return forwarder.in_flight(); }, io, a.drain_seconds);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   r.status = engine.status();
   return r;
 }
 
+/// The class's session listener: the simulated class answers none of the platform's commands.
 class Listener final : public uplink::SessionListener {
  public:
-  explicit Listener(TrainingEngine*& engine) : engine_(engine) {}
-  void on_platform_command(const uplink::ExtendedMessage& m) override {
-    if (m.ext_id == uplink::extid::kSetTrainingBan && engine_ != nullptr) {
-      if (auto ban = uplink::SetTrainingBan::decode(m.data)) {
-        engine_->set_ban(ban->state == 2, ban->message, last_);
-      }
-    }
-  }
-  WallTime last_{};
-
- private:
-  TrainingEngine*& engine_;
+  void on_platform_command(const uplink::ExtendedMessage& m) override { (void)m; }
 };
+
+/// A vehicle session on the daemon a terminal runs (`tta-agent run`), assembled from
+/// SIMULATED parts: the route as its GNSS source, signals from the route's speed, the camera
+/// showing the person being checked. The coach and the student check in and out through the
+/// daemon's control backend, as the terminal's screen asks; face checks run inline, so they
+/// take no route time. The daemon's time base is the route's GNSS time (RouteClock), carried
+/// forward by the real monotonic clock after the last fix so that retries come due.
+int simulate_vehicle(const SimArgs& a, const config::Config& cfg, store::Store& st,
+                     face::FaceEngine& faces, const std::map<std::string, Who>& people,
+                     asio::io_context& io, const Clock& real, WallTime t0) {
+  const std::string& student = a.students.front();
+  const std::string course = a.course.empty() ? "1212110000" : a.course;
+  // SIMULATED route: 09:00 local time today, inside the first teaching area.
+  if (cfg.gps.fences.empty()) {
+    std::cerr << "tta-agent simulate: the config needs a [[gps.fence]] to drive in\n";
+    return kExitUsage;
+  }
+  gps::RouteOptions route;
+  route.start = t0;
+  route.seconds = a.minutes * 60 + 120;
+  route.area = cfg.gps.fences.front();
+  const fs::path nmea_file = cfg.store.database.parent_path() / "route-SIMULATED.nmea";
+  std::ofstream(nmea_file) << gps::to_nmea(gps::simulate_route(route));
+  auto replay = gps::make_source("replay://" + nmea_file.string() + "?rate=0", io, real);
+  if (!replay) {
+    std::cerr << "tta-agent simulate: " << replay.error().message << '\n';
+    return kExitFailure;
+  }
+
+  Daemon* daemon = nullptr;
+  int failures = 0;
+  // A check-in or check-out as the terminal's screen asks for one; answered at once (inline
+  // face checks). A refusal fails the run.
+  auto ask = [&](bool in, const std::string& role, const std::string& number, const char* what) {
+    control::CheckRequest r{.in = in, .role = role};
+    if (in) r.number = number;
+    if (in && role == "student") r.course = course;
+    daemon->backend().check(r, [&failures, what](control::Response res) {
+      if (res.status != 200) {
+        ++failures;
+        spdlog::error("{}: {}", what, res.body.value("error", res.body.dump()));
+      }
+    });
+  };
+  const WallTime student_out = t0 + 30s + std::chrono::minutes(a.minutes) + 20s;
+  int stage = 0;
+  auto script = [&](const gps::Fix& fix) {
+    const auto t = fix.utc();
+    if (!t) return;
+    if (stage == 0 && *t >= t0 + 5s) {
+      ask(true, "coach", a.coach, "coach login");
+      stage = 1;
+    } else if (stage == 1 && *t >= t0 + 30s) {
+      ask(true, "student", student, "student login");
+      stage = 2;
+    } else if (stage == 2 && *t >= student_out) {
+      ask(false, "student", "", "student logout");
+      stage = 3;
+    } else if (stage == 3 && *t >= student_out + 10s) {
+      ask(false, "coach", "", "coach logout");
+      stage = 4;
+    }
+  };
+  RouteClock clock(real);
+  MonoTime route_mono{};  ///< the monotonic time at which the route starts
+  auto signals = std::make_unique<SimulatedSignals>();
+  auto* signals_ptr = signals.get();
+  auto route_source = std::make_unique<SimulatedRoute>(
+      std::move(*replay),
+      [&clock, &route_mono, t0, signals_ptr](const gps::Fix& fix) {
+        const auto t = fix.utc();
+        if (!t) return;
+        if (*t >= t0) clock.hold(route_mono + (*t - t0));
+        signals_ptr->on_fix(fix, *t);
+      },
+      script);
+  auto* route_ptr = route_source.get();
+  DaemonOptions options;
+  options.forwarder.pump_interval = 50ms;
+  // An hour is simulated in about a second: retries back off to 5 s at most (not the
+  // terminal's 5 minutes), so what a faulty platform dropped is delivered within the drain.
+  options.forwarder.retry_max = 5s;
+  options.serve_control = false;
+  options.face_checks_inline = true;
+  options.start_time = t0;
+  Daemon d(io, cfg, st, clock,
+           DaemonParts{.gnss = std::move(route_source), .vehicle = std::move(signals),
+                       .faces = std::make_unique<SimulatedFaceChecker>(faces, people)},
+           std::move(options));
+  daemon = &d;
+  if (auto started = d.start(); !started) {
+    std::cerr << "tta-agent simulate: " << started.error().message << '\n';
+    return exit_code_for(started.error());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!d.online() && std::chrono::steady_clock::now() < deadline) io.run_for(20ms);
+  if (!d.online()) {
+    std::cerr << "tta-agent simulate: the platform at " << cfg.uplink.tcp.host << ':'
+              << cfg.uplink.tcp.port << " did not accept the terminal in 30 s\n";
+    return kExitFailure;
+  }
+  route_mono = clock.mono_now();
+  clock.hold(route_mono);
+  if (auto begun = route_ptr->begin(); !begun) {
+    std::cerr << "tta-agent simulate: " << begun.error().message << '\n';
+    return kExitFailure;
+  }
+  const auto wall_start = std::chrono::steady_clock::now();
+  while (!route_ptr->stats().finished) io.run_for(10ms);
+  clock.release();
+  drain(st, [&] { return d.deliveries_in_flight(); }, io, a.drain_seconds);
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  d.stop();
+  return finish(a, cfg, st, d.training_status(), failures, wall_s);
+}
 
 int simulate(const SimArgs& a) {
   auto cfg = load_config_or_report(a.config);
@@ -306,10 +535,11 @@ int simulate(const SimArgs& a) {
   // the last fix, so retries come due. It starts at the route's start, 09:00 local today.
   const CivilTime today = to_civil(real.wall_now(), kChinaUtcOffset);
   const WallTime t0 = *from_civil({today.year, today.month, today.day, 9, 0, 0}, kChinaUtcOffset);
+  if (mode == "vehicle") return simulate_vehicle(a, *cfg, *st, *faces, people, io, real, t0);
+  // A class: the classroom engine, session and forwarder joined here.
   FixClock vclock(real);
   vclock.on_fix(t0, real.mono_now());
-  TrainingEngine* engine_ptr = nullptr;
-  Listener listener(engine_ptr);
+  Listener listener;
   StoreCredentials creds(*st, real);
   uplink::TerminalSession session(io, uplink::SessionOptions::from_config(*cfg), real, creds,
                                   listener);
@@ -327,97 +557,12 @@ int simulate(const SimArgs& a) {
               << cfg->uplink.tcp.port << " did not accept the terminal in 30 s\n";
     return kExitFailure;
   }
-  if (mode == "classroom") {
-    forwarder.start();
-    const ClassroomRun run = run_classroom(a, *cfg, *st, *faces, people, session, forwarder,
-                                           vclock, real, t0, io);
-    forwarder.stop();
-    session.stop();
-    return finish(a, *cfg, *st, run.status, run.failures, run.wall_s);
-  }
-  const std::string& student = a.students.front();
-  const std::string course = a.course.empty() ? "1212110000" : a.course;
-  TrainingEngine engine(*st, *cfg, session.terminal_no());
-  engine_ptr = &engine;
-  engine.on_outbox([&] { forwarder.poke(); });
   forwarder.start();
-
-  // SIMULATED route: 09:00 local time today, inside the first teaching area.
-  if (cfg->gps.fences.empty()) {
-    std::cerr << "tta-agent simulate: the config needs a [[gps.fence]] to drive in\n";
-    return kExitUsage;
-  }
-  gps::RouteOptions route;
-  route.start = t0;
-  route.seconds = a.minutes * 60 + 120;
-  route.area = cfg->gps.fences.front();
-  const fs::path nmea_file = cfg->store.database.parent_path() / "route-SIMULATED.nmea";
-  std::ofstream(nmea_file) << gps::to_nmea(gps::simulate_route(route));
-  auto source = gps::make_source("replay://" + nmea_file.string() + "?rate=0", io, real);
-  if (!source) {
-    std::cerr << "tta-agent simulate: " << source.error().message << '\n';
-    return kExitFailure;
-  }
-
-  int frame_no = 0;
-  auto check = [&](const std::string& who, std::uint8_t event) {
-    const auto pos = engine.position_block();
-    return simulated_check(*faces, people[who], frame_no++,
-                           {.terminal_no = session.terminal_no(), .time = vclock.wall_now(),
-                            .lat_deg = pos.latitude_deg(), .lon_deg = pos.longitude_deg()},
-                           event);
-  };
-  engine.on_photo_due([&] { (void)engine.add_timed_photo(check(student, 19), vclock.wall_now()); });
-  engine.on_recheck_due([&] { (void)engine.recheck(check(student, 19), vclock.wall_now()); });
-
-  const WallTime student_out = t0 + 30s + std::chrono::minutes(a.minutes) + 20s;
-  int stage = 0;
-  int failures = 0;
-  auto report = [&](const Status& s, const char* what) {
-    if (!s) {
-      ++failures;
-      spdlog::error("{}: {}", what, s.error().message);
-    }
-  };
-  auto start_fixes = (*source)->start([&](const gps::Fix& fix) {
-    const auto t = fix.utc();
-    if (!t) return;
-    vclock.on_fix(*t, real.mono_now());
-    listener.last_ = *t;
-    // SIMULATED vehicle signals, derived from the simulated speed.
-    const double kmh = std::isnan(fix.speed_kmh) ? 0 : fix.speed_kmh;
-    engine.on_vehicle({.at = *t, .ignition_on = true,
-                       .engine_rpm = static_cast<std::uint16_t>(800 + kmh * 45),
-                       .sensor_speed_kmh = kmh});
-    engine.on_fix(fix, real.mono_now());
-    if (stage == 0 && *t >= t0 + 5s) {
-      report(engine.coach_login(a.coach, check(a.coach, 20), *t), "coach login");
-      stage = 1;
-    } else if (stage == 1 && *t >= t0 + 30s) {
-      report(engine.student_login(student, course, check(student, 17), *t).map([](auto) {}),
-             "student login");
-      stage = 2;
-    } else if (stage == 2 && *t >= student_out) {
-      report(engine.student_logout(check(student, 18), *t), "student logout");
-      stage = 3;
-    } else if (stage == 3 && *t >= student_out + 10s) {
-      report(engine.coach_logout(check(a.coach, 21), *t), "coach logout");
-      stage = 4;
-    }
-  });
-  if (!start_fixes) {
-    std::cerr << "tta-agent simulate: " << start_fixes.error().message << '\n';
-    return kExitFailure;
-  }
-  const auto wall_start = std::chrono::steady_clock::now();
-  while (!(*source)->stats().finished) io.run_for(10ms);
-  drain(*st, forwarder, io, a.drain_seconds);
-  const double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const ClassroomRun run = run_classroom(a, *cfg, *st, *faces, people, session, forwarder,
+                                         vclock, real, t0, io);
   forwarder.stop();
   session.stop();
-
-  return finish(a, *cfg, *st, engine.status(), failures, wall_s);
+  return finish(a, *cfg, *st, run.status, run.failures, run.wall_s);
 }
 
 int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,

@@ -16,7 +16,10 @@
 
 #include <memory>
 
+#include "control/api.hpp"
+#include "daemon/parts.hpp"
 #include "tta/config/config.hpp"
+#include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
 #include "tta/store/store.hpp"
 
@@ -24,7 +27,12 @@ namespace tta::agent {
 
 class Daemon {
  public:
-  Daemon(boost::asio::io_context& io, const config::Config& cfg, store::Store& store);
+  /// The daemon of `cfg`, on `io`, keeping everything in `store`, on the time of `clock`
+  /// (GNSS time carried forward by it once fixes come), reading the world through `parts`
+  /// (real_parts(): the devices the config names; tests and the simulator: their own).
+  /// `store` and `clock` must outlive it.
+  Daemon(boost::asio::io_context& io, const config::Config& cfg, store::Store& store,
+         const Clock& clock, DaemonParts parts, DaemonOptions options = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -36,6 +44,15 @@ class Daemon {
   [[nodiscard]] std::uint16_t control_port() const;
   /// A config reload (SIGHUP) was refused for `problem`: /status says so (config_reload).
   void config_reload_refused(const std::string& problem);
+  /// What the control API and the screens ask of the terminal (check-in, check-out, status),
+  /// for callers in the same process: the simulator and in-process tests. Loop thread only.
+  [[nodiscard]] control::Backend& backend();
+  /// The training engine's status (who is logged in, minutes made and counted).
+  [[nodiscard]] EngineStatus training_status() const;
+  /// Outbox entries sent to the platform and not acknowledged yet (TCP).
+  [[nodiscard]] std::size_t deliveries_in_flight() const;
+  /// Registered and authenticated with the timing platform.
+  [[nodiscard]] bool online() const;
 
   struct Impl;
 

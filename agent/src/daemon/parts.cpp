@@ -1,0 +1,134 @@
+#include "daemon/parts.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tta/face/camera.hpp"
+#include "tta/face/image.hpp"
+
+namespace tta::agent {
+
+namespace {
+
+/// The camera of face.camera and the face engine, each opened on first use and kept.
+class CameraFaceChecker final : public FaceChecker {
+ public:
+  explicit CameraFaceChecker(config::FaceConfig cfg) : cfg_(std::move(cfg)) {}
+
+  FaceEvidence check(const face::Template& templ, const face::EvidenceStamp& stamp,
+                     std::uint8_t event, std::uint8_t size_code) override {
+    FaceEvidence ev;
+    ev.size_code = size_code;
+    if (!faces_) {
+      auto loaded = face::FaceEngine::load(face::options_from_config(cfg_));
+      if (!loaded) {
+        ev.outcome = "face checks unavailable: " + loaded.error().message;
+        return ev;
+      }
+      faces_.emplace(std::move(*loaded));
+    }
+    if (!ensure_camera(ev.outcome)) return ev;
+    std::vector<face::Image> frames;
+    for (int i = 0; i < 5; ++i) {
+      auto f = camera_->grab(std::chrono::seconds(2));
+      if (!f) break;
+      frames.push_back(std::move(*f));
+    }
+    if (frames.empty()) {
+      ev.outcome = "no frame from the camera";
+      return ev;
+    }
+    auto v = faces_->check(templ, frames);
+    if (!v) {
+      ev.outcome = v.error().message;
+      return ev;
+    }
+    const bool live_face = v->liveness && v->liveness->outcome == face::Liveness::live;
+    ev.performed = v->quality == face::Quality::ok;
+    ev.matched = v->match && live_face;
+    ev.confidence = v->confidence;
+    ev.outcome = !ev.performed ? std::string(face::describe(v->quality))
+                 : !v->match   ? "face does not match"
+                 : !live_face  ? "liveness " + std::string(face::to_string(v->liveness
+                                                                      ? v->liveness->outcome
+                                                                      : face::Liveness::inconclusive))
+                               : "match";
+    if (auto photo = face::make_evidence_photo(frames[v->best_frame], size_code, stamp, event,
+                                               v->confidence)) {
+      ev.jpeg = std::move(photo->jpeg);
+    }
+    return ev;
+  }
+
+  FaceEvidence photo(const face::EvidenceStamp& stamp, std::uint8_t size_code) override {
+    FaceEvidence ev{.size_code = size_code};
+    std::string why;
+    if (ensure_camera(why)) {
+      auto frame = camera_->grab(std::chrono::seconds(2));
+      if (!frame) {
+        ev.outcome = "no frame from the camera: " + frame.error().message;
+      } else if (auto photo = face::make_evidence_photo(*frame, size_code, stamp, 0, std::nullopt)) {
+        ev.jpeg = std::move(photo->jpeg);
+        ev.outcome = "photo";
+      } else {
+        ev.outcome = photo.error().message;
+      }
+    } else {
+      ev.outcome = why;
+    }
+    return ev;
+  }
+
+  Result<face::Enrolment> enrol(std::span<const std::uint8_t> photo) override {
+    Result<face::Enrolment> enrolment = fail(Errc::unavailable, "face checks unavailable");
+    if (!faces_) {
+      auto loaded = face::FaceEngine::load(face::options_from_config(cfg_));
+      if (loaded) faces_.emplace(std::move(*loaded));
+      else enrolment = fail(loaded.error().context("face checks unavailable"));
+    }
+    if (faces_) {
+      auto image = face::decode_image(photo);
+      enrolment = image ? faces_->enrol(*image) : Result<face::Enrolment>(fail(image.error()));
+    }
+    return enrolment;
+  }
+
+ private:
+  bool ensure_camera(std::string& why) {
+    if (camera_) return true;
+    auto cam = face::open_camera(cfg_.camera);
+    if (!cam) {
+      why = "camera: " + cam.error().message;
+      return false;
+    }
+    camera_ = std::move(*cam);
+    return true;
+  }
+
+  config::FaceConfig cfg_;
+  std::optional<face::FaceEngine> faces_;
+  std::unique_ptr<face::Camera> camera_;
+};
+
+}  // namespace
+
+std::unique_ptr<FaceChecker> make_camera_face_checker(const config::FaceConfig& cfg) {
+  return std::make_unique<CameraFaceChecker>(cfg);
+}
+
+Result<DaemonParts> real_parts(boost::asio::io_context& io, const config::Config& cfg,
+                               const Clock& clock) {
+  DaemonParts parts;
+  auto source = gps::make_source(cfg.gps.source, io, clock);
+  if (!source) return fail(source.error().context("GNSS source"));
+  parts.gnss = std::move(*source);
+  // [vehicle-signals]: ignition/OBD/pulses from [vehicle] (tta/vehicle/signals.hpp).
+  auto vehicle = vehicle::make_vehicle_signals(cfg.vehicle, io, clock);
+  if (!vehicle) return fail(vehicle.error().context("vehicle signals"));
+  parts.vehicle = std::move(*vehicle);
+  parts.faces = make_camera_face_checker(cfg.face);
+  return parts;
+}
+
+}  // namespace tta::agent

@@ -1,0 +1,82 @@
+#pragma once
+/// The parts a `Daemon` is assembled from, injected through its constructor so that `run`
+/// (the real devices), `simulate` and the tests (fakes, tests/support/) build the same daemon.
+/// Besides these the daemon takes the store (store::Store) and a `Clock`; the platform
+/// transports (the JT/T 808 session, the HTTPS client) are made from the config's
+/// [uplink] section and talk to whatever platform it names.
+
+#include <utility>  // before Asio
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "outbox/forwarder.hpp"  // ForwarderOptions
+#include "training/engine.hpp"    // FaceEvidence
+#include "tta/config/config.hpp"
+#include "tta/core/clock.hpp"
+#include "tta/core/result.hpp"
+#include "tta/face/engine.hpp"
+#include "tta/face/evidence.hpp"
+#include "tta/gps/source.hpp"
+#include "tta/vehicle/signals.hpp"
+
+namespace tta::agent {
+
+/// The camera and the face engine behind one small interface. Called on the daemon's face
+/// worker thread only, one call at a time, so an implementation needs no locking; a call may
+/// block (camera grabs, inference) and never throws: every problem is an outcome in words.
+class FaceChecker {
+ public:
+  virtual ~FaceChecker() = default;
+  /// Frames of whoever is in front of the camera compared with `templ` (match and liveness);
+  /// the evidence photo of size `size_code` is stamped with `stamp` and `event`.
+  [[nodiscard]] virtual FaceEvidence check(const face::Template& templ,
+                                           const face::EvidenceStamp& stamp, std::uint8_t event,
+                                           std::uint8_t size_code) = 0;
+  /// One picture without a face check (nobody to compare with): confidence stays 0.
+  [[nodiscard]] virtual FaceEvidence photo(const face::EvidenceStamp& stamp,
+                                           std::uint8_t size_code) = 0;
+  /// A face template and enrolment photo made from an encoded photo (JPEG/PNG/PGM).
+  [[nodiscard]] virtual Result<face::Enrolment> enrol(std::span<const std::uint8_t> photo) = 0;
+};
+
+/// The real face checker: the camera of face.camera and the ONNX engine of face.models_dir,
+/// each opened on first use (a terminal without a camera still times training).
+[[nodiscard]] std::unique_ptr<FaceChecker> make_camera_face_checker(const config::FaceConfig& cfg);
+
+/// What the daemon reads the world through. Each is started by `Daemon::start` and stopped by
+/// `Daemon::stop`; the daemon owns them from its construction on.
+struct DaemonParts {
+  std::unique_ptr<gps::GnssSource> gnss;            ///< fixes (never null)
+  std::unique_ptr<vehicle::VehicleSignals> vehicle;  ///< null when [vehicle] names no source
+  std::unique_ptr<FaceChecker> faces;               ///< never null
+};
+
+/// How a daemon runs besides its config: `run` takes the defaults; the simulator, whose time
+/// is a SIMULATED route replayed as fast as it can be read, changes them.
+struct DaemonOptions {
+  /// The TCP forwarder's pacing (outbox/forwarder.hpp).
+  ForwarderOptions forwarder;
+  /// false: no control API, screens or administrator's pages (nothing to serve: the simulator
+  /// drives the backend in-process, Daemon::backend()).
+  bool serve_control = true;
+  /// true: face checks run on the loop, inside the call that asks for one. A check then takes
+  /// no time on a route replayed faster than real time (the simulator); a terminal keeps them
+  /// on the worker thread so timing never waits for a camera.
+  bool face_checks_inline = false;
+  /// Set: the time base starts here, as if a fix of this time had just come (the simulator:
+  /// its route's start, so that the platform link's "online since" and the minutes made on
+  /// the route's GNSS time are on one timeline). Unset: the clock's wall time until a fix.
+  std::optional<WallTime> start_time;
+};
+
+/// The parts a terminal's config names: gps.source, the [vehicle] sources, the camera and the
+/// face models. Fails on a GNSS URI or vehicle source that cannot be made at all.
+[[nodiscard]] Result<DaemonParts> real_parts(boost::asio::io_context& io,
+                                             const config::Config& cfg, const Clock& clock);
+
+}  // namespace tta::agent

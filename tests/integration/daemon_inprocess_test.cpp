@@ -1,0 +1,217 @@
+// The daemon in one process, assembled from fakes (tests/support/): a fake clock, a GNSS
+// source and vehicle signals the test feeds, a face checker that always matches, and the
+// platform simulator on the same event loop as its peer. A coach and a student check in
+// through the control API's backend, ten minutes are driven on a SIMULATED route, both check
+// out: the minutes are stored with their outbox entries and delivered. The process-level
+// tests (daemon_test.cpp) run the same daemon as `tta-agent run`.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+
+#include <unistd.h>
+
+#include "control/api.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/parts.hpp"
+#include "outbox/forwarder.hpp"
+#include "sim.hpp"
+#include "support/engine_fixture.hpp"
+#include "support/fake_face_checker.hpp"
+#include "support/fake_gnss_source.hpp"
+#include "support/fake_vehicle_signals.hpp"
+#include "tta/core/time_util.hpp"
+#include "tta/gps/route_sim.hpp"
+#include "tta/store/store.hpp"
+
+namespace tta {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+using testing::kCoach;
+using testing::kCourse;
+using testing::kStudent;
+
+class DaemonInProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("tta-dinproc-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    cfg_ = testing::test_config({.gps = testing::kYardFence});
+    cfg_.store = {dir_ / "tta.db", dir_ / "store.key"};
+    cfg_.agent.control_token_file = dir_ / "control.token";
+    cfg_.agent.control_listen = "127.0.0.1:0";
+    ASSERT_TRUE(store::init_store(cfg_.store));
+    ASSERT_TRUE(agent::ensure_control_token(cfg_.agent.control_token_file));
+    auto s = store::Store::open(cfg_.store);
+    ASSERT_TRUE(s) << s.error().message;
+    store_.emplace(std::move(*s));
+    // Enrolled with a face: the daemon looks the template up before it asks the checker.
+    const std::vector<std::uint8_t> templ(512, 1);
+    ASSERT_TRUE(store_->people().add({.role = store::Role::coach, .national_no = kCoach,
+                                    .id_card = "320106199003071234", .name = "王教练",
+                                    .licence_class = "C1", .face_template = templ}, 0));
+    ASSERT_TRUE(store_->people().add({.role = store::Role::student, .national_no = kStudent,
+                                    .id_card = "11010519491231002X", .name = "李学员",
+                                    .licence_class = "C1", .face_template = templ}, 0));
+    sim::SimOptions so;
+    so.data_dir = dir_ / "platform";
+    so.audit.fences = cfg_.gps.fences;
+    auto sim = sim::PlatformSim::create(io_, so);
+    ASSERT_TRUE(sim) << sim.error().message;
+    sim_ = std::move(*sim);
+    cfg_.uplink.tcp.port = sim_->tcp_port();
+
+    // 10:00 GMT+8 on 2026-11-27, on the fake clock as on the route.
+    t0_ = *from_civil({2026, 11, 27, 2, 0, 0}, 0s);
+    clock_.set_wall(t0_);
+    auto gnss = std::make_unique<testing::FakeGnssSource>();
+    auto signals = std::make_unique<testing::FakeVehicleSignals>();
+    auto faces = std::make_unique<testing::FakeFaceChecker>();
+    gnss_ = gnss.get();
+    signals_ = signals.get();
+    faces_ = faces.get();
+    daemon_.emplace(io_, cfg_, *store_, clock_,
+                    agent::DaemonParts{.gnss = std::move(gnss), .vehicle = std::move(signals),
+                                       .faces = std::move(faces)});
+    auto started = daemon_->start();
+    ASSERT_TRUE(started) << started.error().message;
+  }
+
+  void TearDown() override {
+    if (daemon_) daemon_->stop();
+    io_.poll();
+    daemon_.reset();
+    sim_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  /// Run the loop until `done` holds: I/O with the simulator and face checks on the worker
+  /// thread finish in milliseconds; the bound only keeps a broken daemon from hanging the test.
+  bool run_until(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io_.run_one_for(100ms);
+    }
+    return true;
+  }
+
+  /// A check-in or check-out through the control API's backend, as the screen asks for one.
+  agent::control::Response check(bool in, const std::string& role,
+                                 std::optional<std::string> number = std::nullopt) {
+    std::optional<agent::control::Response> answer;
+    agent::control::CheckRequest r{.in = in, .role = role, .number = std::move(number)};
+    if (in && role == "student") r.course = kCourse;
+    daemon_->backend().check(r, [&](agent::control::Response res) { answer = std::move(res); });
+    EXPECT_TRUE(run_until([&] { return answer.has_value(); })) << "no answer to the check";
+    return answer.value_or(agent::control::Response{.status = 0});
+  }
+
+  /// One fix of the SIMULATED route per second of fake time, with the vehicle's signals.
+  void drive(const std::vector<gps::Fix>& fixes, std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to && i < fixes.size(); ++i) {
+      const auto& fix = fixes[i];
+      clock_.advance(1s);
+      const double kmh = std::isnan(fix.speed_kmh) ? 0 : fix.speed_kmh;
+      signals_->emit({.at = *fix.utc(), .ignition_on = true, .engine_rpm = 1500,
+                      .sensor_speed_kmh = kmh});
+      gnss_->emit(fix);
+      io_.poll();  // what the fix queued (timed photos, teaching-log scans) runs now
+    }
+  }
+
+  std::int64_t minutes_stored() {
+    auto nos = store_->minute_record_numbers();
+    return nos ? static_cast<std::int64_t>(nos->size()) : -1;
+  }
+
+  fs::path dir_;
+  boost::asio::io_context io_;
+  FakeClock clock_;
+  config::Config cfg_;
+  std::optional<store::Store> store_;
+  std::unique_ptr<sim::PlatformSim> sim_;
+  WallTime t0_{};
+  testing::FakeGnssSource* gnss_ = nullptr;
+  testing::FakeVehicleSignals* signals_ = nullptr;
+  testing::FakeFaceChecker* faces_ = nullptr;
+  std::optional<agent::Daemon> daemon_;
+};
+
+TEST_F(DaemonInProcess, CheckInMinutesCheckOut) {
+  // Registered and authenticated with the platform: only then has the terminal a number.
+  ASSERT_TRUE(run_until([&] { return daemon_->backend().status().value("uplink_online", false); }));
+
+  gps::RouteOptions route;
+  route.start = t0_;
+  route.seconds = 13 * 60;
+  route.area = cfg_.gps.fences.front();
+  const auto fixes = gps::simulate_route(route);
+  drive(fixes, 0, 5);
+
+  const auto coach_in = check(true, "coach", kCoach);
+  ASSERT_EQ(coach_in.status, 200u) << coach_in.body.dump();
+  drive(fixes, 5, 30);
+  const auto student_in = check(true, "student", kStudent);
+  ASSERT_EQ(student_in.status, 200u) << student_in.body.dump();
+  EXPECT_EQ(student_in.body.value("face", ""), "match");
+
+  drive(fixes, 30, 30 + 10 * 60 + 20);
+  const auto training = daemon_->backend().status();
+  EXPECT_EQ(training.value("student_no", ""), kStudent);
+  // Whole minutes after the check-in at 10:00:30: 10:01 … 10:09 (10:10 is still open).
+  EXPECT_EQ(training.value("minutes_made", -1), 9) << training.dump();
+
+  const auto student_out = check(false, "student");
+  ASSERT_EQ(student_out.status, 200u) << student_out.body.dump();
+  drive(fixes, 30 + 10 * 60 + 20, 30 + 10 * 60 + 30);
+  const auto coach_out = check(false, "coach");
+  ASSERT_EQ(coach_out.status, 200u) << coach_out.body.dump();
+  EXPECT_EQ(check(false, "coach").status, 409u) << "nobody is left to check out";
+
+  // One stored minute per minute trained, each counted and with its outbox entry.
+  EXPECT_EQ(minutes_stored(), 9);
+  auto nos = store_->minute_record_numbers();
+  ASSERT_TRUE(nos);
+  for (const auto& no : *nos) {
+    auto m = store_->find_minute(no);
+    ASSERT_TRUE(m && *m) << no;
+    EXPECT_TRUE((*m)->counted) << no << " flags: " << (*m)->flags;
+    EXPECT_EQ((*m)->status, 0) << no << " flags: " << (*m)->flags;
+    EXPECT_GT((*m)->mileage_hm.value_or(0), 0) << no;
+    EXPECT_EQ((*m)->engine_rpm, 1500) << no << ": the signals reached the minute";
+  }
+  auto minutes_out = store_->outbox().counts(agent::tcp_kind(uplink::extid::kTrainingRecord));
+  ASSERT_TRUE(minutes_out);
+  EXPECT_EQ(minutes_out->queued + minutes_out->in_flight + minutes_out->acked, 9);
+  EXPECT_EQ(minutes_out->refused, 0);
+  // The logins and logouts (0x0101 coach in, 0x0201 student in, 0x0202 out, 0x0102 out).
+  for (const int id : {0x0101, 0x0201, 0x0202, 0x0102}) {
+    auto c = store_->outbox().counts(agent::tcp_kind(static_cast<std::uint16_t>(id)));
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->queued + c->in_flight + c->acked, 1) << std::hex << id;
+  }
+  // The check-ins and check-outs each asked the face checker once, with their events.
+  const auto events = faces_->events();
+  for (const int e : {20, 17, 18, 21}) {
+    EXPECT_EQ(std::count(events.begin(), events.end(), static_cast<std::uint8_t>(e)), 1)
+        << "event " << e;
+  }
+  // Delivered: the forwarder sends each minute once and the platform acks it.
+  EXPECT_TRUE(run_until([&] {
+    auto c = store_->outbox().counts(agent::tcp_kind(uplink::extid::kTrainingRecord));
+    return c && c->acked == 9;
+  }));
+}
+
+}  // namespace
+}  // namespace tta
