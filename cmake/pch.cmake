@@ -1,7 +1,7 @@
 # Precompiled headers for the targets that compile several files against the same heavy
 # third-party headers (Asio, Beast, nlohmann/json, spdlog, CLI11, GoogleTest): parsed once per
-# target instead of once per file. A target with one or two files gains nothing (the header
-# would be compiled once for the PCH and again... once) and gets none. TTA_PCH=OFF turns it off.
+# target instead of once per file. A target of one or two files gains nothing (building the
+# PCH costs about what it saves) and gets none. TTA_PCH=OFF turns it off.
 #
 # GCC only. With ccache (CCACHE_SLOPPINESS has pch_defines,time_macros: scripts/lib/build.sh)
 # GCC's PCH users hit the cache in a fresh clone in another folder (seen: 209 hits, 5 misses
