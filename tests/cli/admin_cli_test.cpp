@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/needs.hpp"
+#include "demo_config.hpp"
 #include "support/process.hpp"
 #include "tta/config/config.hpp"
 #include "tta/store/store.hpp"
@@ -20,34 +21,18 @@ namespace {
 
 namespace fs = std::filesystem;
 using tta::testing::run_process;
+using tta::testing::slurp;
 
 constexpr const char* kStudent = "3201000000000101";
 constexpr const char* kCoach = "3201000000000201";
 constexpr std::int64_t kDay = 1'795'708'800'000;  // 2026-11-27T00:00:00+08:00
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 class AdminCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tta-admin-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = tta::testing::fresh_test_dir("tta-admin-");
     // The committed demo config with the store here and C1 at a hundredth of its hours.
-    std::string text = slurp(fs::path(TTA_SOURCE_DIR) / "config/demo.toml");
-    auto swap = [&](const std::string& from, const std::string& to) {
-      const auto at = text.find(from);
-      ASSERT_NE(at, std::string::npos) << from;
-      text.replace(at, from.size(), to);
-    };
-    swap("\"../demo-run/tta.db\"", "\"tta.db\"");
-    swap("\"../demo-run/store.key\"", "\"store.key\"");
-    swap("\"../demo-run/control.token\"", "\"control.token\"");
+    std::string text = tta::testing::demo_config_with_local_store();
     text = text.substr(0, text.find("[[syllabus]]"));
     text += R"toml([[syllabus]]
 programme = "C1"

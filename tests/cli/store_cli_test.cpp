@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "demo_config.hpp"
 #include "support/process.hpp"
 #include "tta/core/secure_file.hpp"
 #include "tta/store/store.hpp"
@@ -21,32 +22,15 @@ namespace {
 
 namespace fs = std::filesystem;
 using tta::testing::run_process;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using tta::testing::slurp;
 
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tta-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = tta::testing::fresh_test_dir("tta-cli-");
     // The committed demo config, with the store moved into this test's directory.
-    std::string text = slurp(fs::path(TTA_SOURCE_DIR) / "config/demo.toml");
-    auto swap = [&](const std::string& from, const std::string& to) {
-      const auto at = text.find(from);
-      ASSERT_NE(at, std::string::npos) << from;
-      text.replace(at, from.size(), to);
-    };
-    swap("\"../demo-run/tta.db\"", "\"tta.db\"");
-    swap("\"../demo-run/store.key\"", "\"store.key\"");
-    swap("\"../demo-run/control.token\"", "\"control.token\"");
     config_ = dir_ / "agent.toml";
-    std::ofstream(config_) << text;
+    std::ofstream(config_) << tta::testing::demo_config_with_local_store();
   }
   void TearDown() override { fs::remove_all(dir_); }
 
