@@ -45,7 +45,38 @@ std::string nmea_coord(double deg, bool lat) {
   return buf;
 }
 
+/// A good 3-D fix at `t`.
+Fix fix_at(WallTime t, Point where, double speed_kmh, double course_deg) {
+  Fix fix;
+  const CivilTime c = to_civil(t, std::chrono::seconds(0));
+  fix.time_of_day.ms = (c.hour * 3600 + c.minute * 60 + c.second) * 1000;
+  fix.date = {static_cast<std::int16_t>(c.year), static_cast<std::int8_t>(c.month),
+              static_cast<std::int8_t>(c.day)};
+  fix.lat_deg = where.lat;
+  fix.lon_deg = where.lon;
+  fix.alt_msl_m = 12.0;
+  fix.speed_kmh = speed_kmh;
+  fix.course_deg = course_deg;
+  fix.hdop = 0.9;
+  fix.mode = FixMode::fix_3d;
+  fix.quality = FixQuality::gps;
+  fix.sats_used = 12;
+  fix.status_valid = true;
+  fix.set = kFieldTime | kFieldDate | kFieldPosition | kFieldAltitude | kFieldSpeed |
+            kFieldCourse | kFieldQuality | kFieldHdop | kFieldSatsUsed | kFieldStatus;
+  return fix;
+}
+
 }  // namespace
+
+std::vector<Fix> simulate_stay(WallTime start, int seconds, double lat_deg, double lon_deg) {
+  std::vector<Fix> out;
+  out.reserve(static_cast<std::size_t>(std::max(seconds, 0)));
+  for (int i = 0; i < seconds; ++i) {
+    out.push_back(fix_at(start + std::chrono::seconds(i), {lat_deg, lon_deg}, 0.0, 0.0));
+  }
+  return out;
+}
 
 std::vector<Fix> simulate_route(const RouteOptions& opt) {
   double lat_min = 90, lat_max = -90, lon_min = 180, lon_max = -180;
@@ -73,26 +104,8 @@ std::vector<Fix> simulate_route(const RouteOptions& opt) {
     const Point here{a.lat + (b.lat - a.lat) * f, a.lon + (b.lon - a.lon) * f};
     const bool standing = stopped_s > 0;
 
-    Fix fix;
-    const WallTime t = opt.start + std::chrono::seconds(i);
-    const CivilTime c = to_civil(t, std::chrono::seconds(0));
-    fix.time_of_day.ms = (c.hour * 3600 + c.minute * 60 + c.second) * 1000;
-    fix.date = {static_cast<std::int16_t>(c.year), static_cast<std::int8_t>(c.month),
-                static_cast<std::int8_t>(c.day)};
-    fix.lat_deg = here.lat;
-    fix.lon_deg = here.lon;
-    fix.alt_msl_m = 12.0;
-    fix.speed_kmh = standing ? 0.0 : opt.speed_kmh;
-    fix.course_deg = bearing_deg(a, b);
-    fix.hdop = 0.9;
-    fix.mode = FixMode::fix_3d;
-    fix.quality = FixQuality::gps;
-    fix.sats_used = 12;
-    fix.status_valid = true;
-    fix.set = kFieldTime | kFieldDate | kFieldPosition | kFieldAltitude |
-              kFieldSpeed | kFieldCourse | kFieldQuality | kFieldHdop |
-              kFieldSatsUsed | kFieldStatus;
-    out.push_back(fix);
+    out.push_back(fix_at(opt.start + std::chrono::seconds(i), here,
+                         standing ? 0.0 : opt.speed_kmh, bearing_deg(a, b)));
 
     if (standing) {
       --stopped_s;

@@ -2,8 +2,10 @@
 // source and vehicle signals the test feeds, a face checker that always matches, and the
 // platform simulator on the same event loop as its peer. A coach and a student check in
 // through the control API's backend, ten minutes are driven on a SIMULATED route, both check
-// out: the minutes are stored with their outbox entries and delivered. The process-level
-// tests (daemon_test.cpp) run the same daemon as `tta-agent run`.
+// out: the minutes are stored with their outbox entries and delivered. DaemonOnFakeLink puts
+// a fake platform link (tests/support/fake_platform_link.hpp) in the simulator's place, and
+// the test plays the platform. The process-level tests (daemon_test.cpp) run the same daemon
+// as `tta-agent run`.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -21,6 +23,7 @@
 #include "support/engine_fixture.hpp"
 #include "support/fake_face_checker.hpp"
 #include "support/fake_gnss_source.hpp"
+#include "support/fake_platform_link.hpp"
 #include "support/fake_vehicle_signals.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/gps/route_sim.hpp"
@@ -78,12 +81,23 @@ class DaemonInProcess : public ::testing::Test {
     gnss_ = gnss.get();
     signals_ = signals.get();
     faces_ = faces.get();
-    daemon_.emplace(io_, cfg_, *store_, clock_,
-                    agent::DaemonParts{.gnss = std::move(gnss), .vehicle = std::move(signals),
-                                       .faces = std::move(faces)});
+    agent::DaemonParts parts{.gnss = std::move(gnss), .vehicle = std::move(signals),
+                             .faces = std::move(faces)};
+    if (fake_link()) {
+      parts.platform = [this](uplink::CredentialStore&, uplink::SessionListener& listener) {
+        auto link = std::make_unique<testing::FakePlatformLink>(listener);
+        link_ = link.get();
+        return link;
+      };
+    }
+    daemon_.emplace(io_, cfg_, *store_, clock_, std::move(parts));
     auto started = daemon_->start();
     ASSERT_TRUE(started) << started.error().message;
   }
+
+  /// true: the daemon's platform link is a FakePlatformLink (link_), not a session to the
+  /// simulator.
+  virtual bool fake_link() const { return false; }
 
   void TearDown() override {
     if (daemon_) daemon_->stop();
@@ -144,7 +158,26 @@ class DaemonInProcess : public ::testing::Test {
   testing::FakeGnssSource* gnss_ = nullptr;
   testing::FakeVehicleSignals* signals_ = nullptr;
   testing::FakeFaceChecker* faces_ = nullptr;
+  testing::FakePlatformLink* link_ = nullptr;
   std::optional<agent::Daemon> daemon_;
+};
+
+class DaemonOnFakeLink : public DaemonInProcess {
+ protected:
+  bool fake_link() const override { return true; }
+
+  /// Where the first extended message `ext_id` sent is in link_->sent.
+  std::optional<std::size_t> sent_index(std::uint16_t ext_id) const {
+    for (std::size_t i = 0; i < link_->sent.size(); ++i) {
+      if (link_->sent[i].message.ext_id == ext_id) return i;
+    }
+    return std::nullopt;
+  }
+  /// Outbox entries of `ext_id` acknowledged and written.
+  std::int64_t acked(std::uint16_t ext_id) {
+    auto c = store_->outbox().counts(agent::tcp_kind(ext_id));
+    return c ? c->acked : -1;
+  }
 };
 
 TEST_F(DaemonInProcess, CheckInMinutesCheckOut) {
@@ -211,6 +244,93 @@ TEST_F(DaemonInProcess, CheckInMinutesCheckOut) {
     auto c = store_->outbox().counts(agent::tcp_kind(uplink::extid::kTrainingRecord));
     return c && c->acked == 9;
   }));
+}
+
+TEST_F(DaemonOnFakeLink, TheLinkIsStartedAndLoginsWaitForItThenGoOutFlaggedResent) {
+  ASSERT_NE(link_, nullptr);
+  EXPECT_TRUE(link_->started);
+  io_.poll();
+  EXPECT_FALSE(daemon_->backend().status().value("uplink_online", true));
+
+  // Registered and authenticated: the daemon takes the link's terminal number.
+  link_->go_online(clock_.mono_now());
+  io_.poll();
+  EXPECT_TRUE(daemon_->backend().status().value("uplink_online", false));
+  gps::RouteOptions route;
+  route.start = t0_;
+  route.seconds = 120;
+  route.area = cfg_.gps.fences.front();
+  const auto fixes = gps::simulate_route(route);
+  drive(fixes, 0, 5);
+  ASSERT_EQ(check(true, "coach", kCoach).status, 200u);
+  // The login and its photo's announcement (0x0305) go out; the platform acks the login.
+  ASSERT_TRUE(run_until([&] { return sent_index(uplink::extid::kCoachLogin).has_value(); }));
+  const std::size_t login = *sent_index(uplink::extid::kCoachLogin);
+  EXPECT_FALSE(link_->sent[login].message.resent) << "made while online";
+  link_->ack(login);
+  ASSERT_TRUE(run_until([&] { return acked(uplink::extid::kCoachLogin) == 1; }));
+
+  // Offline: the student's login is stored and waits; nothing goes out.
+  link_->go_offline("the test pulled the cable");
+  const std::size_t sent_before = link_->sent.size();
+  drive(fixes, 5, 30);
+  ASSERT_EQ(check(true, "student", kStudent).status, 200u);
+  drive(fixes, 30, 35);
+  EXPECT_EQ(link_->sent.size(), sent_before) << "nothing is sent while the link is down";
+  EXPECT_FALSE(sent_index(uplink::extid::kStudentLogin).has_value());
+  EXPECT_NE(daemon_->backend().status().dump().find("the test pulled the cable"),
+            std::string::npos)
+      << "/status says why the platform is unreachable";
+
+  // Back online (a new connection): the login made during the outage goes out re-sent (补传).
+  clock_.advance(1s);
+  link_->go_online(clock_.mono_now());
+  ASSERT_TRUE(run_until([&] { return sent_index(uplink::extid::kStudentLogin).has_value(); }));
+  const std::size_t student = *sent_index(uplink::extid::kStudentLogin);
+  EXPECT_TRUE(link_->sent[student].message.resent);
+  link_->ack(student);
+  ASSERT_TRUE(run_until([&] { return acked(uplink::extid::kStudentLogin) == 1; }));
+}
+
+TEST_F(DaemonOnFakeLink, CoreCommandsReachTheLink) {
+  ASSERT_NE(link_, nullptr);
+  link_->go_online(clock_.mono_now());
+  io_.poll();
+  // 0x8103: heartbeat (parameter 0x0001) every 45 s; the link is told.
+  uplink::SetTerminalParams set;
+  set.params.push_back({0x0001, {0, 0, 0, 45}});
+  auto body = set.encode();
+  ASSERT_TRUE(body);
+  EXPECT_EQ(link_->core_command(uplink::msgid::kSetParams, *body), 0);
+  ASSERT_FALSE(link_->heartbeats.empty());
+  EXPECT_EQ(link_->heartbeats.back(), 45s);
+
+  // 0x8104: every parameter answered with a 0x0104 on the link, the heartbeat among them.
+  EXPECT_EQ(link_->core_command(uplink::msgid::kQueryParams, {}), 0);
+  ASSERT_EQ(link_->replies.size(), 1u);
+  EXPECT_EQ(link_->replies[0].first, uplink::msgid::kQueryParamsReply);
+  auto reply = uplink::QueryTerminalParamsReply::decode(link_->replies[0].second);
+  ASSERT_TRUE(reply) << reply.error().message;
+  bool heartbeat_seen = false;
+  for (const auto& p : reply->params) {
+    if (p.id == 0x0001) heartbeat_seen = p.value == uplink::Bytes{0, 0, 0, 45};
+  }
+  EXPECT_TRUE(heartbeat_seen);
+
+  // 0x8105 reset: acked, and the reconnect comes after the command's handler returned.
+  auto reset = uplink::TerminalControl{4, ""}.encode();
+  ASSERT_TRUE(reset);
+  EXPECT_EQ(link_->core_command(uplink::msgid::kTerminalControl, *reset), 0);
+  EXPECT_TRUE(link_->reconnects.empty());
+  io_.poll();
+  ASSERT_EQ(link_->reconnects.size(), 1u);
+  EXPECT_NE(link_->reconnects[0].find("0x8105"), std::string::npos);
+  // An unsupported control command is answered "unsupported" and changes nothing.
+  auto other = uplink::TerminalControl{1, ""}.encode();
+  ASSERT_TRUE(other);
+  EXPECT_EQ(link_->core_command(uplink::msgid::kTerminalControl, *other), 3);
+  io_.poll();
+  EXPECT_EQ(link_->reconnects.size(), 1u);
 }
 
 }  // namespace

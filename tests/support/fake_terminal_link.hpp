@@ -1,7 +1,8 @@
 #pragma once
 // A TerminalLink (agent/src/outbox/forwarder.hpp) standing in for the JT/T 808 session: it
 // keeps every extended message sent with its `done`, and the test answers each with an
-// 0x8001 ack result, an 0x8900 reply or an error, when it likes.
+// 0x8001 ack result, an 0x8900 reply or an error, when it likes. BasicFakeLink is that over
+// any link interface (fake_platform_link.hpp adds the daemon's calls).
 #include <optional>
 #include <utility>
 #include <vector>
@@ -10,7 +11,8 @@
 
 namespace tta::testing {
 
-class FakeTerminalLink final : public agent::TerminalLink {
+template <class Link>
+class BasicFakeLink : public Link {
  public:
   struct Sent {
     uplink::ExtendedMessage message;
@@ -46,5 +48,7 @@ class FakeTerminalLink final : public agent::TerminalLink {
   void ack(std::size_t i, std::uint8_t result = 0) { answer(i, uplink::Reply{result, std::nullopt}); }
   void reply(std::size_t i, uplink::ExtendedMessage m) { answer(i, uplink::Reply{0, std::move(m)}); }
 };
+
+class FakeTerminalLink final : public BasicFakeLink<agent::TerminalLink> {};
 
 }  // namespace tta::testing

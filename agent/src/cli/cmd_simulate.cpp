@@ -2,9 +2,9 @@
 // named in the config, on SIMULATED inputs that are labelled as such: GNSS from the route
 // simulator (written as NMEA and read back through the real parser), vehicle signals made up
 // from the simulated speed, and camera frames cut from the enrolment photos. Time is the GNSS
-// time of the route, so an hour of training takes well under a minute. A vehicle session runs
-// on the Daemon of `tta-agent run` (daemon/daemon.hpp) given these SIMULATED parts; a class is
-// still joined here (engine, session and forwarder).
+// time of the route, so an hour of training takes well under a minute. A vehicle session and a
+// class both run on the Daemon of `tta-agent run` (daemon/daemon.hpp), given these SIMULATED
+// parts.
 //
 // `demo-faces`: cut single faces out of group photos (the demo's people).
 #include <utility>  // before Asio
@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,14 +25,10 @@
 #include "daemon/daemon.hpp"
 #include "daemon/parts.hpp"
 #include "cli/common.hpp"
-#include "training/classroom.hpp"
 #include "training/engine.hpp"
-#include "training/fix_clock.hpp"
-#include "outbox/forwarder.hpp"
 #include "cli/logging.hpp"
 #include "training/progress.hpp"
 #include "tta/gps/route_sim.hpp"
-#include "outbox/store_credentials.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/face/engine.hpp"
 #include "tta/face/evidence.hpp"
@@ -288,109 +285,84 @@ void drain(store::Store& st, const std::function<std::size_t()>& in_flight, asio
   }
 }
 
-struct ClassroomRun {
-  EngineStatus status;
-  int failures = 0;
-  double wall_s = 0;
+/// One thing the terminal's screen asks for at a moment of the SIMULATED session.
+struct Step {
+  WallTime at;
+  bool in = true;
+  std::string role;    ///< "coach" (a class's lecturer) or "student"
+  std::string number;  ///< empty: whoever is checked in (a vehicle's check-outs)
+  std::string course;  ///< check-ins of students; empty: the terminal's default
+  std::string what;    ///< for the log
 };
 
-/// SIMULATED class: the students check in one after another (50 s apart), each stays
-/// `minutes` minutes; time ticks second by second of simulated GNSS time, fed to the clock
-/// as fixes.
-ClassroomRun run_classroom(const SimArgs& a, const config::Config& cfg, store::Store& st,
-                           face::FaceEngine& faces, std::map<std::string, Who>& people,
-                           uplink::TerminalSession& session, Forwarder& forwarder,
-                           FixClock& vclock, const Clock& real, WallTime t0,
-                           asio::io_context& io) {
-  ClassroomRun r;
-  ClassroomEngine engine(st, cfg, session.terminal_no(), /*seed=*/20261127);
-  engine.on_outbox([&] { forwarder.poke(); });
-  int frame_no = 0;
-  auto check = [&](const std::string& who, std::uint8_t event) {
-    const auto pos = engine.position_block(vclock.wall_now());
-    return simulated_check(faces, people[who], frame_no++,
-                           {.terminal_no = session.terminal_no(), .time = vclock.wall_now(),
-                            .lat_deg = pos.latitude_deg(), .lon_deg = pos.longitude_deg()},
-                           event);
-  };
-  auto report = [&](const Status& s, const std::string& what) {
-    if (!s) {
-      ++r.failures;
-      spdlog::error("{}: {}", what, s.error().message);
-    }
-  };
-  engine.on_photo_due([&](const std::string& no) {
-    report(engine.add_timed_photo(no, check(no, 19), vclock.wall_now()), "timed photo " + no);
-  });
-  engine.on_recheck_due([&](const std::string& no) {
-    report(engine.recheck(no, check(no, 19), vclock.wall_now()), "re-check " + no);
-  });
-
-  const bool lecturer = !a.coach.empty();
-  struct Stay {
-    std::string no;
-    WallTime in, out;
-  };
-  std::vector<Stay> stays;
-  for (std::size_t i = 0; i < a.students.size(); ++i) {
-    const WallTime in = t0 + 20s + std::chrono::seconds(50 * i);
-    stays.push_back({a.students[i], in, in + std::chrono::minutes(a.minutes) + 15s});
-  }
-  const WallTime end = stays.back().out + 10s;
-  const auto wall_start = std::chrono::steady_clock::now();
-  for (WallTime t = t0; t <= end; t += 1s) {
-    vclock.on_fix(t, real.mono_now());
-    engine.on_tick(t);
-    if (lecturer && t == t0 + 5s) {
-      report(engine.lecturer_login(a.coach, check(a.coach, 20), t), "lecturer login");
-    }
-    for (const auto& s : stays) {
-      if (t == s.in) {
-        report(engine.student_login(s.no, a.course, check(s.no, 17), t).map([](auto) {}),
-               "check-in " + s.no);
-      } else if (t == s.out) {
-        report(engine.student_logout(s.no, check(s.no, 18), t), "check-out " + s.no);
-      }
-    }
-    if (lecturer && t == end) {
-      report(engine.lecturer_logout(check(a.coach, 21), t), "lecturer logout");
-    }
-    io.poll();
-  }
-  drain(st, [&] { return forwarder.in_flight(); }, io, a.drain_seconds);
-  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  r.status = engine.status();
-  return r;
+/// A vehicle session: the coach checks in at 5 s, the student at 30 s; the student stays
+/// `minutes` minutes and 20 s, the coach 10 s more.
+std::vector<Step> vehicle_script(const SimArgs& a, WallTime t0) {
+  const std::string course = a.course.empty() ? "1212110000" : a.course;
+  const WallTime student_out = t0 + 30s + std::chrono::minutes(a.minutes) + 20s;
+  return {{t0 + 5s, true, "coach", a.coach, "", "coach login"},
+          {t0 + 30s, true, "student", a.students.front(), course, "student login"},
+          {student_out, false, "student", "", "", "student logout"},
+          {student_out + 10s, false, "coach", "", "", "coach logout"}};
 }
 
-/// The class's session listener: the simulated class answers none of the platform's commands.
-class Listener final : public uplink::SessionListener {
- public:
-  void on_platform_command(const uplink::ExtendedMessage& m) override { (void)m; }
-};
-
-/// A vehicle session on the daemon a terminal runs (`tta-agent run`), assembled from
-/// SIMULATED parts: the route as its GNSS source, signals from the route's speed, the camera
-/// showing the person being checked. The coach and the student check in and out through the
-/// daemon's control backend, as the terminal's screen asks; face checks run inline, so they
-/// take no route time. The daemon's time base is the route's GNSS time (RouteClock), carried
-/// forward by the real monotonic clock after the last fix so that retries come due.
-int simulate_vehicle(const SimArgs& a, const config::Config& cfg, store::Store& st,
-                     face::FaceEngine& faces, const std::map<std::string, Who>& people,
-                     asio::io_context& io, const Clock& real, WallTime t0) {
-  const std::string& student = a.students.front();
-  const std::string course = a.course.empty() ? "1212110000" : a.course;
-  // SIMULATED route: 09:00 local time today, inside the first teaching area.
-  if (cfg.gps.fences.empty()) {
-    std::cerr << "tta-agent simulate: the config needs a [[gps.fence]] to drive in\n";
-    return kExitUsage;
+/// A class: the lecturer (if any) checks in at 5 s; the students one after another, 50 s
+/// apart from 20 s, each staying `minutes` minutes and 15 s; the lecturer leaves 10 s after
+/// the last student.
+std::vector<Step> classroom_script(const SimArgs& a, WallTime t0) {
+  std::vector<Step> steps;
+  if (!a.coach.empty()) steps.push_back({t0 + 5s, true, "coach", a.coach, "", "lecturer login"});
+  WallTime last_out = t0;
+  for (std::size_t i = 0; i < a.students.size(); ++i) {
+    const std::string& no = a.students[i];
+    const WallTime in = t0 + 20s + std::chrono::seconds(50 * i);
+    last_out = in + std::chrono::minutes(a.minutes) + 15s;
+    steps.push_back({in, true, "student", no, a.course, "check-in " + no});
+    steps.push_back({last_out, false, "student", no, "", "check-out " + no});
   }
-  gps::RouteOptions route;
-  route.start = t0;
-  route.seconds = a.minutes * 60 + 120;
-  route.area = cfg.gps.fences.front();
+  if (!a.coach.empty()) {
+    steps.push_back({last_out + 10s, false, "coach", "", "", "lecturer logout"});
+  }
+  std::stable_sort(steps.begin(), steps.end(),
+                   [](const Step& x, const Step& y) { return x.at < y.at; });
+  return steps;
+}
+
+/// A session on the daemon a terminal runs (`tta-agent run`), assembled from SIMULATED
+/// parts: a vehicle's route or a classroom's standing receiver as its GNSS source, signals
+/// from the route's speed (a vehicle), the camera showing the person being checked. Check-ins
+/// and check-outs go through the daemon's control backend, as the terminal's screen or the
+/// kiosk asks; face checks run inline, so they take no route time. The daemon's time base is
+/// the route's GNSS time (RouteClock), carried forward by the real monotonic clock after the
+/// last fix so that retries come due.
+int simulate_on_daemon(const SimArgs& a, const std::string& mode, const config::Config& given,
+                       store::Store& st, face::FaceEngine& faces,
+                       const std::map<std::string, Who>& people, asio::io_context& io,
+                       const Clock& real, WallTime t0) {
+  config::Config cfg = given;
+  cfg.terminal.mode = mode;
+  const bool classroom = mode == "classroom";
+  const std::vector<Step> steps = classroom ? classroom_script(a, t0) : vehicle_script(a, t0);
+  std::vector<gps::Fix> fixes;
+  if (classroom) {
+    // SIMULATED receiver standing in the classroom, until 10 s after the last step.
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(steps.back().at - t0);
+    fixes = gps::simulate_stay(t0, static_cast<int>(seconds.count()) + 10,
+                               cfg.classroom.latitude_deg, cfg.classroom.longitude_deg);
+  } else {
+    // SIMULATED route: 09:00 local time today, inside the first teaching area.
+    if (cfg.gps.fences.empty()) {
+      std::cerr << "tta-agent simulate: the config needs a [[gps.fence]] to drive in\n";
+      return kExitUsage;
+    }
+    gps::RouteOptions route;
+    route.start = t0;
+    route.seconds = a.minutes * 60 + 120;
+    route.area = cfg.gps.fences.front();
+    fixes = gps::simulate_route(route);
+  }
   const fs::path nmea_file = cfg.store.database.parent_path() / "route-SIMULATED.nmea";
-  std::ofstream(nmea_file) << gps::to_nmea(gps::simulate_route(route));
+  std::ofstream(nmea_file) << gps::to_nmea(fixes);
   auto replay = gps::make_source("replay://" + nmea_file.string() + "?rate=0", io, real);
   if (!replay) {
     std::cerr << "tta-agent simulate: " << replay.error().message << '\n';
@@ -399,41 +371,29 @@ int simulate_vehicle(const SimArgs& a, const config::Config& cfg, store::Store& 
 
   Daemon* daemon = nullptr;
   int failures = 0;
-  // A check-in or check-out as the terminal's screen asks for one; answered at once (inline
-  // face checks). A refusal fails the run.
-  auto ask = [&](bool in, const std::string& role, const std::string& number, const char* what) {
-    control::CheckRequest r{.in = in, .role = role};
-    if (in) r.number = number;
-    if (in && role == "student") r.course = course;
-    daemon->backend().check(r, [&failures, what](control::Response res) {
+  // A check-in or check-out as the screen asks for one; answered at once (inline face
+  // checks). A refusal fails the run.
+  auto ask = [&](const Step& s) {
+    control::CheckRequest r{.in = s.in, .role = s.role};
+    if (!s.number.empty()) r.number = s.number;
+    if (!s.course.empty()) r.course = s.course;
+    daemon->backend().check(r, [&failures, what = s.what](control::Response res) {
       if (res.status != 200) {
         ++failures;
         spdlog::error("{}: {}", what, res.body.value("error", res.body.dump()));
       }
     });
   };
-  const WallTime student_out = t0 + 30s + std::chrono::minutes(a.minutes) + 20s;
-  int stage = 0;
+  std::size_t next = 0;
   auto script = [&](const gps::Fix& fix) {
     const auto t = fix.utc();
     if (!t) return;
-    if (stage == 0 && *t >= t0 + 5s) {
-      ask(true, "coach", a.coach, "coach login");
-      stage = 1;
-    } else if (stage == 1 && *t >= t0 + 30s) {
-      ask(true, "student", student, "student login");
-      stage = 2;
-    } else if (stage == 2 && *t >= student_out) {
-      ask(false, "student", "", "student logout");
-      stage = 3;
-    } else if (stage == 3 && *t >= student_out + 10s) {
-      ask(false, "coach", "", "coach logout");
-      stage = 4;
-    }
+    while (next < steps.size() && *t >= steps[next].at) ask(steps[next++]);
   };
   RouteClock clock(real);
   MonoTime route_mono{};  ///< the monotonic time at which the route starts
-  auto signals = std::make_unique<SimulatedSignals>();
+  // A vehicle's signals follow the route's speed; a classroom has none.
+  auto signals = classroom ? nullptr : std::make_unique<SimulatedSignals>();
   auto* signals_ptr = signals.get();
   auto route_source = std::make_unique<SimulatedRoute>(
       std::move(*replay),
@@ -441,7 +401,7 @@ int simulate_vehicle(const SimArgs& a, const config::Config& cfg, store::Store& 
         const auto t = fix.utc();
         if (!t) return;
         if (*t >= t0) clock.hold(route_mono + (*t - t0));
-        signals_ptr->on_fix(fix, *t);
+        if (signals_ptr) signals_ptr->on_fix(fix, *t);
       },
       script);
   auto* route_ptr = route_source.get();
@@ -453,6 +413,7 @@ int simulate_vehicle(const SimArgs& a, const config::Config& cfg, store::Store& 
   options.serve_control = false;
   options.face_checks_inline = true;
   options.start_time = t0;
+  options.classroom_seed = 20261127;  // a class replays the same re-check moments
   Daemon d(io, cfg, st, clock,
            DaemonParts{.gnss = std::move(route_source), .vehicle = std::move(signals),
                        .faces = std::make_unique<SimulatedFaceChecker>(faces, people)},
@@ -535,34 +496,7 @@ int simulate(const SimArgs& a) {
   // the last fix, so retries come due. It starts at the route's start, 09:00 local today.
   const CivilTime today = to_civil(real.wall_now(), kChinaUtcOffset);
   const WallTime t0 = *from_civil({today.year, today.month, today.day, 9, 0, 0}, kChinaUtcOffset);
-  if (mode == "vehicle") return simulate_vehicle(a, *cfg, *st, *faces, people, io, real, t0);
-  // A class: the classroom engine, session and forwarder joined here.
-  FixClock vclock(real);
-  vclock.on_fix(t0, real.mono_now());
-  Listener listener;
-  StoreCredentials creds(*st, real);
-  uplink::TerminalSession session(io, uplink::SessionOptions::from_config(*cfg), real, creds,
-                                  listener);
-  ForwarderOptions fo;
-  fo.pump_interval = 50ms;
-  // An hour is simulated in about a second: retries back off to 5 s at most (not the
-  // terminal's 5 minutes), so what a faulty platform dropped is delivered within the drain.
-  fo.retry_max = 5s;
-  Forwarder forwarder(io, *st, session, vclock, fo);
-  session.start();
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (!session.online() && std::chrono::steady_clock::now() < deadline) io.run_for(20ms);
-  if (!session.online()) {
-    std::cerr << "tta-agent simulate: the platform at " << cfg->uplink.tcp.host << ':'
-              << cfg->uplink.tcp.port << " did not accept the terminal in 30 s\n";
-    return kExitFailure;
-  }
-  forwarder.start();
-  const ClassroomRun run = run_classroom(a, *cfg, *st, *faces, people, session, forwarder,
-                                         vclock, real, t0, io);
-  forwarder.stop();
-  session.stop();
-  return finish(a, *cfg, *st, run.status, run.failures, run.wall_s);
+  return simulate_on_daemon(a, mode, *cfg, *st, *faces, people, io, real, t0);
 }
 
 int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,

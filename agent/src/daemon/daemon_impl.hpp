@@ -62,7 +62,8 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   FixClock fix_clock{clock};  ///< GNSS time carried by the monotonic clock (records, forwarder)
   StoreCredentials creds;
   const config::Config live;  ///< cfg with the platform's parameters as they were at start
-  uplink::TerminalSession session;
+  std::unique_ptr<PlatformLink> platform;  ///< the timing platform's link (parts.hpp)
+  PlatformLink& session;                   ///< *platform
   Forwarder forwarder;
   ModeEngine engine;
   asio::steady_timer tick_timer;  ///< classroom mode: minutes are made on time ticks
@@ -81,7 +82,8 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   // The HTTPS uplink, when uplink.http.base_url is set. The sender signs with the terminal's
   // key from registration, so it starts once the terminal has one.
   std::shared_ptr<const uplink::HttpApi> http_api;
-  std::unique_ptr<uplink::HttpClient> http_client;
+  std::unique_ptr<HttpTransfers> https;              ///< given as a part, else null …
+  std::unique_ptr<uplink::HttpClient> http_client;  ///< … and this made from [uplink.http]
   std::unique_ptr<HttpForwarder> http;
   TeachingLogIdentity teach_id;
   asio::steady_timer teach_timer;
@@ -107,14 +109,17 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
         clock(clk),
         creds(s, clock),
         live(with_stored_params(c, s)),
-        session(ctx, uplink::SessionOptions::from_config(c), clock, creds, *this),
+        platform(parts.platform ? parts.platform(creds, *this)
+                                : make_session_link(ctx, c, clock, creds, *this)),
+        session(*platform),
         forwarder(ctx, s, session, fix_clock, opts.forwarder),
-        engine(s, live),
+        engine(s, live, opts.classroom_seed),
         tick_timer(ctx),
         report_timer(ctx),
         photos(s),
         gnss(std::move(parts.gnss)),
         vehicle(std::move(parts.vehicle)),
+        https(std::move(parts.https)),
         teach_timer(ctx),
         faces(std::move(parts.faces)),
         options(std::move(opts)) {}

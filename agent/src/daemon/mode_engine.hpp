@@ -2,7 +2,10 @@
 // The engine of the terminal's mode, for the daemon: a vehicle's TrainingEngine or a
 // classroom kiosk's ClassroomEngine behind the calls both take.
 
+#include <cstdint>
 #include <functional>
+#include <optional>
+#include <random>
 #include <string>
 #include <variant>
 
@@ -16,7 +19,10 @@ namespace tta::agent {
 /// classroom kiosk's ClassroomEngine. What both do goes through here; the rest asks which.
 class ModeEngine {
  public:
-  ModeEngine(store::Store& s, const config::Config& cfg) : e_(make(s, cfg)) {}
+  /// `classroom_seed` drives a classroom's random re-check moments (unset: a random seed).
+  ModeEngine(store::Store& s, const config::Config& cfg,
+             std::optional<std::uint64_t> classroom_seed = std::nullopt)
+      : e_(make(s, cfg, classroom_seed)) {}
 
   [[nodiscard]] TrainingEngine* vehicle() { return std::get_if<TrainingEngine>(&e_); }
   [[nodiscard]] ClassroomEngine* classroom() { return std::get_if<ClassroomEngine>(&e_); }
@@ -43,9 +49,11 @@ class ModeEngine {
 
  private:
   using Engines = std::variant<TrainingEngine, ClassroomEngine>;
-  static Engines make(store::Store& s, const config::Config& cfg) {
+  static Engines make(store::Store& s, const config::Config& cfg,
+                      std::optional<std::uint64_t> classroom_seed) {
     if (cfg.terminal.mode == "classroom") {
-      return Engines(std::in_place_type<ClassroomEngine>, s, cfg, "");
+      return Engines(std::in_place_type<ClassroomEngine>, s, cfg, "",
+                     classroom_seed ? *classroom_seed : std::random_device{}());
     }
     return Engines(std::in_place_type<TrainingEngine>, s, cfg, "");
   }

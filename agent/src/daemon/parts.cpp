@@ -11,6 +11,36 @@ namespace tta::agent {
 
 namespace {
 
+/// The JT/T 808 session as the daemon's platform link.
+class SessionPlatformLink final : public PlatformLink {
+ public:
+  SessionPlatformLink(boost::asio::io_context& io, const config::Config& cfg, const Clock& clock,
+                      uplink::CredentialStore& credentials, uplink::SessionListener& listener)
+      : s_(io, uplink::SessionOptions::from_config(cfg), clock, credentials, listener) {}
+
+  bool online() const override { return s_.online(); }
+  uplink::SessionStats stats() const override { return s_.stats(); }
+  void send_extended(uplink::ExtendedMessage m, uplink::TerminalSession::Done done) override {
+    s_.send_extended(std::move(m), std::move(done));
+  }
+  std::uint16_t packets_for(std::size_t n) const override { return s_.packets_for(n); }
+  void start() override { s_.start(); }
+  void stop() override { s_.stop(); }
+  std::string terminal_no() const override { return s_.terminal_no(); }
+  void send_position(const uplink::PositionReport& p,
+                     uplink::TerminalSession::Done done) override {
+    s_.send_position(p, std::move(done));
+  }
+  void send_reply(std::uint16_t msg_id, const uplink::Bytes& body) override {
+    s_.send_reply(msg_id, body);
+  }
+  void set_heartbeat(std::chrono::milliseconds interval) override { s_.set_heartbeat(interval); }
+  void reconnect(const std::string& why) override { s_.reconnect(why); }
+
+ private:
+  uplink::TerminalSession s_;
+};
+
 /// The camera of face.camera and the face engine, each opened on first use and kept.
 class CameraFaceChecker final : public FaceChecker {
  public:
@@ -112,6 +142,13 @@ class CameraFaceChecker final : public FaceChecker {
 };
 
 }  // namespace
+
+std::unique_ptr<PlatformLink> make_session_link(boost::asio::io_context& io,
+                                                const config::Config& cfg, const Clock& clock,
+                                                uplink::CredentialStore& credentials,
+                                                uplink::SessionListener& listener) {
+  return std::make_unique<SessionPlatformLink>(io, cfg, clock, credentials, listener);
+}
 
 std::unique_ptr<FaceChecker> make_camera_face_checker(const config::FaceConfig& cfg) {
   return std::make_unique<CameraFaceChecker>(cfg);

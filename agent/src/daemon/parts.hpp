@@ -1,20 +1,24 @@
 #pragma once
 /// The parts a `Daemon` is assembled from, injected through its constructor so that `run`
 /// (the real devices), `simulate` and the tests (fakes, tests/support/) build the same daemon.
-/// Besides these the daemon takes the store (store::Store) and a `Clock`; the platform
-/// transports (the JT/T 808 session, the HTTPS client) are made from the config's
-/// [uplink] section and talk to whatever platform it names.
+/// Besides these the daemon takes the store (store::Store) and a `Clock`. The platform
+/// transports (the JT/T 808 session, the HTTPS client) are parts too; left unset, they are
+/// made from the config's [uplink] section and talk to whatever platform it names.
 
 #include <utility>  // before Asio
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 
-#include "outbox/forwarder.hpp"  // ForwarderOptions
+#include "outbox/forwarder.hpp"       // ForwarderOptions, TerminalLink
+#include "outbox/http_forwarder.hpp"  // HttpTransfers
 #include "training/engine.hpp"    // FaceEvidence
 #include "tta/config/config.hpp"
 #include "tta/core/clock.hpp"
@@ -22,6 +26,7 @@
 #include "tta/face/engine.hpp"
 #include "tta/face/evidence.hpp"
 #include "tta/gps/source.hpp"
+#include "tta/uplink/session.hpp"
 #include "tta/vehicle/signals.hpp"
 
 namespace tta::agent {
@@ -48,12 +53,49 @@ class FaceChecker {
 /// each opened on first use (a terminal without a camera still times training).
 [[nodiscard]] std::unique_ptr<FaceChecker> make_camera_face_checker(const config::FaceConfig& cfg);
 
+/// The timing platform's link as the daemon uses it: the calls it makes of the JT/T 808
+/// session (uplink::TerminalSession), with those the TCP forwarder makes (TerminalLink).
+/// Loop thread only.
+class PlatformLink : public TerminalLink {
+ public:
+  /// Start connecting (and reconnecting) until stop().
+  virtual void start() = 0;
+  virtual void stop() = 0;
+  /// The terminal number from registration (empty before).
+  [[nodiscard]] virtual std::string terminal_no() const = 0;
+  /// A 0x0200 position report; `done` gets its ack.
+  virtual void send_position(const uplink::PositionReport& p,
+                             uplink::TerminalSession::Done done) = 0;
+  /// A core message answering the platform (0x0104); dropped when offline.
+  virtual void send_reply(std::uint16_t msg_id, const uplink::Bytes& body) = 0;
+  /// A new heartbeat interval (0x8103).
+  virtual void set_heartbeat(std::chrono::milliseconds interval) = 0;
+  /// Close the connection and connect again (0x8105); `why` reaches on_offline.
+  virtual void reconnect(const std::string& why) = 0;
+};
+
+/// Makes the platform link once the daemon exists: the link tells `listener` (the daemon)
+/// what the platform sends and keeps its registration in `credentials` (the store).
+using PlatformLinkFactory = std::function<std::unique_ptr<PlatformLink>(
+    uplink::CredentialStore& credentials, uplink::SessionListener& listener)>;
+
+/// The JT/T 808 session to the platform of [uplink.tcp], on `clock`.
+[[nodiscard]] std::unique_ptr<PlatformLink> make_session_link(
+    boost::asio::io_context& io, const config::Config& cfg, const Clock& clock,
+    uplink::CredentialStore& credentials, uplink::SessionListener& listener);
+
 /// What the daemon reads the world through. Each is started by `Daemon::start` and stopped by
 /// `Daemon::stop`; the daemon owns them from its construction on.
 struct DaemonParts {
   std::unique_ptr<gps::GnssSource> gnss;            ///< fixes (never null)
   std::unique_ptr<vehicle::VehicleSignals> vehicle;  ///< null when [vehicle] names no source
   std::unique_ptr<FaceChecker> faces;               ///< never null
+  /// The timing platform. Unset: make_session_link, the JT/T 808 session of [uplink.tcp].
+  /// A factory, because the link reports to the daemon, which it is made for.
+  PlatformLinkFactory platform;
+  /// The supervision platform's HTTPS transfers, used when uplink.http.base_url is set.
+  /// Null: libcurl to that address (uplink::HttpClient).
+  std::unique_ptr<HttpTransfers> https;
 };
 
 /// How a daemon runs besides its config: `run` takes the defaults; the simulator, whose time
@@ -72,6 +114,9 @@ struct DaemonOptions {
   /// its route's start, so that the platform link's "online since" and the minutes made on
   /// the route's GNSS time are on one timeline). Unset: the clock's wall time until a fix.
   std::optional<WallTime> start_time;
+  /// Set: the seed of a classroom's random re-check moments (the simulator fixes it, so a
+  /// class replays the same). Unset: a random seed, as on a kiosk.
+  std::optional<std::uint64_t> classroom_seed;
 };
 
 /// The parts a terminal's config names: gps.source, the [vehicle] sources, the camera and the

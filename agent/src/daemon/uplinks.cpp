@@ -24,16 +24,19 @@ Status Daemon::Impl::prepare_http() {
   auto api_table = uplink::HttpApi::create(cfg.uplink.http);
   if (!api_table) return fail(api_table.error().context("uplink.http"));
   http_api = std::make_shared<const uplink::HttpApi>(std::move(*api_table));
-  auto client = uplink::HttpClient::create(io, uplink::HttpClientOptions::from_config(cfg.uplink.http));
-  if (!client) return fail(client.error().context("uplink.http"));
-  http_client = std::move(*client);
+  if (!https) {
+    auto client =
+        uplink::HttpClient::create(io, uplink::HttpClientOptions::from_config(cfg.uplink.http));
+    if (!client) return fail(client.error().context("uplink.http"));
+    http_client = std::move(*client);
+  }
   http_error = "waiting for the terminal's certificate (registration)";
   start_http();
   return ok();
 }
 
 void Daemon::Impl::start_http() {
-  if (!http_client || http) return;
+  if ((!https && !http_client) || http) return;
   auto c = creds.load();
   if (!c || !*c) return;  // not registered yet: on_online tries again
   auto key = uplink::SigningKey::from_pkcs12_base64((*c)->certificate_base64,
@@ -49,10 +52,12 @@ void Daemon::Impl::start_http() {
       .terminal_no = (*c)->terminal_no,
       .platform_no = (*c)->platform_no,
       .car_no = cfg.terminal.plate};
-  http = std::make_unique<HttpForwarder>(
-      io, store, *http_client, http_api,
-      std::make_shared<const uplink::SigningKey>(std::move(*key)), clock,
-      HttpForwarderOptions::from_config(cfg.uplink.http));
+  auto signing = std::make_shared<const uplink::SigningKey>(std::move(*key));
+  const auto http_options = HttpForwarderOptions::from_config(cfg.uplink.http);
+  http = https ? std::make_unique<HttpForwarder>(io, store, *https, http_api, signing, clock,
+                                                 http_options)
+               : std::make_unique<HttpForwarder>(io, store, *http_client, http_api, signing,
+                                                 clock, http_options);
   http->start();
   http_error.clear();
   spdlog::info("HTTPS uplink to {} running", cfg.uplink.http.base_url);
