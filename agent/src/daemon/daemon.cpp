@@ -118,7 +118,7 @@ Status Daemon::start() {
   if (d.engine.classroom()) d.classroom_tick();
   // --- [retention] begin: prune acknowledged records; nearly full stops timed photos.
   d.retention.on_nearly_full([&d](bool full) { d.engine.set_timed_photos_paused(full, d.now()); });
-  d.retention.start(d.io, [&d] { return d.now(); });
+  d.retention.start(*d.scheduler, [&d] { return d.now(); });
   // --- [retention] end
   d.load_term_params();
   d.session.start();

@@ -42,6 +42,7 @@
 #include "tta/uplink/signing.hpp"
 #include "tta/vehicle/signals.hpp"  // [vehicle-signals]
 
+#include "daemon/asio_scheduler.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/face_worker.hpp"
 #include "daemon/parts.hpp"
@@ -59,6 +60,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   const config::Config& cfg;
   store::Store& store;
   const Clock& clock;
+  std::unique_ptr<Scheduler> scheduler;  ///< the timers below run on it (parts.hpp)
   FixClock fix_clock{clock};  ///< GNSS time carried by the monotonic clock (records, forwarder)
   StoreCredentials creds;
   const config::Config live;  ///< cfg with the platform's parameters as they were at start
@@ -66,8 +68,8 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   PlatformLink& session;                   ///< *platform
   Forwarder forwarder;
   ModeEngine engine;
-  asio::steady_timer tick_timer;  ///< classroom mode: minutes are made on time ticks
-  asio::steady_timer report_timer;  ///< 0x0200 position reports (terminal_params.hpp)
+  Timer tick_timer;    ///< classroom mode: minutes are made on time ticks
+  Timer report_timer;  ///< 0x0200 position reports (terminal_params.hpp)
   TerminalParams term;              ///< JT/T 808 parameters in force (0x8103)
   std::uint64_t positions_sent = 0;
   Recorder photos;  ///< photos the platform asks for (0x8301)
@@ -86,7 +88,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   std::unique_ptr<uplink::HttpClient> http_client;  ///< … and this made from [uplink.http]
   std::unique_ptr<HttpForwarder> http;
   TeachingLogIdentity teach_id;
-  asio::steady_timer teach_timer;
+  Timer teach_timer;
   bool teach_posted = false;
   std::string http_error;  ///< why the HTTPS sender is not running, for /status
 
@@ -107,6 +109,8 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
         cfg(c),
         store(s),
         clock(clk),
+        scheduler(parts.timers ? std::move(parts.timers)
+                               : std::make_unique<AsioScheduler>(ctx, clk)),
         creds(s, clock),
         live(with_stored_params(c, s)),
         platform(parts.platform ? parts.platform(creds, *this)
@@ -114,13 +118,13 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
         session(*platform),
         forwarder(ctx, s, session, fix_clock, opts.forwarder),
         engine(s, live, opts.classroom_seed),
-        tick_timer(ctx),
-        report_timer(ctx),
+        tick_timer(*scheduler),
+        report_timer(*scheduler),
         photos(s),
         gnss(std::move(parts.gnss)),
         vehicle(std::move(parts.vehicle)),
         https(std::move(parts.https)),
-        teach_timer(ctx),
+        teach_timer(*scheduler),
         faces(std::move(parts.faces)),
         options(std::move(opts)) {}
 

@@ -23,6 +23,7 @@
 #include "tta/config/config.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
+#include "tta/core/scheduler.hpp"
 #include "tta/face/engine.hpp"
 #include "tta/face/evidence.hpp"
 #include "tta/gps/source.hpp"
@@ -96,6 +97,9 @@ struct DaemonParts {
   /// The supervision platform's HTTPS transfers, used when uplink.http.base_url is set.
   /// Null: libcurl to that address (uplink::HttpClient).
   std::unique_ptr<HttpTransfers> https;
+  /// The daemon's timers (position reports, teaching-log scans, classroom ticks, retention).
+  /// Null: Asio timers on the clock's time (asio_scheduler.hpp).
+  std::unique_ptr<Scheduler> timers;
 };
 
 /// How a daemon runs besides its config: `run` takes the defaults; the simulator, whose time

@@ -14,9 +14,7 @@ std::uint32_t Daemon::Impl::report_interval() {
 void Daemon::Impl::arm_report() {
   const std::uint32_t interval = report_interval();
   // With reports off, look again in a minute (the ignition may come on).
-  report_timer.expires_after(std::chrono::seconds(interval != 0 ? interval : 60));
-  report_timer.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
+  report_timer.after(std::chrono::seconds(interval != 0 ? interval : 60), [this] {
     if (report_interval() != 0) send_position_report();
     arm_report();
   });
@@ -75,16 +73,11 @@ std::optional<StudentTotals> Daemon::Impl::student_totals(const std::string& stu
 
 void Daemon::Impl::teach_tick() {
   teach_scan();
-  teach_timer.expires_after(std::chrono::seconds(1));
-  teach_timer.async_wait([this](boost::system::error_code ec) {
-    if (!ec) teach_tick();
-  });
+  teach_timer.after(std::chrono::seconds(1), [this] { teach_tick(); });
 }
 
 void Daemon::Impl::classroom_tick() {
-  tick_timer.expires_after(std::chrono::seconds(1));
-  tick_timer.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
+  tick_timer.after(std::chrono::seconds(1), [this] {
     auto* c = engine.classroom();
     if (c && (!last_fix_mono || clock.mono_now() - *last_fix_mono > std::chrono::seconds(2))) {
       c->on_tick(now());

@@ -98,17 +98,15 @@ Result<bool> Retention::run_once(WallTime now) {
   return more;
 }
 
-void Retention::start(boost::asio::io_context& io, std::function<WallTime()> now) {
+void Retention::start(Scheduler& timers, std::function<WallTime()> now) {
   now_ = std::move(now);
-  timer_ = std::make_unique<boost::asio::steady_timer>(io);
+  timer_ = std::make_unique<Timer>(timers);
   arm(std::chrono::seconds(0));
 }
 
 void Retention::arm(std::chrono::seconds after) {
   if (!timer_) return;
-  timer_->expires_after(after);
-  timer_->async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
+  timer_->after(after, [this] {
     auto more = run_once(now_());
     arm(more && *more ? std::chrono::seconds(1) : std::chrono::seconds(cfg_.interval_s));
   });

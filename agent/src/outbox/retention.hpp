@@ -8,7 +8,7 @@
 /// free): the engines stop asking for timed photos and go on making minutes, and the log and
 /// /status say so. Runs on the event loop; `run_once` is the whole pass, for tests.
 
-#include <utility>  // before Asio
+#include <utility>
 
 #include <chrono>
 #include <cstdint>
@@ -17,13 +17,12 @@
 #include <optional>
 #include <string>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "tta/config/config.hpp"
 #include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
+#include "tta/core/scheduler.hpp"
 #include "tta/store/store.hpp"
 
 namespace tta::agent {
@@ -65,7 +64,7 @@ class Retention {
 
   /// Pass every [retention] interval_s on `io`, the first right away; a pass that filled a
   /// batch is followed by the next one a second later, so a backlog drains in short steps.
-  void start(boost::asio::io_context& io, std::function<WallTime()> now);
+  void start(Scheduler& timers, std::function<WallTime()> now);
   void stop();
 
   [[nodiscard]] const StorageStatus& status() const { return status_; }
@@ -81,7 +80,7 @@ class Retention {
   FreeSpace free_space_;
   std::function<void(bool)> on_nearly_full_;
   StorageStatus status_;
-  std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::unique_ptr<Timer> timer_;
   std::function<WallTime()> now_;
 };
 
