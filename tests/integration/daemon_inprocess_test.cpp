@@ -5,7 +5,8 @@
 // out: the minutes are stored with their outbox entries and delivered. DaemonOnFakeLink puts
 // a fake platform link (tests/support/fake_platform_link.hpp) in the simulator's place, and
 // the test plays the platform. The process-level tests (daemon_test.cpp) run the same daemon
-// as `tta-agent run`.
+// as `tta-agent run`. DaemonOnFakeTimers also gives it a FakeScheduler
+// (tests/support/fake_scheduler.hpp): its timers fire on the fake clock's time.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -24,6 +25,7 @@
 #include "support/fake_face_checker.hpp"
 #include "support/fake_gnss_source.hpp"
 #include "support/fake_platform_link.hpp"
+#include "support/fake_scheduler.hpp"
 #include "support/fake_vehicle_signals.hpp"
 #include "tta/core/time_util.hpp"
 #include "tta/gps/route_sim.hpp"
@@ -90,6 +92,11 @@ class DaemonInProcess : public ::testing::Test {
         return link;
       };
     }
+    if (fake_timers()) {
+      auto timers = std::make_unique<testing::FakeScheduler>(clock_);
+      timers_ = timers.get();
+      parts.timers = std::move(timers);
+    }
     daemon_.emplace(io_, cfg_, *store_, clock_, std::move(parts));
     auto started = daemon_->start();
     ASSERT_TRUE(started) << started.error().message;
@@ -98,6 +105,17 @@ class DaemonInProcess : public ::testing::Test {
   /// true: the daemon's platform link is a FakePlatformLink (link_), not a session to the
   /// simulator.
   virtual bool fake_link() const { return false; }
+  /// true: the daemon's timers run on a FakeScheduler (timers_) on the fake clock.
+  virtual bool fake_timers() const { return false; }
+
+  /// Move the fake clock on, running the daemon's timers that come due when they are fake.
+  void advance(std::chrono::nanoseconds d) {
+    if (timers_ != nullptr) {
+      timers_->advance(d);
+    } else {
+      clock_.advance(d);
+    }
+  }
 
   void TearDown() override {
     if (daemon_) daemon_->stop();
@@ -134,7 +152,7 @@ class DaemonInProcess : public ::testing::Test {
   void drive(const std::vector<gps::Fix>& fixes, std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to && i < fixes.size(); ++i) {
       const auto& fix = fixes[i];
-      clock_.advance(1s);
+      advance(1s);
       const double kmh = std::isnan(fix.speed_kmh) ? 0 : fix.speed_kmh;
       signals_->emit({.at = *fix.utc(), .ignition_on = true, .engine_rpm = 1500,
                       .sensor_speed_kmh = kmh});
@@ -159,6 +177,7 @@ class DaemonInProcess : public ::testing::Test {
   testing::FakeVehicleSignals* signals_ = nullptr;
   testing::FakeFaceChecker* faces_ = nullptr;
   testing::FakePlatformLink* link_ = nullptr;
+  testing::FakeScheduler* timers_ = nullptr;  // owned by the daemon
   std::optional<agent::Daemon> daemon_;
 };
 
@@ -178,6 +197,11 @@ class DaemonOnFakeLink : public DaemonInProcess {
     auto c = store_->outbox().counts(agent::tcp_kind(ext_id));
     return c ? c->acked : -1;
   }
+};
+
+class DaemonOnFakeTimers : public DaemonOnFakeLink {
+ protected:
+  bool fake_timers() const override { return true; }
 };
 
 TEST_F(DaemonInProcess, CheckInMinutesCheckOut) {
@@ -331,6 +355,53 @@ TEST_F(DaemonOnFakeLink, CoreCommandsReachTheLink) {
   EXPECT_EQ(link_->core_command(uplink::msgid::kTerminalControl, *other), 3);
   io_.poll();
   EXPECT_EQ(link_->reconnects.size(), 1u);
+}
+
+TEST_F(DaemonOnFakeTimers, PositionReportsFollowThePlatformsIntervalOnVirtualTime) {
+  ASSERT_NE(link_, nullptr);
+  ASSERT_NE(timers_, nullptr);
+  link_->go_online(clock_.mono_now());
+  io_.poll();
+  gps::RouteOptions route;
+  route.start = t0_;
+  route.seconds = 600;
+  route.area = cfg_.gps.fences.front();
+  const auto fixes = gps::simulate_route(route);
+
+  // The default interval with the ignition on is 30 s (0x0029): three reports in 95 s.
+  drive(fixes, 0, 95);
+  ASSERT_EQ(link_->positions.size(), 3u);
+  const auto& last = link_->positions.back().basic;
+  EXPECT_TRUE(last.latitude_udeg.has_value()) << "the report carries the last fix";
+  EXPECT_TRUE(last.time.has_value());
+
+  // 0x8103 sets 10 s: the timer is armed again at once, so 35 s bring three more.
+  uplink::SetTerminalParams set;
+  set.params.push_back({0x0029, {0, 0, 0, 10}});
+  auto body = set.encode();
+  ASSERT_TRUE(body);
+  ASSERT_EQ(link_->core_command(uplink::msgid::kSetParams, *body), 0);
+  drive(fixes, 95, 130);
+  EXPECT_EQ(link_->positions.size(), 6u);
+
+  // Offline, nothing is sent and nothing piles up: positions are not stored for later.
+  link_->go_offline("the test pulled the cable");
+  drive(fixes, 130, 160);
+  EXPECT_EQ(link_->positions.size(), 6u);
+  link_->go_online(clock_.mono_now());
+  drive(fixes, 160, 181);
+  EXPECT_EQ(link_->positions.size(), 8u) << "reports resume at the 10 s interval";
+}
+
+TEST_F(DaemonOnFakeTimers, NothingFiresWhileTheClockStandsStill) {
+  ASSERT_NE(timers_, nullptr);
+  link_->go_online(clock_.mono_now());
+  // The loop runs, but no virtual time passes: the 30 s report is not due.
+  for (int i = 0; i < 50; ++i) io_.poll();
+  EXPECT_TRUE(link_->positions.empty());
+  EXPECT_GE(timers_->pending(), 1u) << "the report timer waits on the scheduler";
+  timers_->advance(30s);
+  EXPECT_EQ(link_->positions.size(), 1u);
 }
 
 }  // namespace
