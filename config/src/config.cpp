@@ -188,6 +188,12 @@ void read_face(Section s, FaceConfig& f) {
   if (threshold_given) f.operating_point = "custom";
   s.integer("min_face_px", f.min_face_px, 16, 1024);
   s.real("liveness_threshold", f.liveness_threshold, 0.0, 1.0);
+  s.str("liveness_challenge", f.liveness_challenge);
+  if (f.liveness_challenge != "auto" && f.liveness_challenge != "none" &&
+      f.liveness_challenge != "blink" && f.liveness_challenge != "turn") {
+    s.error("liveness_challenge", "must be auto, none, blink or turn");
+  }
+  s.real("turn_min_deg", f.turn_min_deg, 5.0, 60.0);
   s.real("min_brightness", f.min_brightness, 0.0, 128.0);
   s.real("max_brightness", f.max_brightness, 128.0, 255.0);
   s.real("max_clipped_fraction", f.max_clipped_fraction, 0.0, 1.0);

@@ -50,10 +50,9 @@ constexpr double kLivenessScale = 2.7;  // fr_liveness.js: alignLivenessImage(�
 constexpr int kEyeSize = 24;
 constexpr double kEyePadding = 1.6;  // fr_eye.js: getEyeBBox padding_rate
 
-// Liveness across frames: a non-rigid landmark residual (after removing the best similarity
-// transform, which a photo moved by hand also shows) of this fraction of the face height.
-constexpr double kMinNonRigidMotion = 0.012;
-constexpr double kMaxNonRigidMotion = 0.25;  // beyond this it is a different face or a jump
+// Liveness across frames (judge_liveness): a non-rigid landmark residual (after removing the
+// best similarity transform, which a photo moved by hand also shows) of a fraction of the face
+// height, in LivenessRule's band.
 
 // Pose from landmarks (estimate_pose): the nose tip's height between the eye line (0) and the
 // mouth corners (1) in a frontal face, and the nose tip's depth in front of the eyes and mouth
@@ -295,18 +294,6 @@ std::string_view describe_zh(Quality q) noexcept {
   return "未知";
 }
 
-std::string_view to_string(Liveness l) noexcept {
-  switch (l) {
-    case Liveness::live:
-      return "live";
-    case Liveness::spoof:
-      return "spoof";
-    case Liveness::inconclusive:
-      return "inconclusive";
-  }
-  return "unknown";
-}
-
 Template make_template(std::span<const float> embedding) {
   // Layout: "TTFT", version, 0, dimension (u16 LE), dimension x float32 LE.
   Template t;
@@ -416,6 +403,7 @@ EngineOptions options_from_config(const config::FaceConfig& cfg) {
   o.min_eye_distance_px = cfg.min_eye_distance_px;
   o.max_yaw_deg = cfg.max_yaw_deg;
   o.max_pitch_deg = cfg.max_pitch_deg;
+  o.turn_min_deg = cfg.turn_min_deg;
   return o;
 }
 
@@ -1010,7 +998,8 @@ Result<Verification> FaceEngine::verify(const Template& enrolled, const Image& p
   return v;
 }
 
-Result<Verification> FaceEngine::check(const Template& enrolled, std::span<const Image> frames) {
+Result<Verification> FaceEngine::check(const Template& enrolled, std::span<const Image> frames,
+                                       Challenge challenge) {
   if (frames.empty()) return fail(Errc::invalid_argument, "a check needs at least one frame");
   auto ref = template_embedding(enrolled);
   if (!ref) return fail(ref.error().context("enrolled template"));
@@ -1021,16 +1010,15 @@ Result<Verification> FaceEngine::check(const Template& enrolled, std::span<const
     Verification best;
     best.quality = Quality::no_face;
     bool have = false;
-    LivenessResult lr;
-    double live_sum = 0;
-    bool seen_open = false, seen_closed = false, blink = false;
-    std::vector<double> motions;
+    std::vector<FrameCue> cues(frames.size());
     const FaceAnalysis* prev = nullptr;
     std::vector<FaceAnalysis> analyses(frames.size());
     for (std::size_t i = 0; i < frames.size(); ++i) {
       const Frame fr = make_frame(frames[i]);
       analyses[i] = impl_->analyse(fr);
       const FaceAnalysis& a = analyses[i];
+      FrameCue& cue = cues[i];
+      if (a.pose) cue.yaw_deg = a.pose->yaw_deg;  // turned frames count for the turn challenge
       if (i == 0) best.analysis = a, best.quality = a.quality;
       if (a.quality != Quality::ok) continue;
       const auto emb = impl_->embedding(impl_->align(fr, a.landmarks));
@@ -1045,18 +1033,14 @@ Result<Verification> FaceEngine::check(const Template& enrolled, std::span<const
         best.quality = Quality::ok;
         have = true;
       }
-      ++lr.frames;
-      live_sum += impl_->live(fr, a.faces.front());
+      cue.usable = true;
+      cue.model_score = impl_->live(fr, a.faces.front());
       const Eyes eyes = impl_->eyes(fr, a.landmarks);
-      const bool open = eyes.left_open && eyes.right_open;
-      const bool closed = !eyes.left_open && !eyes.right_open;
-      // A blink: open then closed, or closed then open, within the check.
-      if ((open && seen_closed) || (closed && seen_open)) blink = true;
-      seen_open = seen_open || open;
-      seen_closed = seen_closed || closed;
+      cue.eyes_open = eyes.left_open && eyes.right_open;
+      cue.eyes_closed = !eyes.left_open && !eyes.right_open;
       if (prev != nullptr) {
-        motions.push_back(non_rigid_motion(prev->landmarks, a.landmarks,
-                                           static_cast<double>(a.faces.front().height)));
+        cue.motion = non_rigid_motion(prev->landmarks, a.landmarks,
+                                      static_cast<double>(a.faces.front().height));
       }
       prev = &a;
     }
@@ -1066,25 +1050,10 @@ Result<Verification> FaceEngine::check(const Template& enrolled, std::span<const
     } else {
       best.score = 0;
     }
-    lr.blink = blink;
-    if (!motions.empty()) {
-      std::nth_element(motions.begin(),
-                       motions.begin() + static_cast<std::ptrdiff_t>(motions.size() / 2),
-                       motions.end());
-      lr.motion = motions[motions.size() / 2];
-    }
-    if (lr.frames > 0) lr.model_score = live_sum / lr.frames;
-    const bool moved = lr.motion >= kMinNonRigidMotion && lr.motion <= kMaxNonRigidMotion;
-    if (lr.frames == 0) {
-      lr.outcome = Liveness::inconclusive;
-    } else if (lr.model_score < impl_->opt.liveness_threshold) {
-      lr.outcome = Liveness::spoof;
-    } else if (lr.blink || moved) {
-      lr.outcome = Liveness::live;
-    } else {
-      lr.outcome = Liveness::inconclusive;
-    }
-    best.liveness = lr;
+    best.liveness = judge_liveness(cues, {.model_threshold = impl_->opt.liveness_threshold,
+                                          .turn_min_deg = impl_->opt.turn_min_deg,
+                                          .challenge = challenge});
+    best.cues = std::move(cues);
     return best;
   });
 }

@@ -504,6 +504,108 @@ int run_verify(const std::string& enrolled, const std::string& probe, const Face
   return kExitOk;
 }
 
+// `face-liveness`: windows of n consecutive images of each identity (sorted by name), each
+// checked against a template from the identity's first image, as one check's frames. Every
+// window is a real person, so anything but `live` is a false refusal; each rule (passive, blink,
+// turn) judges the same frames' cues.
+int run_liveness(const std::string& dir, std::size_t n, const FaceArgs& a) {
+  auto set = face::list_face_set(dir);
+  if (!set) {
+    std::cerr << "error: " << set.error().message << '\n';
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  auto engine = load_engine(a, exit_code);
+  if (!engine) return exit_code;
+  const face::LivenessRule base{.model_threshold = engine->options().liveness_threshold,
+                                .turn_min_deg = engine->options().turn_min_deg};
+  struct Tally {
+    std::size_t windows = 0, live = 0, inconclusive = 0, spoof = 0, no_face = 0;
+  };
+  std::map<face::Challenge, Tally> tally;
+  std::vector<double> model_scores, motions, yaw_spans;
+  std::size_t identities = 0, unreadable = 0;
+  for (const auto& id : *set) {
+    if (id.images.size() < n + 1) continue;
+    std::vector<face::Image> images;
+    for (const auto& name : id.images) {
+      auto img = face::load_image(std::filesystem::path(dir) / id.name / name);
+      if (!img) {
+        ++unreadable;
+        images.clear();
+        break;
+      }
+      images.push_back(std::move(*img));
+    }
+    if (images.empty()) continue;
+    auto enrolled = engine->enrol(images.front());
+    if (!enrolled) continue;  // no usable enrolment image: not a liveness question
+    ++identities;
+    for (std::size_t w = 1; w + n <= images.size(); ++w) {
+      auto v = engine->check(enrolled->templ,
+                             std::span<const face::Image>(images).subspan(w, n));
+      if (!v) {
+        std::cerr << "error: " << id.name << ": " << v.error().message << '\n';
+        return kExitFailure;
+      }
+      for (auto c : {face::Challenge::none, face::Challenge::blink, face::Challenge::turn}) {
+        face::LivenessRule rule = base;
+        rule.challenge = c;
+        const auto r = face::judge_liveness(v->cues, rule);
+        auto& t = tally[c];
+        ++t.windows;
+        if (r.frames == 0) ++t.no_face;
+        if (r.outcome == face::Liveness::live) ++t.live;
+        if (r.outcome == face::Liveness::inconclusive) ++t.inconclusive;
+        if (r.outcome == face::Liveness::spoof) ++t.spoof;
+        if (c == face::Challenge::none && r.frames > 0) {
+          model_scores.push_back(r.model_score);
+          motions.push_back(r.motion);
+          yaw_spans.push_back(r.yaw_span_deg);
+        }
+      }
+    }
+  }
+  nlohmann::json out{{"set", dir},
+                     {"frames_per_check", n},
+                     {"identities", identities},
+                     {"unreadable_images", unreadable},
+                     {"liveness_threshold", base.model_threshold},
+                     {"turn_min_deg", base.turn_min_deg},
+                     {"model_score", to_json(face::describe_scores(model_scores))},
+                     {"motion", to_json(face::describe_scores(motions))},
+                     {"yaw_span_deg", to_json(face::describe_scores(yaw_spans))}};
+  for (const auto& [c, t] : tally) {
+    const double refused =
+        t.windows == 0 ? 0.0 : static_cast<double>(t.windows - t.live) / static_cast<double>(t.windows);
+    out["rules"][std::string(face::to_string(c))] = {
+        {"windows", t.windows},   {"live", t.live},       {"inconclusive", t.inconclusive},
+        {"spoof", t.spoof},       {"no_face", t.no_face}, {"false_refusal", refused}};
+  }
+  if (a.json) {
+    std::cout << out.dump() << '\n';
+    return kExitOk;
+  }
+  std::cout << fmt::format(
+      "{} identities, checks of {} genuine images (every refusal is a false one)\n"
+      "rule      checks  live  inconclusive  spoof  false refusal\n",
+      identities, n);
+  for (const auto& [name, r] : out["rules"].items()) {
+    std::cout << fmt::format("{:<9} {:>6}  {:>4}  {:>12}  {:>5}  {:.1f}%\n", name,
+                             r.at("windows").get<std::size_t>(), r.at("live").get<std::size_t>(),
+                             r.at("inconclusive").get<std::size_t>(),
+                             r.at("spoof").get<std::size_t>(),
+                             r.at("false_refusal").get<double>() * 100);
+  }
+  std::cout << fmt::format("model score median {:.3f} (p5 {:.3f}), motion median {:.4f}, "
+                           "yaw span median {:.1f} deg\n",
+                           out["model_score"]["median"].get<double>(),
+                           out["model_score"]["p5"].get<double>(),
+                           out["motion"]["median"].get<double>(),
+                           out["yaw_span_deg"]["median"].get<double>());
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_face_commands(CLI::App& app, int& exit_code) {
@@ -536,6 +638,21 @@ void add_face_commands(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     add_common(cmd, *args);
     cmd->callback([args, ea, &exit_code] { exit_code = run_eval(*ea, *args); });
+  }
+  {
+    auto* cmd = app.add_subcommand(
+        "face-liveness",
+        "Liveness on genuine image sequences of a face set: how often each rule (passive, blink, "
+        "turn) refuses a real person");
+    auto args = std::make_shared<FaceArgs>();
+    auto dir = std::make_shared<std::string>();
+    auto n = std::make_shared<std::size_t>(5);
+    cmd->add_option("--set", *dir, "Face set folder DIR/<identity>/<image>")->required();
+    cmd->add_option("--frames", *n, "Images per check (consecutive, sorted by name)")
+        ->check(CLI::Range(std::size_t{2}, std::size_t{10}))
+        ->capture_default_str();
+    add_common(cmd, *args);
+    cmd->callback([args, dir, n, &exit_code] { exit_code = run_liveness(*dir, *n, *args); });
   }
   {
     auto* cmd = app.add_subcommand("face-verify", "Compare a probe image with an enrolled one");

@@ -91,6 +91,11 @@ struct FaceConfig {
   double match_threshold = kFaceThresholdFarFirst;  ///< cosine score at or above which two faces match
   std::uint32_t min_face_px = 48;     ///< smaller faces (box side, pixels) are refused as too small
   double liveness_threshold = 0.5;    ///< liveness-model score a check needs to count as live
+  /// What a person is asked to do during a check (face/include/tta/face/liveness.hpp): "auto"
+  /// (blink at a classroom kiosk, nothing in a vehicle, where the coach watches), "none",
+  /// "blink" or "turn".
+  std::string liveness_challenge = "auto";
+  double turn_min_deg = 20;           ///< head-yaw span the turn challenge needs (degrees)
   // Quality gates (face/EVAL.md): a frame failing one is refused with a reason a person can act on.
   double min_brightness = 40;         ///< mean grey (0-255) of the face below: too dark
   double max_brightness = 215;        ///< mean grey of the face above: too bright

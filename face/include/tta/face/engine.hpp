@@ -20,6 +20,7 @@
 
 #include "tta/config/config.hpp"
 #include "tta/core/result.hpp"
+#include "tta/face/liveness.hpp"
 #include "tta/face/image.hpp"
 
 namespace tta::face {
@@ -55,6 +56,7 @@ struct EngineOptions {
   double max_yaw_deg = 40;          ///< estimated head turn beyond this: `bad_pose`
   double max_pitch_deg = 30;        ///< estimated head nod beyond this: `bad_pose`
   double liveness_threshold = 0.5;  ///< mean liveness-model score needed to be `live`
+  double turn_min_deg = 20;         ///< head-yaw span the turn challenge needs (liveness.hpp)
   /// With fr_detect.onnx absent, detect with OpenCV's Haar cascade (labelled in every result)
   /// instead of refusing. Matching still needs the ONNX landmark and feature models.
   bool allow_cascade_fallback = false;
@@ -150,23 +152,6 @@ struct Template {
 /// below, linear in between. A match is exactly a confidence of 50 or more.
 [[nodiscard]] std::uint8_t confidence_for(double score, double threshold) noexcept;
 
-/// Liveness verdict of a check.
-enum class Liveness : std::uint8_t {
-  live,          ///< model says live and blink or small motion was seen
-  spoof,         ///< model says not live
-  inconclusive,  ///< model says live, but no blink or motion across the frames (or one frame)
-};
-[[nodiscard]] std::string_view to_string(Liveness l) noexcept;
-
-/// Liveness evidence of a check.
-struct LivenessResult {
-  Liveness outcome = Liveness::inconclusive;
-  double model_score = 0;    ///< mean liveness-model probability of "live" over the frames
-  bool blink = false;        ///< eyes seen open, then closed, across frames
-  double motion = 0;         ///< median landmark displacement between frames / face size
-  std::uint32_t frames = 0;  ///< frames with a usable face
-};
-
 /// Result of one identity check.
 struct Verification {
   Quality quality = Quality::no_face;  ///< of the probe (the best frame); match only when ok
@@ -174,6 +159,7 @@ struct Verification {
   double score = 0;                        ///< cosine score vs the template (0 unless quality ok)
   std::uint8_t confidence = 0;             ///< 0-100, see confidence_for
   std::optional<LivenessResult> liveness;  ///< set by check(), not by verify()
+  std::vector<FrameCue> cues;              ///< check(): what each frame showed (judge_liveness)
   std::size_t best_frame = 0;              ///< index of the frame matched (check())
   FaceAnalysis analysis;                   ///< of that frame
 };
@@ -230,9 +216,12 @@ class FaceEngine {
   /// Compare one image against a template (no liveness). A quality failure is a normal result.
   [[nodiscard]] Result<Verification> verify(const Template& enrolled, const Image& probe);
 
-  /// A full check-in: several frames of one person in front of the camera. Matches the best
-  /// frame and judges liveness across all of them.
-  [[nodiscard]] Result<Verification> check(const Template& enrolled, std::span<const Image> frames);
+  /// A full check-in: several frames of one person in front of the camera, in the order they
+  /// were taken. Matches the best frame and judges liveness across all of them
+  /// (judge_liveness): by the passive rule, or by whether the person did what `challenge`
+  /// asked while the frames were taken.
+  [[nodiscard]] Result<Verification> check(const Template& enrolled, std::span<const Image> frames,
+                                           Challenge challenge = Challenge::none);
 
   /// Liveness-model probability of "live" for the chosen face of an analysed image.
   [[nodiscard]] Result<double> liveness_score(const Image& image, const FaceAnalysis& analysis);
