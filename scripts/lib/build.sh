@@ -24,7 +24,7 @@ if [[ ${TTA_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null 2>&1; then
   tta_prefix_map=("-DCMAKE_CXX_FLAGS=-ffile-prefix-map=$root=.")
 fi
 
-# tta_configure release|asan|package [MODELS_DIR]: configures build/$1 and sets $dir.
+# tta_configure release|asan|package|arm64|arm64-package [MODELS_DIR]: configures build/$1 and sets $dir.
 tta_configure() {
   case "$1" in
     release)
@@ -50,7 +50,24 @@ tta_configure() {
         "-DCMAKE_EXE_LINKER_FLAGS=-Wl,-z,relro,-z,now" "-DCMAKE_MODULE_LINKER_FLAGS=-Wl,-z,relro,-z,now" \
         "${tta_launcher[@]}" "${tta_prefix_map[@]}" >/dev/null
       ;;
-    *) echo "unknown build '$1' (release, asan or package)" >&2; return 2 ;;
+    arm64)
+      # The Release build cross-compiled for arm64 (scripts/build-arm64; $TTA_ARM64_SYSROOT),
+      # with the tests (run under qemu-user) and the benchmarks.
+      dir=build/arm64
+      cmake -S "$root" -B "$root/$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTTA_WERROR=ON \
+        -DTTA_BENCH=ON -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm64-toolchain.cmake" \
+        "${tta_launcher[@]}" "${tta_prefix_map[@]}" >/dev/null
+      ;;
+    arm64-package)
+      # `package` cross-compiled for arm64 (scripts/build-arm64). $2: the verified models.
+      dir=build/arm64-package
+      cmake -S "$root" -B "$root/$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTTA_WERROR=ON \
+        -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm64-toolchain.cmake" -DCMAKE_INSTALL_PREFIX=/usr \
+        -DTTA_PACKAGE=ON -DTTA_PLUGIN_FROM_BUILD_TREE=OFF -DTTA_PACKAGE_MODELS_DIR="$2" \
+        "-DCMAKE_EXE_LINKER_FLAGS=-Wl,-z,relro,-z,now" "-DCMAKE_MODULE_LINKER_FLAGS=-Wl,-z,relro,-z,now" \
+        "${tta_launcher[@]}" "${tta_prefix_map[@]}" >/dev/null
+      ;;
+    *) echo "unknown build '$1' (release, asan, package, arm64 or arm64-package)" >&2; return 2 ;;
   esac
 }
 

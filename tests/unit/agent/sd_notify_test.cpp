@@ -1,6 +1,7 @@
 // sd_notify without libsystemd (agent/src/daemon/sd_notify.hpp): every message is checked as it
 // arrives on a real bound Unix datagram socket, path and abstract.
 #include "daemon/sd_notify.hpp"
+#include "support/scoped_env.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <string>
 
 namespace sd = tta::agent::sd;
+using tta::test::ScopedEnv;
 using namespace std::chrono_literals;
 
 namespace {
@@ -61,32 +63,6 @@ std::string temp_socket_path() {
            ::testing::UnitTest::GetInstance()->current_test_info()->name()))
       .string();
 }
-
-/// Sets an environment variable for one test and restores the old value after it.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value != nullptr) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 }  // namespace
 
