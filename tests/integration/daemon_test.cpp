@@ -199,11 +199,13 @@ models_dir = "/usr/local/share/tta/models"
 [uplink.tcp]
 host = "127.0.0.1"
 port = )toml" + tcp_port + R"toml(
+test_platform = true
 reconnect_min_s = 1
 [uplink.http]
 )toml" + http_section + R"toml(
 [training]
 [agent]
+simulated = true
 control_listen = ")toml" + listen + R"toml("
 control_token_file = "control.token"
 )toml" + (o.classroom ? "[classroom]\nlatitude = 32.0440\nlongitude = 118.7850\n"
