@@ -285,7 +285,8 @@ TEST_F(SimulatedOnAProductionPlatform, MinutesAreMarkedAndNeverSentAsReal) {
   ASSERT_TRUE(refused && !refused->empty());
   EXPECT_NE(refused->front().last_error.find("test_platform"), std::string::npos)
       << refused->front().last_error;
-  EXPECT_EQ(sim_->summary().value("minutes", -1), 0) << sim_->summary().dump();
+  EXPECT_EQ(sim_->summary().value("minutes_unique", -1), 0) << sim_->summary().dump();
+  EXPECT_EQ(sim_->summary().value("coach_logins", -1), 0) << "nor a login";
   EXPECT_EQ(sim_->minutes().size(), 0u);
 
   const auto status = daemon_->backend().status();
@@ -304,6 +305,8 @@ TEST_F(SimulatedOnAProductionPlatform, MinutesAreMarkedAndNeverSentAsReal) {
 /// 503 camera_unavailable in words, nobody is checked in, and /status says what the camera
 /// lacks; once frames come again check-ins work, and /status says when it last worked.
 TEST_F(DaemonInProcess, ACameraThatIsGoneAnswers503AndStatusSaysSo) {
+  // Registered first: before that a check-in is refused for that reason, camera or not.
+  ASSERT_TRUE(run_until([&] { return daemon_->backend().status().value("uplink_online", false); }));
   faces_->answer(agent::FaceEvidence{.outcome = "camera: cannot open /dev/video0: No such device",
                                      .camera_unavailable = true});
   const auto refused = check(true, "coach", kCoach);
