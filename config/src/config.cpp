@@ -140,8 +140,9 @@ void read_fence(Section s, Fence& f) {
   s.finish();
 }
 
-void read_gps(Section s, GpsConfig& g) {
-  s.str("source", g.source, true);
+void read_gps(Section s, GpsConfig& g, bool source_required) {
+  // A classroom kiosk has a fixed position ([classroom]): a receiver is optional there.
+  s.str("source", g.source, source_required);
   if (!g.source.empty() && !has_scheme(g.source, {"serial://", "gpsd://", "replay://"})) {
     s.error("source", "must start with serial://, gpsd:// or replay://");
   }
@@ -217,6 +218,7 @@ void read_tcp(Section s, TcpUplinkConfig& t) {
     s.error("reconnect_max_s", "must not be less than reconnect_min_s");
   }
   s.integer("subpacket_bytes", t.subpacket_bytes, 256, 1023);
+  s.boolean("test_platform", t.test_platform);
   s.finish();
 }
 
@@ -289,6 +291,7 @@ void read_http(Section s, HttpUplinkConfig& h) {
     s.error("base_url", "must be an https:// URL (TLS is not optional)");
   }
   s.str("api_version", h.api_version);
+  s.boolean("test_platform", h.test_platform);
   s.path("ca_bundle", h.ca_bundle);
   s.path("client_cert", h.client_cert);
   s.path("client_key", h.client_key);
@@ -483,6 +486,7 @@ void read_agent(Section s, AgentConfig& a) {
   s.str("admin_listen", a.admin_listen);
   s.path("admin_tls_cert", a.admin_tls_cert, false);
   s.path("admin_tls_key", a.admin_tls_key, false);
+  s.boolean("simulated", a.simulated);
   if (!a.admin_listen.empty()) {
     if (a.admin_listen.starts_with("unix:") || a.admin_listen.find(':') == std::string::npos) {
       s.error("admin_listen", "must be HOST:PORT (the administrator's pages are served over TLS)");
@@ -568,6 +572,27 @@ void read_syllabus(Section s, SyllabusProgramme& prog, const std::vector<Syllabu
   s.finish();
 }
 
+/// SIMULATED sources (replay:// GNSS, dir:// cameras, sim:// vehicle signals) only on a
+/// terminal that says it is simulated: made-up minutes must never pass for real ones.
+void check_simulated(Section& top, Config& cfg) {
+  cfg.store.simulated = cfg.agent.simulated;
+  if (cfg.agent.simulated) return;
+  constexpr std::string_view kWhy =
+      " is a SIMULATED source: accepted only with agent.simulated = true (demos and tests; "
+      "its records then go to a test platform only)";
+  if (cfg.gps.source.starts_with("replay://")) {
+    top.table("gps").error("source", "replay://" + std::string(kWhy));
+  }
+  if (cfg.face.camera.starts_with("dir://")) {
+    top.table("face").error("camera", "dir://" + std::string(kWhy));
+  }
+  for (auto [key, uri] : {std::pair<std::string_view, const std::string*>{"ignition", &cfg.vehicle.ignition},
+                          {"obd", &cfg.vehicle.obd},
+                          {"pulses", &cfg.vehicle.pulses}}) {
+    if (uri->starts_with("sim://")) top.table("vehicle").error(key, "sim://" + std::string(kWhy));
+  }
+}
+
 }  // namespace
 
 std::string Diagnostic::to_string() const {
@@ -591,7 +616,7 @@ tl::expected<Config, std::vector<Diagnostic>> parse_config(std::string_view text
   read_terminal(top.table("terminal"), cfg.terminal);
   read_store(top.table("store"), cfg.store);
   read_retention(top.table("retention"), cfg.retention);
-  read_gps(top.table("gps"), cfg.gps);
+  read_gps(top.table("gps"), cfg.gps, cfg.terminal.mode != "classroom");
   read_face(top.table("face"), cfg.face);
   Section uplink = top.table("uplink");
   read_tcp(uplink.table("tcp"), cfg.uplink.tcp);
@@ -601,6 +626,7 @@ tl::expected<Config, std::vector<Diagnostic>> parse_config(std::string_view text
   read_vehicle(top.table("vehicle"), cfg.vehicle);
   read_classroom(top.table("classroom"), cfg.classroom, cfg.terminal.mode == "classroom");
   read_agent(top.table("agent"), cfg.agent);
+  check_simulated(top, cfg);
   for (Section sy : top.tables("syllabus")) {
     SyllabusProgramme prog;
     read_syllabus(std::move(sy), prog, cfg.syllabus);

@@ -8,7 +8,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
+#include <random>
+
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "tta/gps/source.hpp"
 
@@ -20,17 +23,43 @@ using boost::system::error_code;
 
 constexpr std::chrono::milliseconds kMaxBackoff{30'000};
 
-/// Shared by both live sources: decoder, handler, reconnect back-off.
+/// Shared by both live sources: decoder, handler, reconnect back-off, and the log lines an
+/// operator needs (connects, losses, reconnects; a run of failed attempts once, not each).
 struct LiveBase {
-  explicit LiveBase(asio::io_context& io, std::chrono::milliseconds reconnect)
-      : timer(io), reconnect_min(reconnect), backoff(reconnect) {}
-  asio::steady_timer timer;
+  LiveBase(asio::io_context& io, std::chrono::milliseconds reconnect, Scheduler* sched)
+      : timer(io), scheduler(sched), reconnect_min(reconnect), backoff(reconnect),
+        rng(std::random_device{}()) {}
+  asio::steady_timer timer;   ///< the back-off's timer when no Scheduler is given
+  Scheduler* scheduler;       ///< the daemon's timers (virtual time in tests), or null
+  std::uint64_t retry_task = 0;
   NmeaDecoder decoder;
   GnssSource::FixHandler on_fix;
   SourceStats stats;
   std::chrono::milliseconds reconnect_min;
   std::chrono::milliseconds backoff;
+  std::minstd_rand rng;
+  std::string what;           ///< for the log: "gpsd 127.0.0.1:2947", "serial /dev/ttyS1"
+  bool failing_logged = false;  ///< a run of failed attempts was logged
   bool stopped = true;
+
+  void cancel_retry() {
+    timer.cancel();
+    if (scheduler && retry_task != 0) scheduler->cancel(retry_task);
+    retry_task = 0;
+  }
+  /// An attempt to open or connect failed (the device is absent, gpsd is down).
+  void attempt_failed(const std::string& why) {
+    stats.last_error = why;
+    ++stats.failed_attempts;
+    if (!failing_logged) {
+      spdlog::warn("GNSS {}: {}; retrying (back-off up to {} s, timing goes on: minutes are "
+                   "flagged no_gnss)",
+                   what, why, std::max(kMaxBackoff, reconnect_min).count() / 1000);
+      failing_logged = true;
+    } else {
+      spdlog::debug("GNSS {}: {}", what, why);
+    }
+  }
 
   void deliver(std::span<const char> bytes) {
     decoder.feed(bytes, [this](const Fix& f) {
@@ -39,8 +68,11 @@ struct LiveBase {
   }
   /// The device or connection went away: close the open epoch, count it.
   void lost(const std::string& why) {
+    if (!stats.connected) return attempt_failed(why);
     stats.last_error = why;
-    if (stats.connected) ++stats.disconnects;
+    ++stats.disconnects;
+    spdlog::warn("GNSS {}: connection lost: {}; reconnecting", what, why);
+    failing_logged = true;  // the loss was said; failed attempts after it need not be
     stats.connected = false;
     decoder.finish([this](const Fix& f) {
       if (!stopped && on_fix) on_fix(f);
@@ -49,13 +81,34 @@ struct LiveBase {
   void connected() {
     ++stats.connects;
     stats.connected = true;
+    spdlog::info("GNSS {}: {}", what,
+                 stats.connects == 1 ? "connected" : "connected again (" +
+                                                         std::to_string(stats.connects) +
+                                                         " connects, " +
+                                                         std::to_string(stats.disconnects) +
+                                                         " losses)");
     backoff = reconnect_min;
+    failing_logged = false;
   }
+  /// Try `again` after the back-off: uniform in [backoff/2, backoff] (jittered, so terminals
+  /// that lost one gpsd do not all come back at once), doubling up to 30 s (or reconnect_ms
+  /// when that is longer). On the daemon's Scheduler when one is given.
   template <typename F>
   void retry_later(F&& again) {
     if (stopped) return;
-    timer.expires_after(backoff);
+    const auto half = backoff.count() / 2;
+    const std::chrono::milliseconds delay{
+        half + std::uniform_int_distribution<std::int64_t>(0, backoff.count() - half)(rng)};
+    stats.next_retry_ms = delay.count();
     backoff = std::min(backoff * 2, std::max(kMaxBackoff, reconnect_min));
+    if (scheduler) {
+      retry_task = scheduler->after(delay, [this, again = std::forward<F>(again)] {
+        retry_task = 0;
+        again();
+      });
+      return;
+    }
+    timer.expires_after(delay);
     timer.async_wait([again = std::forward<F>(again)](const error_code& ec) {
       if (!ec) again();
     });
@@ -65,8 +118,11 @@ struct LiveBase {
 /// A receiver on a serial port (or a pty): reopened after it vanishes.
 struct SerialLink : LiveBase {
   static constexpr const char* kName = "serial";
-  SerialLink(asio::io_context& io, std::string dev, unsigned b, std::chrono::milliseconds r)
-      : LiveBase(io, r), port(io), device(std::move(dev)), baud(b) {}
+  SerialLink(asio::io_context& io, std::string dev, unsigned b, std::chrono::milliseconds r,
+             Scheduler* s)
+      : LiveBase(io, r, s), port(io), device(std::move(dev)), baud(b) {
+    what = "serial " + device;
+  }
   asio::serial_port port;
   std::string device;
   unsigned baud;
@@ -92,7 +148,7 @@ struct SerialLink : LiveBase {
     }
     if (ec) {
       self->close();
-      self->stats.last_error = "opening " + self->device + ": " + ec.message();
+      self->attempt_failed("opening " + self->device + ": " + ec.message());
       self->retry_later([self] { open(self); });
       return;
     }
@@ -118,8 +174,11 @@ struct SerialLink : LiveBase {
 /// gpsd over TCP with raw NMEA watched: reconnected after it drops.
 struct GpsdLink : LiveBase {
   static constexpr const char* kName = "gpsd";
-  GpsdLink(asio::io_context& io, std::string h, std::uint16_t p, std::chrono::milliseconds r)
-      : LiveBase(io, r), resolver(io), socket(io), host(std::move(h)), port(p) {}
+  GpsdLink(asio::io_context& io, std::string h, std::uint16_t p, std::chrono::milliseconds r,
+           Scheduler* s)
+      : LiveBase(io, r, s), resolver(io), socket(io), host(std::move(h)), port(p) {
+    what = "gpsd " + host + ":" + std::to_string(port);
+  }
   asio::ip::tcp::resolver resolver;
   asio::ip::tcp::socket socket;
   std::string host;
@@ -223,7 +282,7 @@ class LiveSource final : public GnssSource {
   }
   void stop() override {
     link_->stopped = true;
-    link_->timer.cancel();
+    link_->cancel_retry();
     link_->close();
     link_->stats.connected = false;
   }
@@ -240,7 +299,7 @@ class LiveSource final : public GnssSource {
 }  // namespace
 
 Result<std::unique_ptr<GnssSource>> make_source(std::string_view uri, asio::io_context& io,
-                                                const Clock& clock) {
+                                                const Clock& clock, Scheduler* timers) {
   auto u = parse_source_uri(uri);
   if (!u) return fail(u.error());
   const auto reconnect = u->number("reconnect_ms", 1000);
@@ -264,9 +323,10 @@ Result<std::unique_ptr<GnssSource>> make_source(std::string_view uri, asio::io_c
     if (!baud || *baud < 300 || *baud > 4'000'000) {
       return fail(Errc::invalid_argument, "serial baud must be between 300 and 4000000");
     }
-    return std::make_unique<LiveSource<SerialLink>>(io, u->path, static_cast<unsigned>(*baud), rc);
+    return std::make_unique<LiveSource<SerialLink>>(io, u->path, static_cast<unsigned>(*baud), rc,
+                                                    timers);
   }
-  return std::make_unique<LiveSource<GpsdLink>>(io, u->host, u->port, rc);
+  return std::make_unique<LiveSource<GpsdLink>>(io, u->host, u->port, rc, timers);
 }
 
 }  // namespace tta::gps

@@ -137,6 +137,12 @@ std::optional<MinuteRecord> MinuteAccumulator::add_sensor_speed(WallTime at, dou
   return done;
 }
 
+std::optional<MinuteRecord> MinuteAccumulator::add_time(WallTime at) {
+  const WallTime minute = floor_minute(at);
+  if (cur_ && minute < cur_->minute_start) return std::nullopt;
+  return roll_to(minute);
+}
+
 std::optional<MinuteRecord> MinuteAccumulator::open_minute() const {
   if (!cur_) return std::nullopt;
   MinuteRecord m = *cur_;

@@ -47,6 +47,12 @@ struct Connection {
 
   std::string deny_table;  // fail_writes_for_test
   int depth = 0;  // transactions open: 0 none, 1 BEGIN, more: savepoints inside it
+  /// StoreConfig::simulated: every minute, photo and outbox entry written is SIMULATED.
+  bool simulated = false;
+  /// The schema has the `simulated` columns (v5+; a test may hold the store at an older one).
+  bool has_marks = true;
+  /// `simulated` as a column to write or read: the column, or a constant 0 before v5.
+  [[nodiscard]] const char* marks_col() const { return has_marks ? "simulated" : "0"; }
 
   /// Run `body` inside BEGIN IMMEDIATE … COMMIT; roll back on any failure. Inside another
   /// transaction it is a savepoint of it, so that Store::transaction can join several writes.
@@ -98,13 +104,16 @@ struct Connection {
   }
 
   Status insert_outbox(const OutboxEntry& e, std::int64_t now_ms) {
-    auto s = cache.get(
-        "INSERT INTO outbox (kind, idem_key, payload, state, attempts, "
-        "next_attempt_ms, last_error, created_ms, updated_ms) "
-        "VALUES (?, ?, ?, 'queued', 0, ?, '', ?, ?)");
+    auto s = cache.get(has_marks ? "INSERT INTO outbox (kind, idem_key, payload, state, attempts, "
+                                   "next_attempt_ms, last_error, created_ms, updated_ms, simulated) "
+                                   "VALUES (?, ?, ?, 'queued', 0, ?, '', ?, ?, ?)"
+                                 : "INSERT INTO outbox (kind, idem_key, payload, state, attempts, "
+                                   "next_attempt_ms, last_error, created_ms, updated_ms) "
+                                   "VALUES (?, ?, ?, 'queued', 0, ?, '', ?, ?)");
     if (!s) return fail(s.error());
     s->bind(1, e.kind).bind(2, e.key).bind(3, std::span<const std::uint8_t>(e.payload));
     s->bind(4, e.next_attempt_ms).bind(5, now_ms).bind(6, now_ms);
+    if (has_marks) s->bind(7, static_cast<std::int64_t>(e.simulated || simulated ? 1 : 0));
     if (auto st = s->run(); !st) {
       if (st.error().code == Errc::already_exists) {
         return fail(Errc::already_exists, "outbox already holds " + e.kind + " with key " + e.key);
@@ -138,6 +147,7 @@ struct Connection {
     e.next_attempt_ms = s.i64(6);
     e.last_error = s.text(7);
     e.created_ms = s.i64(8);
+    e.simulated = s.i64(9) != 0;
     return e;
   }
 };

@@ -9,9 +9,11 @@
 namespace tta::store {
 
 namespace {
-constexpr std::string_view kOutboxCols =
-    "SELECT id, kind, idem_key, payload, state, attempts, next_attempt_ms, last_error, "
-    "created_ms FROM outbox";
+std::string outbox_cols(const Connection& c) {
+  return std::string("SELECT id, kind, idem_key, payload, state, attempts, next_attempt_ms, "
+                     "last_error, created_ms, ") +
+         c.marks_col() + " FROM outbox";
+}
 }
 
 
@@ -64,7 +66,7 @@ Result<std::vector<OutboxEntry>> Outbox::due(std::int64_t now_ms, int limit,
   std::size_t queued = 0;  // out[0, queued) are the queued entries
   for (const std::string_view state : {"queued", "in_flight"}) {
     if (state == "in_flight") queued = out.size();
-    auto s = c_->cache.get(std::string(kOutboxCols) +
+    auto s = c_->cache.get(outbox_cols(*c_) +
                               std::string(kind_prefix.empty() ? kDueOf : kDueOfKind));
     if (!s) return fail(s.error());
     s->bind(1, state).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
@@ -130,7 +132,7 @@ Status Outbox::requeue(std::int64_t id, std::int64_t now_ms) {
 }
 
 Result<std::optional<OutboxEntry>> Outbox::entry(std::int64_t id) {
-  auto s = Stmt::prepare(c_->db, std::string(kOutboxCols) + " WHERE id = ?");
+  auto s = Stmt::prepare(c_->db, outbox_cols(*c_) + " WHERE id = ?");
   if (!s) return fail(s.error());
   s->bind(1, id);
   auto row = s->step();
@@ -141,7 +143,7 @@ Result<std::optional<OutboxEntry>> Outbox::entry(std::int64_t id) {
 
 Result<std::optional<OutboxEntry>> Outbox::entry(std::string_view kind,
                                                        std::string_view key) {
-  auto s = Stmt::prepare(c_->db, std::string(kOutboxCols) + " WHERE kind = ? AND idem_key = ?");
+  auto s = Stmt::prepare(c_->db, outbox_cols(*c_) + " WHERE kind = ? AND idem_key = ?");
   if (!s) return fail(s.error());
   s->bind(1, kind).bind(2, key);
   auto row = s->step();
@@ -152,7 +154,7 @@ Result<std::optional<OutboxEntry>> Outbox::entry(std::string_view kind,
 
 Result<std::vector<OutboxEntry>> Outbox::refused() {
   auto s =
-      Stmt::prepare(c_->db, std::string(kOutboxCols) + " WHERE state = 'refused' ORDER BY id");
+      Stmt::prepare(c_->db, outbox_cols(*c_) + " WHERE state = 'refused' ORDER BY id");
   if (!s) return fail(s.error());
   std::vector<OutboxEntry> out;
   if (auto st = s->each([&](const Stmt& r) { out.push_back(Connection::read_outbox(r)); }); !st)
@@ -219,10 +221,11 @@ Result<std::vector<OutboxKindCounts>> Outbox::counts_by_kind() {
 }
 
 Result<std::vector<OutboxEntry>> Outbox::pending(int limit) {
-  auto s = Stmt::prepare(c_->db,
-                         "SELECT id, kind, idem_key, x'', state, attempts, next_attempt_ms, "
-                         "last_error, created_ms FROM outbox WHERE state IN ('queued', "
-                         "'in_flight') ORDER BY id LIMIT ?");
+  auto s = Stmt::prepare(c_->db, "SELECT id, kind, idem_key, x'', state, attempts, "
+                                 "next_attempt_ms, last_error, created_ms, " +
+                                     std::string(c_->marks_col()) +
+                                     " FROM outbox WHERE state IN ('queued', 'in_flight') "
+                                     "ORDER BY id LIMIT ?");
   if (!s) return fail(s.error());
   s->bind(1, static_cast<std::int64_t>(limit));
   std::vector<OutboxEntry> out;

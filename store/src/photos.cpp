@@ -33,10 +33,12 @@ Photo photo_from(const Stmt& s) {
 
 Status Photos::add(const Photo& p, const OutboxEntry& out) {
   return c_->transaction([&]() -> Status {
-    auto s = Stmt::prepare(c_->db,
-                           "INSERT INTO photos (photo_no, person_no, class_id, event, size_code, "
-                           "taken_ms, confidence, lat_e6, lon_e6, jpeg) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    auto s = Stmt::prepare(
+        c_->db, std::string("INSERT INTO photos (photo_no, person_no, class_id, event, size_code, "
+                            "taken_ms, confidence, lat_e6, lon_e6, jpeg") +
+                    (c_->has_marks ? ", simulated" : "") +
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?" +
+                    (c_->has_marks ? (c_->simulated ? ", 1)" : ", 0)") : ")"));
     if (!s) return fail(s.error());
     s->bind(1, p.photo_no).bind(2, p.person_no).bind(3, static_cast<std::int64_t>(p.class_id));
     s->bind(4, static_cast<std::int64_t>(p.event)).bind(5, static_cast<std::int64_t>(p.size_code));

@@ -171,7 +171,17 @@ CREATE INDEX sessions_class ON training_sessions (class_id);
 CREATE INDEX event_log_at ON event_log (at_ms);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}}};
+// v5: honest inputs (issue #14). Minutes, photos and outbox entries made on SIMULATED
+// inputs (agent.simulated) say so; a simulated outbox entry goes only to a test platform.
+// Rows from before are real (0).
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE minutes ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
+ALTER TABLE photos ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
+ALTER TABLE outbox ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{
+    {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}}};
 
 }  // namespace
 

@@ -209,6 +209,8 @@ Result<Store> Store::open(const config::StoreConfig& cfg, OpenOptions opts) {
   auto impl = std::make_unique<Connection>();
   impl->db = std::move(*db);
   impl->path = path;
+  impl->simulated = cfg.simulated;
+  impl->has_marks = (opts.migrate_to > 0 ? opts.migrate_to : current_schema_version()) >= 5;
   return Store(std::move(impl));
 }
 
@@ -384,11 +386,15 @@ Result<std::vector<TrainingSession>> Store::open_sessions(std::string_view mode)
 
 Status Store::add_minute(const MinuteRecord& m, const OutboxEntry& out) {
   return impl_->transaction([&]() -> Status {
+    // The mark is a constant in the statement (0 before schema v5, which has no column).
     auto s = impl_->cache.get(
-        "INSERT INTO minutes (record_no, session_id, minute_ms, status, max_speed_dkmh, "
-        "mileage_hm, lat_e6, lon_e6, gnss_speed_dkmh, sensor_speed_dkmh, heading_deg, "
-        "odometer_hm, engine_rpm, gnss_time_ms, flags, counted) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        std::string("INSERT INTO minutes (record_no, session_id, minute_ms, status, "
+                    "max_speed_dkmh, mileage_hm, lat_e6, lon_e6, gnss_speed_dkmh, "
+                    "sensor_speed_dkmh, heading_deg, odometer_hm, engine_rpm, gnss_time_ms, flags, "
+                    "counted") +
+        (impl_->has_marks ? ", simulated" : "") +
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" +
+        (impl_->has_marks ? (impl_->simulated ? ", 1)" : ", 0)") : ")"));
     if (!s) return fail(s.error());
     s->bind(1, m.record_no).bind(2, m.session_id).bind(3, m.minute_ms);
     s->bind(4, static_cast<std::int64_t>(m.status)).bind(5, m.max_speed_dkmh);
@@ -415,6 +421,19 @@ Result<std::vector<std::string>> Store::minute_record_numbers() {
   if (auto st = s->each([&](const Stmt& r) { out.push_back(r.text(0)); }); !st)
     return fail(st.error());
   return out;
+}
+
+Result<Store::SimulatedCounts> Store::simulated_counts() {
+  if (!impl_->has_marks) return SimulatedCounts{};  // before v5 nothing was marked
+  auto s = Stmt::prepare(impl_->db,
+                         "SELECT (SELECT count(*) FROM minutes WHERE simulated = 1), "
+                         "(SELECT count(*) FROM photos WHERE simulated = 1), "
+                         "(SELECT count(*) FROM outbox WHERE simulated = 1)");
+  if (!s) return fail(s.error());
+  auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return fail(Errc::internal, "counting simulated rows gave no row");
+  return SimulatedCounts{.minutes = s->i64(0), .photos = s->i64(1), .outbox = s->i64(2)};
 }
 
 Result<std::int64_t> Store::counted_minutes(std::string_view student_no, std::string_view mode,

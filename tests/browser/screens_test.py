@@ -254,10 +254,12 @@ models_dir = "{self.args.models}"
 [uplink.tcp]
 host = "127.0.0.1"
 port = {tcp_port}
+test_platform = true
 reconnect_min_s = 1
 [uplink.http]
 {http_section}[training]
 [agent]
+simulated = true
 control_listen = "127.0.0.1:{self.port}"
 control_token_file = "control.token"
 {admin_keys}{classroom}

@@ -61,6 +61,65 @@ TEST_F(Cli, CheckConfigPrintsEveryProblemAsFileLineColumn) {
   EXPECT_NE(r.err.find("store.database: required key is missing"), std::string::npos) << r.err;
 }
 
+/// Honest inputs (issue #14): a SIMULATED source in a config that does not say the terminal
+/// is simulated is an error for check-config and run alike.
+TEST_F(Cli, SimulatedSourcesAreRefusedUnlessTheConfigSaysSimulated) {
+  std::string text = slurp(config_);
+  const std::string flag = "simulated = true\n";
+  ASSERT_NE(text.find(flag), std::string::npos);
+  text.erase(text.find(flag), flag.size());
+  const fs::path real = dir_ / "real.toml";
+  std::ofstream(real) << text;
+  auto r = agent({"check-config", "--config", real});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  for (const char* key : {"gps.source: replay://", "face.camera: dir://", "vehicle.obd: sim://"}) {
+    EXPECT_NE(r.err.find(key), std::string::npos) << key << "\n" << r.err;
+  }
+  EXPECT_NE(r.err.find("agent.simulated = true"), std::string::npos) << r.err;
+  auto run = agent({"run", "--config", real});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("refusing to start"), std::string::npos) << run.err;
+}
+
+/// check-config checks what run will need: missing TLS files are errors, absent devices are
+/// warnings (run starts anyway and waits), and a store not made yet says how to make it.
+TEST_F(Cli, CheckConfigSaysWhatRunWillLack) {
+  std::string text = slurp(config_);
+  auto swap = [&](const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  swap("source = \"replay://../demo-run/route.nmea?rate=0\"", "source = \"serial:///dev/ttyUSB97\"");
+  swap("camera = \"dir://../demo-run/camera\"", "camera = \"v4l2:///dev/video97\"");
+  swap("base_url = \"\"", "base_url = \"\"\nclient_cert = \"nope.pem\"\nclient_key = \"nope.key\"");
+  const fs::path cfg = dir_ / "kiosk.toml";
+  std::ofstream(cfg) << text;
+  auto r = agent({"check-config", "--config", cfg});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("error: uplink.http.client_cert: client certificate " +
+                       (dir_ / "nope.pem").string() + " does not exist"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("warning: gps.source: GNSS receiver /dev/ttyUSB97 is not plugged in now"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("warning: face.camera: camera /dev/video97 is not plugged in now"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("run `tta-agent init"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+
+  swap("\nclient_cert = \"nope.pem\"\nclient_key = \"nope.key\"", "");
+  std::ofstream(cfg) << text;
+  ASSERT_EQ(agent({"init", "--config", cfg}).exit_code, 0);
+  r = agent({"check-config", "--config", cfg});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_NE(r.err.find("/dev/ttyUSB97 is not plugged in now"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("tta-agent init"), std::string::npos) << "the store is made: " << r.err;
+}
+
 TEST_F(Cli, RunRefusesAnInvalidConfig) {
   std::ofstream(dir_ / "bad.toml") << "[terminal]\n";
   auto r = agent({"run", "--config", (dir_ / "bad.toml").string()});
@@ -78,8 +137,12 @@ TEST_F(Cli, InitThenDbCheck) {
   auto check = agent({"db-check", "--config", config_, "--json"});
   ASSERT_EQ(check.exit_code, 0) << check.err;
   EXPECT_NE(check.out.find("\"integrity\":\"ok\""), std::string::npos) << check.out;
-  // Schema 4 (retention, issue #14) is what this build makes.
-  EXPECT_NE(check.out.find("\"schema_version\":4"), std::string::npos) << check.out;
+  // Schema 5 (the SIMULATED marks, issue #14) is what this build makes; the demo config is a
+  // simulated terminal, but nothing is made yet.
+  EXPECT_NE(check.out.find("\"schema_version\":5"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("\"simulated\":{\"minutes\":0,\"outbox\":0,\"photos\":0}"),
+            std::string::npos)
+      << check.out;
   auto run = agent({"run", "--config", config_, "--check-only"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   struct stat token {};

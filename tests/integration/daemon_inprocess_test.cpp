@@ -51,6 +51,8 @@ class DaemonInProcess : public ::testing::Test {
     fs::create_directories(dir_);
     cfg_ = testing::test_config({.gps = testing::kYardFence});
     cfg_.store = {dir_ / "tta.db", dir_ / "store.key"};
+    cfg_.store.simulated = cfg_.agent.simulated;  // the test config is a SIMULATED terminal
+    cfg_.uplink.tcp.test_platform = test_platform();
     cfg_.agent.control_token_file = dir_ / "control.token";
     cfg_.agent.control_listen = "127.0.0.1:0";
     ASSERT_TRUE(store::init_store(cfg_.store));
@@ -116,6 +118,8 @@ class DaemonInProcess : public ::testing::Test {
       clock_.advance(d);
     }
   }
+  /// uplink.tcp.test_platform: the simulator may receive this SIMULATED terminal's records.
+  virtual bool test_platform() const { return true; }
 
   void TearDown() override {
     if (daemon_) daemon_->stop();
@@ -270,6 +274,99 @@ TEST_F(DaemonInProcess, CheckInMinutesCheckOut) {
   }));
 }
 
+/// Honest inputs (issue #14): a SIMULATED terminal whose platform is not marked as a test
+/// platform makes and keeps its minutes, marked SIMULATED, but none reaches the platform: each
+/// stays in the outbox, refused with the reason, and /status says so.
+class SimulatedOnAProductionPlatform : public DaemonInProcess {
+ protected:
+  bool test_platform() const override { return false; }
+};
+
+TEST_F(SimulatedOnAProductionPlatform, MinutesAreMarkedAndNeverSentAsReal) {
+  ASSERT_TRUE(run_until([&] { return daemon_->backend().status().value("uplink_online", false); }));
+  gps::RouteOptions route;
+  route.start = t0_;
+  route.seconds = 6 * 60;
+  route.area = cfg_.gps.fences.front();
+  const auto fixes = gps::simulate_route(route);
+  drive(fixes, 0, 5);
+  ASSERT_EQ(check(true, "coach", kCoach).status, 200u);
+  ASSERT_EQ(check(true, "student", kStudent).status, 200u);
+  drive(fixes, 5, 5 + 4 * 60);
+  ASSERT_EQ(check(false, "student").status, 200u);
+  ASSERT_GE(minutes_stored(), 3);
+
+  const auto kind = agent::tcp_kind(uplink::extid::kTrainingRecord);
+  ASSERT_TRUE(run_until([&] {
+    auto c = store_->outbox().counts(kind);
+    return c && c->refused == minutes_stored();
+  })) << "every SIMULATED minute refused by the outbox, none sent";
+  auto marked = store_->simulated_counts();
+  ASSERT_TRUE(marked);
+  EXPECT_EQ(marked->minutes, minutes_stored());
+  EXPECT_GE(marked->photos, 2) << "check-in photos";
+  auto refused = store_->outbox().refused();
+  ASSERT_TRUE(refused && !refused->empty());
+  EXPECT_NE(refused->front().last_error.find("test_platform"), std::string::npos)
+      << refused->front().last_error;
+  EXPECT_EQ(sim_->summary().value("minutes_unique", -1), 0) << sim_->summary().dump();
+  EXPECT_EQ(sim_->summary().value("coach_logins", -1), 0) << "nor a login";
+  EXPECT_EQ(sim_->minutes().size(), 0u);
+
+  const auto status = daemon_->backend().status();
+  EXPECT_EQ(status.value("simulated", false), true);
+  EXPECT_EQ(status["uplink"]["tcp"]["test_platform"], false);
+  EXPECT_EQ(status["uplink"]["tcp"]["simulated_records"].get<std::string>().rfind("held", 0), 0u)
+      << status["uplink"]["tcp"].dump();
+  EXPECT_EQ(status["sources"]["gnss"]["simulated"], true);
+  EXPECT_EQ(status["uplink"]["tcp"]["last_error"].get<std::string>().find("SIMULATED") !=
+                std::string::npos,
+            true)
+      << status["uplink"]["tcp"].dump();
+}
+
+/// Missing hardware is a state (issue #14): a camera that cannot be opened answers a check-in
+/// 503 camera_unavailable in words, nobody is checked in, and /status says what the camera
+/// lacks; once frames come again check-ins work, and /status says when it last worked.
+TEST_F(DaemonInProcess, ACameraThatIsGoneAnswers503AndStatusSaysSo) {
+  // Registered first: before that a check-in is refused for that reason, camera or not.
+  ASSERT_TRUE(run_until([&] { return daemon_->backend().status().value("uplink_online", false); }));
+  faces_->answer(agent::FaceEvidence{.outcome = "camera: cannot open /dev/video0: No such device",
+                                     .camera_unavailable = true});
+  const auto refused = check(true, "coach", kCoach);
+  EXPECT_EQ(refused.status, 503u) << refused.body.dump();
+  EXPECT_EQ(refused.body.value("error", ""), "camera_unavailable");
+  EXPECT_FALSE(refused.body.value("message", "").empty());
+  EXPECT_NE(refused.body.value("message_zh", "").find("摄像头"), std::string::npos);
+  EXPECT_NE(refused.body.value("detail", "").find("/dev/video0"), std::string::npos);
+  auto status = daemon_->backend().status();
+  EXPECT_EQ(status.value("coach_no", "x"), "") << "nobody was checked in";
+  const auto cam = status["sources"]["camera"];
+  EXPECT_NE(cam.value("state", "").find("unavailable"), std::string::npos) << cam.dump();
+  EXPECT_NE(cam.value("last_error", "").find("No such device"), std::string::npos) << cam.dump();
+  EXPECT_TRUE(cam["last_ok"].is_null()) << cam.dump();
+
+  faces_->answer(testing::good_face(95));
+  const auto in = check(true, "coach", kCoach);
+  EXPECT_EQ(in.status, 200u) << in.body.dump();
+  status = daemon_->backend().status();
+  EXPECT_EQ(status["sources"]["camera"].value("state", ""), "ok");
+  EXPECT_FALSE(status["sources"]["camera"]["last_ok"].is_null());
+  // Every source and uplink says its state, last success and last error.
+  for (const auto* part : {"gnss", "camera", "vehicle"}) {
+    const auto& s = status["sources"][part];
+    EXPECT_TRUE(s.contains("state") && s.contains("last_ok") && s.contains("last_error"))
+        << part << ": " << s.dump();
+  }
+  for (const auto* link : {"tcp", "https"}) {
+    const auto& s = status["uplink"][link];
+    EXPECT_TRUE(s.contains("state") && s.contains("last_ok") && s.contains("last_error"))
+        << link << ": " << s.dump();
+  }
+  EXPECT_TRUE(status["sources"]["gnss"].contains("last_fix_age_s"));
+  EXPECT_TRUE(status["sources"]["gnss"].contains("fresh"));
+}
+
 TEST_F(DaemonOnFakeLink, TheLinkIsStartedAndLoginsWaitForItThenGoOutFlaggedResent) {
   ASSERT_NE(link_, nullptr);
   EXPECT_TRUE(link_->started);
@@ -402,6 +499,42 @@ TEST_F(DaemonOnFakeTimers, NothingFiresWhileTheClockStandsStill) {
   EXPECT_GE(timers_->pending(), 1u) << "the report timer waits on the scheduler";
   timers_->advance(30s);
   EXPECT_EQ(link_->positions.size(), 1u);
+}
+
+/// A classroom kiosk need not name a GNSS source (issue #14): its position is [classroom]'s.
+/// The daemon starts without one and /status says so.
+TEST(DaemonClassroom, AKioskWithoutAGnssSourceStarts) {
+  const fs::path dir = fs::temp_directory_path() / ("tta-dkiosk-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  config::Config cfg = testing::test_config(
+      {.terminal = "mode = \"classroom\"\n",
+       .sections = "[classroom]\nlatitude = 32.044\nlongitude = 118.785\n"
+                   "course_code = \"2212110000\"\n"});
+  cfg.gps.source.clear();
+  cfg.store = {dir / "tta.db", dir / "store.key"};
+  ASSERT_TRUE(store::init_store(cfg.store));
+  auto st = store::Store::open(cfg.store);
+  ASSERT_TRUE(st) << st.error().message;
+  boost::asio::io_context io;
+  FakeClock clock;
+  agent::DaemonParts parts{.gnss = nullptr, .vehicle = nullptr,
+                           .faces = std::make_unique<testing::FakeFaceChecker>()};
+  parts.platform = [](uplink::CredentialStore&, uplink::SessionListener& listener) {
+    return std::make_unique<testing::FakePlatformLink>(listener);
+  };
+  {
+    agent::Daemon d(io, cfg, *st, clock, std::move(parts), agent::DaemonOptions{.serve_control = false});
+    auto started = d.start();
+    ASSERT_TRUE(started) << started.error().message;
+    io.poll();
+    const auto g = d.backend().status()["sources"]["gnss"];
+    EXPECT_NE(g.value("state", "").find("not configured"), std::string::npos) << g.dump();
+    EXPECT_TRUE(g["last_fix_age_s"].is_null());
+    d.stop();
+    io.poll();
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

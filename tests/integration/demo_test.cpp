@@ -2,6 +2,8 @@
 // with real face images, `tta-agent simulate` for a few minutes, and the platform's counts.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -108,6 +110,40 @@ TEST_P(Demo, SimulatedSessionIsDeliveredOnceWithEveryPhoto) {
   EXPECT_EQ(j["progress"].value("student", ""), "3201000000000101") << j["progress"].dump();
   for (const char* event : {"17", "18", "20", "21"}) {
     EXPECT_EQ(j["photos"][event], 1) << "event " << event << " in " << j.dump();
+  }
+  // Honest inputs (issue #14): everything the demo made is marked SIMULATED in its store.
+  EXPECT_EQ(j["simulated"], true);
+  auto check = agent({"db-check", "--config", config, "--json"});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  auto db = nlohmann::json::parse(check.out, nullptr, false);
+  ASSERT_FALSE(db.is_discarded()) << check.out;
+  EXPECT_EQ(db["simulated"]["minutes"], j["minutes_made"]) << db.dump();
+  EXPECT_GE(db["simulated"]["photos"].get<int>(), 4) << db.dump();
+  if (GetParam().sim_faults.empty()) {
+    // Without the platform's verdicts the run fails rather than report its own count as them.
+    // (A store of its own: a second session at the same simulated hour would clash.)
+    const fs::path blind_dir = dir / "blind";
+    fs::create_directories(blind_dir);
+    const fs::path blind_config = blind_dir / "agent.toml";
+    std::ofstream(blind_config) << text;
+    ASSERT_EQ(agent({"init", "--config", blind_config}).exit_code, 0);
+    for (const auto& [role, no, id, photo] :
+         {std::tuple<const char*, const char*, const char*, const char*>{
+              "coach", "3201000000000201", "320106199003071234", "s1/1.pgm"},
+          {"student", "3201000000000101", "11010519491231002X", "s2/1.pgm"}}) {
+      auto e = agent({"enroll", "--config", blind_config, "--role", role, "--number", no,
+                      "--id-card", id, "--name", role, "--licence", "C1", "--photo",
+                      (faces / photo).string()});
+      ASSERT_EQ(e.exit_code, 0) << e.err;
+    }
+    auto blind = agent({"simulate", "--config", blind_config, "--coach", "3201000000000201",
+                        "--student", "3201000000000101", "--minutes", "3", "--json",
+                        "--drain-seconds", "20", "--platform-admin", "http://127.0.0.1:9"});
+    EXPECT_EQ(blind.exit_code, 1) << blind.err << blind.out;
+    EXPECT_NE(blind.err.find("verdicts could not be read"), std::string::npos) << blind.err;
+    auto bj = nlohmann::json::parse(blind.out, nullptr, false);
+    ASSERT_FALSE(bj.is_discarded()) << blind.out;
+    EXPECT_TRUE(bj["minutes_valid"].is_null()) << bj.dump();
   }
   fs::remove_all(dir);
 }

@@ -132,12 +132,14 @@ match_threshold = 0.42
 [uplink.tcp]
 host = "127.0.0.1"
 port = $tcp_port
+test_platform = true
 [uplink.http]
 base_url = ""
 [training]
 [vehicle]
 obd = "sim://"
 [agent]
+simulated = true
 log_level = "info"
 control_listen = "unix:$work/api.sock"
 control_token_file = "$work/control.token"

@@ -65,11 +65,13 @@ models_dir = "/tmp"
 [uplink.tcp]
 host = "127.0.0.1"
 port = 1
+test_platform = true
 [training]
 )toml";
   text += extra.training;
   text += R"toml(
 [agent]
+simulated = true
 control_token_file = "t"
 )toml";
   text += "\n";

@@ -98,6 +98,10 @@ void run_once(const std::shared_ptr<std::string>& file, const std::shared_ptr<bo
     }
     init_logging(cfg->agent.log_level);
     spdlog::info("config {}", config::summary(*cfg));
+    // What check-config would say of the set-up (absent devices, missing files), in the log.
+    for (const auto& r : check_readiness(*cfg)) {
+      spdlog::warn("set-up: {}: {}", r.key, r.message);
+    }
     auto st = store::Store::open(cfg->store);
     if (!st) {
       spdlog::error("store: {}", st.error().message);

@@ -450,6 +450,17 @@ int simulate(const SimArgs& a) {
   auto cfg = load_config_or_report(a.config);
   if (!cfg) return kExitUsage;
   init_logging(cfg->agent.log_level);
+  // Everything made here is SIMULATED, whatever the config says: marked so in the store, and
+  // sent only to a platform the config calls a test platform.
+  if (!cfg->uplink.tcp.test_platform) {
+    std::cerr << "tta-agent simulate: everything it makes is SIMULATED and goes only to a test "
+                 "platform: set uplink.tcp.test_platform = true for "
+              << cfg->uplink.tcp.host << ':' << cfg->uplink.tcp.port
+              << " (the platform simulator) in " << a.config << '\n';
+    return kExitUsage;
+  }
+  cfg->agent.simulated = true;
+  cfg->store.simulated = true;
   auto st = store::Store::open(cfg->store);
   if (!st) {
     std::cerr << "tta-agent simulate: " << st.error().message << '\n';
@@ -516,11 +527,19 @@ int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
   // Made and never delivered (still queued or in flight after the drain, or refused): the
   // run failed, whatever else it did.
   nlohmann::json undelivered = nlohmann::json::object();
+  // Without an HTTPS platform (uplink.http.base_url empty) the teaching logs are kept in the
+  // outbox for the day one is configured: reported, not a failure of the run.
+  nlohmann::json kept = nlohmann::json::object();
   std::string undelivered_text;
   if (auto by_kind = st.outbox().counts_by_kind()) {
     for (const auto& k : *by_kind) {
       const auto n = k.counts.queued + k.counts.in_flight + k.counts.refused;
       if (n == 0) continue;
+      if (cfg.uplink.http.base_url.empty() && k.kind.starts_with("http.") &&
+          k.counts.refused == 0) {
+        kept[k.kind] = n;
+        continue;
+      }
       undelivered[k.kind] = n;
       undelivered_text += (undelivered_text.empty() ? "" : ", ") + std::to_string(n) + " " +
                           outbox_kind_words(k.kind) + " (" + std::to_string(k.counts.refused) +
@@ -531,6 +550,7 @@ int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
     undelivered_text = "the outbox could not be read: " + by_kind.error().message;
   }
   out["undelivered"] = undelivered;
+  out["kept_for_https"] = kept;
   if (!undelivered.empty()) {
     ++failures;
     std::cerr << "tta-agent simulate: made but never delivered: " << undelivered_text << '\n';
@@ -562,7 +582,11 @@ int finish(const SimArgs& a, const config::Config& cfg, store::Store& st,
     }
   }
   if (!out.contains("photos")) out["photos"] = photo_json;
-  if (!out.contains("minutes_valid")) out["minutes_valid"] = status.minutes_counted;
+  // Without the platform's verdicts (no --platform-admin) there is no "valid" figure: the
+  // terminal's own count is reported under its own name, never as the platform's.
+  if (!out.contains("minutes_valid")) out["minutes_valid"] = nullptr;
+  out["minutes_counted_by_terminal"] = status.minutes_counted;
+  out["simulated"] = true;
   if (!out.contains("duplicates")) out["duplicates"] = nullptr;
   // The student's hours against the syllabus after the session (the first student of a class;
   // every student's under "progress_all"). Not found: null, and the reason is logged.

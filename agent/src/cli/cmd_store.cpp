@@ -68,6 +68,8 @@ void add_store_commands(CLI::App& app, int& exit_code) {
         return;
       }
       const bool good = *integrity == "ok";
+      // Records made on SIMULATED inputs (schema v5); unknown only if the count fails.
+      const auto simulated = st->simulated_counts();
       if (*json) {
         nlohmann::json j{{"database", cfg->store.database.string()},
                          {"schema_version", *version},
@@ -78,6 +80,10 @@ void add_store_commands(CLI::App& app, int& exit_code) {
                            {"in_flight", counts->in_flight},
                            {"acked", counts->acked},
                            {"refused", counts->refused}}}};
+        j["simulated"] = simulated ? nlohmann::json{{"minutes", simulated->minutes},
+                                                    {"photos", simulated->photos},
+                                                    {"outbox", simulated->outbox}}
+                                   : nlohmann::json(nullptr);
         std::cout << j.dump() << '\n';
       } else {
         std::cout << cfg->store.database.string() << ": schema version " << *version
@@ -85,6 +91,11 @@ void add_store_commands(CLI::App& app, int& exit_code) {
                   << "\n  outbox: " << counts->queued << " queued, " << counts->in_flight
                   << " in flight, " << counts->acked << " acked, " << counts->refused
                   << " refused\n";
+        if (simulated && (simulated->minutes + simulated->photos + simulated->outbox) > 0) {
+          std::cout << "  SIMULATED records: " << simulated->minutes << " minutes, "
+                    << simulated->photos << " photos, " << simulated->outbox
+                    << " outbox entries\n";
+        }
       }
       exit_code = good ? kExitOk : kExitStoreDamaged;
     });

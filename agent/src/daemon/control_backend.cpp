@@ -6,13 +6,34 @@ namespace tta::agent {
 namespace asio = boost::asio;
 using nlohmann::json;
 
+namespace {
+json when(const std::optional<WallTime>& t) { return t ? json(iso8601_utc(*t)) : json(nullptr); }
+json when_ms(std::int64_t ms) {
+  return ms != 0 ? json(iso8601_utc(WallTime(std::chrono::milliseconds(ms)))) : json(nullptr);
+}
+json words(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+}  // namespace
+
 nlohmann::json Daemon::Impl::status() {
   const auto s = engine.status();
   const auto& fs_ = forwarder.stats();
   const auto ss = session.stats();
-  json tcp_state{{"state", session.online() ? "online" : "connecting"},
+  // SIMULATED records are held from a platform that is not a test platform (delivery.hpp).
+  const bool tcp_held = cfg.agent.simulated && !cfg.uplink.tcp.test_platform;
+  const bool https_held = cfg.agent.simulated && !cfg.uplink.http.test_platform;
+  const std::string tcp_error = !fs_.last_error.empty() ? fs_.last_error : uplink_error;
+  json tcp_state{{"state", session.online()      ? "online"
+                           : uplink_error.empty() ? "connecting"
+                                                  : "offline, reconnecting"},
+                 {"simulated_records", !cfg.agent.simulated ? json(nullptr)
+                                       : tcp_held ? json("held: refused in the outbox, this is "
+                                                         "not a test platform")
+                                                  : json("sent: a test platform")},
                  {"since", uplink_since ? json(iso8601_utc(*uplink_since)) : json(nullptr)},
-                 {"last_error", uplink_error.empty() ? json(nullptr) : json(uplink_error)},
+                 {"last_ok", session.online() ? json(iso8601_utc(now())) : when(tcp_last_online)},
+                 {"last_ack", when_ms(fs_.last_ack_ms)},
+                 {"test_platform", cfg.uplink.tcp.test_platform},
+                 {"last_error", words(tcp_error)},
                  {"online", session.online()},
                  {"terminal_no", session.terminal_no()},
                  {"connects", ss.connects},
@@ -21,10 +42,23 @@ nlohmann::json Daemon::Impl::status() {
                  {"failed", fs_.failed},
                  {"resent_flagged", fs_.resent_flagged},
                  {"photos_sent", fs_.photos_sent}};
-  json https_state{{"enabled", !cfg.uplink.http.base_url.empty()}, {"running", http != nullptr}};
+  json https_state{{"enabled", !cfg.uplink.http.base_url.empty()}, {"running", http != nullptr},
+                   {"test_platform", cfg.uplink.http.test_platform}};
+  https_state["state"] = cfg.uplink.http.base_url.empty() ? "not configured (uplink.http.base_url "
+                                                            "is empty; uploads stay queued)"
+                         : !http                          ? "waiting: " + http_error
+                                                          : std::string("running");
+  https_state["simulated_records"] = !cfg.agent.simulated ? json(nullptr)
+                                     : https_held ? json("held: refused in the outbox, this is "
+                                                         "not a test platform")
+                                                  : json("sent: a test platform");
+  https_state["last_ok"] = nullptr;
+  https_state["last_error"] = words(http_error);
   if (!http_error.empty()) https_state["waiting"] = http_error;
   if (http) {
     const auto& h = http->stats();
+    https_state["last_ok"] = when_ms(h.last_ack_ms);
+    https_state["last_error"] = words(h.last_error);
     https_state["sent"] = h.sent;
     https_state["acked"] = h.acked;
     https_state["refused"] = h.refused;
@@ -74,7 +108,9 @@ nlohmann::json Daemon::Impl::status() {
          {"ban_message", s.ban_message},
          {"uplink_online", session.online()},
          {"uplink", {{"tcp", tcp_state}, {"https", https_state}}},
-         {"sources", {{"gnss", gnss_state()}}},
+         {"simulated", cfg.agent.simulated},
+         {"sources", {{"gnss", gnss_state()}, {"camera", camera_state()},
+                      {"vehicle", vehicle_state()}}},
          {"gnss_fixes", fixes},
          {"position_reports", positions_sent},
          {"terminal_params", {{"heartbeat_s", term.heartbeat_s},
@@ -93,11 +129,54 @@ nlohmann::json Daemon::Impl::status() {
   return j;
 }
 
+json Daemon::Impl::camera_state() const {
+  const auto scheme = cfg.face.camera.substr(0, cfg.face.camera.find(':'));
+  json c{{"source", scheme}, {"simulated", scheme == "dir"}};
+  c["state"] = cfg.face.camera.empty() ? "not configured (face.camera): check-ins answer "
+                                         "camera_unavailable"
+               : !camera.known         ? "not used yet (opened at the first check)"
+               : camera.ok             ? "ok"
+                                       : "unavailable: check-ins answer camera_unavailable";
+  c["last_ok"] = when(camera.last_ok);
+  c["last_error"] = words(camera.last_error);
+  c["last_error_at"] = when(camera.last_error_at);
+  c["failures"] = camera.failures;
+  return c;
+}
+
+json Daemon::Impl::vehicle_state() const {
+  json v{{"simulated", cfg.vehicle.obd.starts_with("sim://")}};
+  if (!vehicle) {
+    v["state"] = "not configured ([vehicle]): engine speed is missing in every minute";
+    v["source"] = nullptr;
+    v["last_ok"] = nullptr;
+    v["last_error"] = nullptr;
+    return v;
+  }
+  const auto st = vehicle->stats();
+  v["source"] = vehicle->describe();
+  v["state"] = !st.last_problem.empty() ? "missing: " + st.last_problem
+               : !vehicle_last_ok       ? std::string("no reading yet")
+                                        : std::string("ok");
+  v["last_ok"] = when(vehicle_last_ok);
+  v["last_error"] = words(st.last_problem);
+  v["samples"] = st.samples;
+  v["errors"] = st.errors;
+  v["timeouts"] = st.timeouts;
+  return v;
+}
+
 json Daemon::Impl::gnss_state() const {
   const auto scheme = cfg.gps.source.substr(0, cfg.gps.source.find(':'));
-  json g{{"source", scheme}, {"simulated", scheme == "replay"}};
+  json g{{"source", scheme.empty() ? json(nullptr) : json(scheme)},
+         {"simulated", scheme == "replay"}};
   if (!gnss) {
-    g["state"] = "not started";
+    g["state"] = engine.is_classroom() && cfg.gps.source.empty()
+                     ? "not configured: the classroom's fixed position is used"
+                     : "not started";
+    g["last_ok"] = nullptr;
+    g["last_error"] = nullptr;
+    g["last_fix_age_s"] = nullptr;
     return g;
   }
   const auto st = gnss->stats();
@@ -113,7 +192,13 @@ json Daemon::Impl::gnss_state() const {
   g["connects"] = st.connects;
   g["disconnects"] = st.disconnects;
   g["last_error"] = st.last_error.empty() ? json(nullptr) : json(st.last_error);
+  g["last_ok"] = when(last_fix_wall);
   g["last_fix_age_s"] = had_fix ? json(age) : json(nullptr);
+  g["fresh"] = had_fix && age <= 5.0;
+  g["failed_attempts"] = st.failed_attempts;
+  if (!st.connected && scheme != "replay") {
+    g["next_retry_s"] = static_cast<double>(st.next_retry_ms) / 1000.0;
+  }
   return g;
 }
 
@@ -155,6 +240,18 @@ void Daemon::Impl::check(const control::CheckRequest& r, control::Respond done) 
     // Runs on the loop when the face worker is done: an exception here must not escape
     // the Asio completion.
     try {
+      if (in && ev.camera_unavailable) {
+        // Missing hardware is a state: nobody could be looked at, so nobody is checked in;
+        // the agent goes on (timing, uploads) and /status says what the camera lacks.
+        done({503,
+              {{"error", "camera_unavailable"},
+               {"message", "The camera is not available, so the face check cannot be done. "
+                           "Please call the administrator."},
+               {"message_zh", "摄像头不可用，无法进行人脸核验，请联系管理员。"},
+               {"detail", ev.outcome}},
+              {}});
+        return;
+      }
       const WallTime t = now();
       std::uint32_t class_id = 0;
       auto login = [&](Result<std::uint32_t> res) {

@@ -81,14 +81,30 @@ Status Daemon::start() {
   if (d.options.serve_control) {
     if (auto st = start_listeners(d); !st) return st;
   }
+  if (d.cfg.agent.simulated) {
+    spdlog::warn("SIMULATED terminal (agent.simulated = true): every minute, photo and upload "
+                 "is marked SIMULATED; timing platform {}:{} is {}, supervision platform {}",
+                 d.cfg.uplink.tcp.host, d.cfg.uplink.tcp.port,
+                 d.cfg.uplink.tcp.test_platform
+                     ? "a test platform (simulated records are sent)"
+                     : "NOT a test platform (simulated records stay in the outbox, refused)",
+                 d.cfg.uplink.http.base_url.empty() ? std::string("not configured")
+                 : d.cfg.uplink.http.test_platform ? "a test platform"
+                                                   : "NOT a test platform (simulated records refused)");
+  }
   if (auto st = d.prepare_http(); !st) return st;
-  if (!d.gnss) return fail(Errc::invalid_argument, "GNSS source: none given");
+  if (!d.gnss && !d.engine.classroom()) {
+    return fail(Errc::invalid_argument, "GNSS source: none given");
+  }
   if (!d.faces) return fail(Errc::invalid_argument, "face checks: no face checker given");
-  if (auto st = d.gnss->start([&d](const gps::Fix& fix) {
+  if (!d.gnss) {
+    spdlog::info("no GNSS receiver: the classroom's position from [classroom] is used");
+  } else if (auto st = d.gnss->start([&d](const gps::Fix& fix) {
         ++d.fixes;
         if (auto t = fix.utc()) d.fix_clock.on_fix(*t, d.clock.mono_now());
         if (auto* v = d.engine.vehicle()) v->on_fix(fix, d.clock.mono_now());
         d.last_fix_mono = d.clock.mono_now();
+        d.last_fix_wall = d.now();
         if (auto* c = d.engine.classroom()) c->on_tick(d.now());  // GNSS time: tick per fix
       });
       !st) {
@@ -99,6 +115,8 @@ Status Daemon::start() {
   if (d.vehicle) {
     if (auto st = d.vehicle->start([&d](VehicleSample v) {
           v.at = d.now();
+          d.vehicle_last_sample = v.at;
+          if (v.ignition_on || v.engine_rpm || v.sensor_speed_kmh) d.vehicle_last_ok = v.at;
           if (auto* e = d.engine.vehicle()) e->on_vehicle(v);
         });
         !st) {
@@ -116,6 +134,7 @@ Status Daemon::start() {
   // After on_outbox: what resuming queues is delivered.
   if (auto st = d.engine.resume(d.now()); !st) spdlog::error("resume: {}", st.error().message);
   if (d.engine.classroom()) d.classroom_tick();
+  if (d.engine.vehicle()) d.gnss_watch_tick();
   // --- [retention] begin: prune acknowledged records; nearly full stops timed photos.
   d.retention.on_nearly_full([&d](bool full) { d.engine.set_timed_photos_paused(full, d.now()); });
   d.retention.start(*d.scheduler, [&d] { return d.now(); });
@@ -139,6 +158,7 @@ void Daemon::stop() {
   if (d.admin) d.admin->stop();
   d.teach_timer.cancel();
   d.tick_timer.cancel();
+  d.gnss_watch_timer.cancel();
   d.report_timer.cancel();
   d.retention.stop();  // [retention]
   if (d.gnss) d.gnss->stop();

@@ -55,6 +55,12 @@ namespace asio = boost::asio;
 /// The config with the platform's stored application parameters (0x8501) applied.
 config::Config with_stored_params(const config::Config& cfg, store::Store& store);
 
+/// The TCP forwarder's pacing with uplink.tcp.test_platform from the config.
+inline ForwarderOptions tcp_options(ForwarderOptions o, const config::Config& cfg) {
+  o.test_platform = cfg.uplink.tcp.test_platform;
+  return o;
+}
+
 struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::admin::AdminBackend {
   asio::io_context& io;
   const config::Config& cfg;
@@ -69,6 +75,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   Forwarder forwarder;
   ModeEngine engine;
   Timer tick_timer;    ///< classroom mode: minutes are made on time ticks
+  Timer gnss_watch_timer;  ///< vehicle mode: minutes go on without fixes (no receiver)
   Timer report_timer;  ///< 0x0200 position reports (terminal_params.hpp)
   TerminalParams term;              ///< JT/T 808 parameters in force (0x8103)
   std::uint64_t positions_sent = 0;
@@ -77,6 +84,9 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   std::unique_ptr<gps::GnssSource> gnss;
   std::unique_ptr<vehicle::VehicleSignals> vehicle;  // [vehicle-signals] null when [vehicle] names none
   std::optional<MonoTime> last_fix_mono;  ///< when the last fix came (classroom ticks)
+  std::optional<WallTime> last_fix_wall;  ///< the same on the daemon's timeline (/status)
+  std::optional<WallTime> tcp_last_online;  ///< when the platform link was last up (/status)
+  bool tcp_was_online = false;
   std::uint64_t fixes = 0;
   std::string uplink_error;               ///< why the platform connection last ended
   std::optional<WallTime> uplink_since;   ///< when it last came up or went down (system time)
@@ -90,9 +100,23 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   TeachingLogIdentity teach_id;
   Timer teach_timer;
   bool teach_posted = false;
+  bool teach_ready = false;  ///< registered: teaching logs are queued (with or without HTTPS)
   std::string http_error;  ///< why the HTTPS sender is not running, for /status
 
   bool photo_busy = false;  ///< a 0x8301 photo is being taken
+
+  /// The camera as the last check or photo found it (/status sources.camera).
+  struct CameraState {
+    bool known = false;  ///< nothing asked of it yet
+    bool ok = true;
+    std::optional<WallTime> last_ok;
+    std::string last_error;
+    std::optional<WallTime> last_error_at;
+    std::uint64_t failures = 0;
+  } camera;
+  /// The vehicle signals' last reading with a value, and when the last one came (/status).
+  std::optional<WallTime> vehicle_last_ok;
+  std::optional<WallTime> vehicle_last_sample;
 
   std::unique_ptr<control::Server> api;  ///< the control API (control/api.hpp)
   std::unique_ptr<control::admin::Server> admin;  ///< the administrator's pages (TLS), if set
@@ -116,9 +140,10 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
         platform(parts.platform ? parts.platform(creds, *this)
                                 : make_session_link(ctx, c, clock, creds, *this)),
         session(*platform),
-        forwarder(ctx, s, session, fix_clock, opts.forwarder),
+        forwarder(ctx, s, session, fix_clock, tcp_options(opts.forwarder, c)),
         engine(s, live, opts.classroom_seed),
         tick_timer(*scheduler),
+        gnss_watch_timer(*scheduler),
         report_timer(*scheduler),
         photos(s),
         gnss(std::move(parts.gnss)),
@@ -173,6 +198,9 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   /// The timer ticks only while no fix came for 2 s, so the two clocks never mix.
 
   void classroom_tick();
+  /// Vehicle mode: every second, when no fix came for 2 s, the engine's minutes move on by
+  /// the daemon's clock (TrainingEngine::on_clock).
+  void gnss_watch_tick();
 
   // ---- platform commands ----
 
@@ -208,6 +236,8 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   /// One picture without a face check (nobody to compare with); confidence stays 0.
   void grab_photo(std::uint8_t size_code, std::function<void(FaceEvidence)> done);
   face::EvidenceStamp evidence_stamp() const;
+  /// Keep what a check or photo says of the camera (loop thread).
+  void note_camera(const FaceEvidence& ev);
 
 
 
@@ -218,6 +248,9 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   /// The GNSS source in words: a missing receiver or a gpsd that is down is a state, not an
   /// exit; the age of the last fix tells a fresh position from a stale one.
   json gnss_state() const;
+  /// The camera and the vehicle signals the same way: state, last_ok, last_error.
+  json camera_state() const;
+  json vehicle_state() const;
 
   // ---- the control API's backend (control/api.hpp) -------------------------------------
 

@@ -32,13 +32,32 @@ void Daemon::Impl::wire_checks() {
   }
 }
 
+void Daemon::Impl::note_camera(const FaceEvidence& ev) {
+  const bool was_ok = camera.ok;
+  camera.ok = !ev.camera_unavailable;
+  camera.known = true;
+  if (camera.ok) {
+    camera.last_ok = now();
+    if (!was_ok) spdlog::info("camera: frames again");
+  } else {
+    camera.last_error = ev.outcome;
+    camera.last_error_at = now();
+    ++camera.failures;
+    if (was_ok || camera.failures == 1) spdlog::warn("camera unavailable: {}", ev.outcome);
+  }
+}
+
 void Daemon::Impl::face_check(const std::string& number, std::uint8_t event, std::uint8_t size_code,
-                std::function<void(FaceEvidence)> done) {
+                std::function<void(FaceEvidence)> then) {
   auto person = store.people().find(number);
   if (!person || !*person || (*person)->face_template.empty()) {
-    done(FaceEvidence{.outcome = "not enrolled with a face"});
+    then(FaceEvidence{.outcome = "not enrolled with a face"});  // the camera was not asked
     return;
   }
+  auto done = [this, then = std::move(then)](FaceEvidence ev) {
+    note_camera(ev);
+    then(std::move(ev));
+  };
   face::Template templ{(*person)->face_template};
   const auto stamp = evidence_stamp();
   if (options.face_checks_inline) {
@@ -56,7 +75,11 @@ void Daemon::Impl::face_check(const std::string& number, std::uint8_t event,
   face_check(number, event, 1, std::move(done));
 }
 
-void Daemon::Impl::grab_photo(std::uint8_t size_code, std::function<void(FaceEvidence)> done) {
+void Daemon::Impl::grab_photo(std::uint8_t size_code, std::function<void(FaceEvidence)> then) {
+  auto done = [this, then = std::move(then)](FaceEvidence ev) {
+    note_camera(ev);
+    then(std::move(ev));
+  };
   const auto stamp = evidence_stamp();
   if (options.face_checks_inline) {
     done(faces->photo(stamp, size_code));

@@ -26,6 +26,7 @@ class ModeEngine {
 
   [[nodiscard]] TrainingEngine* vehicle() { return std::get_if<TrainingEngine>(&e_); }
   [[nodiscard]] ClassroomEngine* classroom() { return std::get_if<ClassroomEngine>(&e_); }
+  [[nodiscard]] bool is_classroom() const { return std::holds_alternative<ClassroomEngine>(e_); }
 
   void set_terminal_no(const std::string& no) { each([&](auto& e) { e.set_terminal_no(no); }); }
   void set_training(const config::TrainingConfig& t) { each([&](auto& e) { e.set_training(t); }); }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/asio_scheduler.hpp"
 #include "tta/face/camera.hpp"
 #include "tta/face/image.hpp"
 
@@ -58,15 +59,26 @@ class CameraFaceChecker final : public FaceChecker {
       }
       faces_.emplace(std::move(*loaded));
     }
-    if (!ensure_camera(ev.outcome)) return ev;
+    if (!ensure_camera(ev.outcome)) {
+      ev.camera_unavailable = true;
+      return ev;
+    }
     std::vector<face::Image> frames;
+    std::string grab_error;
     for (int i = 0; i < 5; ++i) {
       auto f = camera_->grab(std::chrono::seconds(2));
-      if (!f) break;
+      if (!f) {
+        grab_error = f.error().message;
+        break;
+      }
       frames.push_back(std::move(*f));
     }
     if (frames.empty()) {
       ev.outcome = "no frame from the camera";
+      if (!grab_error.empty()) ev.outcome += ": " + grab_error;
+      ev.camera_unavailable = true;
+      // A camera unplugged since it was opened is opened again next time.
+      camera_.reset();
       return ev;
     }
     auto v = faces_->check(templ, frames);
@@ -98,6 +110,8 @@ class CameraFaceChecker final : public FaceChecker {
       auto frame = camera_->grab(std::chrono::seconds(2));
       if (!frame) {
         ev.outcome = "no frame from the camera: " + frame.error().message;
+        ev.camera_unavailable = true;
+        camera_.reset();
       } else if (auto photo = face::make_evidence_photo(*frame, size_code, stamp, 0, std::nullopt)) {
         ev.jpeg = std::move(photo->jpeg);
         ev.outcome = "photo";
@@ -106,6 +120,7 @@ class CameraFaceChecker final : public FaceChecker {
       }
     } else {
       ev.outcome = why;
+      ev.camera_unavailable = true;
     }
     return ev;
   }
@@ -157,9 +172,13 @@ std::unique_ptr<FaceChecker> make_camera_face_checker(const config::FaceConfig& 
 Result<DaemonParts> real_parts(boost::asio::io_context& io, const config::Config& cfg,
                                const Clock& clock) {
   DaemonParts parts;
-  auto source = gps::make_source(cfg.gps.source, io, clock);
-  if (!source) return fail(source.error().context("GNSS source"));
-  parts.gnss = std::move(*source);
+  // The daemon's timers, made here so that the GNSS source's reconnects run on them too.
+  parts.timers = std::make_unique<AsioScheduler>(io, clock);
+  if (!cfg.gps.source.empty()) {  // a classroom kiosk may have no receiver
+    auto source = gps::make_source(cfg.gps.source, io, clock, parts.timers.get());
+    if (!source) return fail(source.error().context("GNSS source"));
+    parts.gnss = std::move(*source);
+  }
   // [vehicle-signals]: ignition/OBD/pulses from [vehicle] (tta/vehicle/signals.hpp).
   auto vehicle = vehicle::make_vehicle_signals(cfg.vehicle, io, clock);
   if (!vehicle) return fail(vehicle.error().context("vehicle signals"));

@@ -88,7 +88,8 @@ using PlatformLinkFactory = std::function<std::unique_ptr<PlatformLink>(
 /// What the daemon reads the world through. Each is started by `Daemon::start` and stopped by
 /// `Daemon::stop`; the daemon owns them from its construction on.
 struct DaemonParts {
-  std::unique_ptr<gps::GnssSource> gnss;            ///< fixes (never null)
+  /// Fixes; null only on a classroom kiosk without a receiver (its position is fixed).
+  std::unique_ptr<gps::GnssSource> gnss;
   std::unique_ptr<vehicle::VehicleSignals> vehicle;  ///< null when [vehicle] names no source
   std::unique_ptr<FaceChecker> faces;               ///< never null
   /// The timing platform. Unset: make_session_link, the JT/T 808 session of [uplink.tcp].
@@ -124,7 +125,8 @@ struct DaemonOptions {
 };
 
 /// The parts a terminal's config names: gps.source, the [vehicle] sources, the camera and the
-/// face models. Fails on a GNSS URI or vehicle source that cannot be made at all.
+/// face models, and the daemon's timers (the GNSS source retries on them). Fails on a GNSS
+/// URI or vehicle source that cannot be made at all; a device that is absent is not a failure.
 [[nodiscard]] Result<DaemonParts> real_parts(boost::asio::io_context& io,
                                              const config::Config& cfg, const Clock& clock);
 

@@ -22,6 +22,8 @@ void Daemon::Impl::arm_report() {
 
 void Daemon::Impl::send_position_report() {
   if (!session.online()) return;  // positions are not stored for later: the next one comes
+  // A SIMULATED position never reaches a production platform (a 0x0200 has no mark for it).
+  if (cfg.agent.simulated && !cfg.uplink.tcp.test_platform) return;
   uplink::PositionReport r;
   if (auto* v = engine.vehicle()) r.basic = v->position_block();
   if (auto* c = engine.classroom()) r.basic = c->position_block(now());
@@ -31,7 +33,7 @@ void Daemon::Impl::send_position_report() {
 }
 
 void Daemon::Impl::post_teach_scan() {
-  if (!http || teach_posted) return;
+  if (!teach_ready || teach_posted) return;
   teach_posted = true;
   asio::post(io, [this] {
     teach_posted = false;
@@ -40,13 +42,13 @@ void Daemon::Impl::post_teach_scan() {
 }
 
 void Daemon::Impl::teach_scan() {
-  if (!http) return;
+  if (!teach_ready) return;
   auto n = scan_teaching_logs(
       store, teach_id, now_ms(), [this](const std::string& no) { return student_totals(no); },
       [this](const store::TrainingSession& t) { return continuing_totals(store, cfg, t); });
   if (!n) {
     spdlog::error("teaching log: {}", n.error().message);
-  } else if (*n > 0) {
+  } else if (*n > 0 && http) {
     http->poke();
   }
 }
@@ -74,6 +76,18 @@ std::optional<StudentTotals> Daemon::Impl::student_totals(const std::string& stu
 void Daemon::Impl::teach_tick() {
   teach_scan();
   teach_timer.after(std::chrono::seconds(1), [this] { teach_tick(); });
+}
+
+void Daemon::Impl::gnss_watch_tick() {
+  gnss_watch_timer.after(std::chrono::seconds(1), [this] {
+    // No fix for over 2 s (no receiver, gpsd down, no sentences at all): the minutes go on on
+    // the daemon's clock, flagged no_gnss, rather than stop until a fix comes.
+    auto* v = engine.vehicle();
+    if (v && (!last_fix_mono || clock.mono_now() - *last_fix_mono > std::chrono::seconds(2))) {
+      v->on_clock(now());
+    }
+    gnss_watch_tick();
+  });
 }
 
 void Daemon::Impl::classroom_tick() {

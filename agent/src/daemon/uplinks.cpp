@@ -7,6 +7,8 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 void Daemon::Impl::on_offline(const Error& why) {
+  if (tcp_was_online) tcp_last_online = clock.wall_now();
+  tcp_was_online = false;
   uplink_error = why.message;
   uplink_since = clock.wall_now();
   spdlog::warn("platform connection lost: {}", why.message);
@@ -14,6 +16,8 @@ void Daemon::Impl::on_offline(const Error& why) {
 
 void Daemon::Impl::on_online() {
   uplink_since = clock.wall_now();
+  tcp_last_online = uplink_since;
+  tcp_was_online = true;
   engine.set_terminal_no(session.terminal_no());
   forwarder.poke();
   start_http();
@@ -36,9 +40,23 @@ Status Daemon::Impl::prepare_http() {
 }
 
 void Daemon::Impl::start_http() {
-  if ((!https && !http_client) || http) return;
+  if (http) return;
   auto c = creds.load();
   if (!c || !*c) return;  // not registered yet: on_online tries again
+  if (!teach_ready) {
+    // Teaching logs (classrecord, ce.record …) are queued from registration on, whether or
+    // not an HTTPS uplink is configured: without one they are kept in the outbox for the day
+    // one is (uplink.http.base_url), as the docs say.
+    teach_id = TeachingLogIdentity{
+        .institution_code = (*c)->institution_no.empty() ? cfg.terminal.institution_code
+                                                         : (*c)->institution_no,
+        .terminal_no = (*c)->terminal_no,
+        .platform_no = (*c)->platform_no,
+        .car_no = cfg.terminal.plate};
+    teach_ready = true;
+    teach_tick();
+  }
+  if (!https && !http_client) return;
   auto key = uplink::SigningKey::from_pkcs12_base64((*c)->certificate_base64,
                                                     (*c)->certificate_password);
   if (!key) {
@@ -46,12 +64,6 @@ void Daemon::Impl::start_http() {
     spdlog::error("HTTPS uplink: {}", http_error);
     return;
   }
-  teach_id = TeachingLogIdentity{
-      .institution_code = (*c)->institution_no.empty() ? cfg.terminal.institution_code
-                                                       : (*c)->institution_no,
-      .terminal_no = (*c)->terminal_no,
-      .platform_no = (*c)->platform_no,
-      .car_no = cfg.terminal.plate};
   auto signing = std::make_shared<const uplink::SigningKey>(std::move(*key));
   const auto http_options = HttpForwarderOptions::from_config(cfg.uplink.http);
   http = https ? std::make_unique<HttpForwarder>(io, store, *https, http_api, signing, clock,
@@ -61,7 +73,6 @@ void Daemon::Impl::start_http() {
   http->start();
   http_error.clear();
   spdlog::info("HTTPS uplink to {} running", cfg.uplink.http.base_url);
-  teach_tick();
 }
 
 }  // namespace tta::agent

@@ -53,6 +53,11 @@ void DeliveryCore::pump() {
 
 void DeliveryCore::send(const store::OutboxEntry& e) {
   in_flight_.insert(e.id);
+  if (e.simulated && !opt_.test_platform) {
+    // Made on SIMULATED inputs: never handed to a production platform as real.
+    finish(e.id, e.attempts, DeliveryOutcome::refuse(std::string(kSimulatedRefusal)));
+    return;
+  }
   ++stats_.started;
   transport_.send(e, [this, alive = std::weak_ptr<int>(alive_), id = e.id,
                       attempts = e.attempts + 1](DeliveryOutcome outcome) {
@@ -67,12 +72,15 @@ void DeliveryCore::finish(std::int64_t id, std::int32_t attempts,
   switch (outcome.verdict) {
     case DeliveryOutcome::Verdict::acked:
       ++stats_.acked;
+      stats_.last_ack_ms = now;
       // Acked entries count as in flight until written, so a pump in between cannot resend them.
       acked_.push_back(id);
       break;
     case DeliveryOutcome::Verdict::refused:
       in_flight_.erase(id);
       ++stats_.refused;
+      stats_.last_error = outcome.reason;
+      stats_.last_error_ms = now;
       spdlog::warn("{}: entry {} refused: {}", name_, id, outcome.reason);
       if (auto st = store_.outbox().mark_refused(id, now, outcome.reason); !st) {
         spdlog::error("{}: marking {} refused: {}", name_, id, st.error().message);
@@ -81,6 +89,8 @@ void DeliveryCore::finish(std::int64_t id, std::int32_t attempts,
     case DeliveryOutcome::Verdict::retry: {
       in_flight_.erase(id);
       ++stats_.retried;
+      stats_.last_error = outcome.reason;
+      stats_.last_error_ms = now;
       const auto delay = uplink::TerminalSession::backoff(
           static_cast<std::size_t>(std::max(0, attempts - 1)), opt_.retry_min, opt_.retry_max,
           random01_());

@@ -7,7 +7,8 @@
 ///               flight here, at most `window` in flight at once
 ///   outcome     acked   → kept in flight until written; acks are written in batches (below)
 ///               refused → marked refused with the reason, never retried by itself (an
-///                         administrator requeues)
+///                         administrator requeues); a SIMULATED entry is refused unsent
+///                         unless the platform is a test platform
 ///               retry   → back in the queue after a full-jitter exponential backoff:
 ///                         uniform in [0, min(retry_max, retry_min·2^(attempt-1)))
 ///
@@ -81,7 +82,15 @@ struct DeliveryOptions {
   /// Longest time an ack waits to be written with others while more entries are in flight;
   /// 0: written at the end of the loop turn it arrived in.
   std::chrono::milliseconds ack_flush_delay{50};
+  /// The platform is a test platform (uplink.*.test_platform): only then are entries marked
+  /// SIMULATED sent; elsewhere each is refused unsent, with kSimulatedRefusal as the reason.
+  bool test_platform = false;
 };
+
+/// Why a SIMULATED entry stays in the outbox, unsent, on a platform that is not a test one.
+inline constexpr std::string_view kSimulatedRefusal =
+    "SIMULATED record (agent.simulated): sent only to a platform marked test_platform = true; "
+    "never to a production platform as real";
 
 struct DeliveryStats {
   std::uint64_t started = 0;  ///< entries handed to the transport
@@ -89,6 +98,9 @@ struct DeliveryStats {
   std::uint64_t refused = 0;
   std::uint64_t retried = 0;
   std::uint64_t ack_commits = 0;  ///< transactions that wrote acks
+  std::int64_t last_ack_ms = 0;   ///< wall time of the last ack (0: none yet), for /status
+  std::string last_error;         ///< the last refusal's or failed attempt's reason
+  std::int64_t last_error_ms = 0;
 };
 
 class DeliveryCore {

@@ -154,7 +154,8 @@ DeliveryOptions delivery_options(const ForwarderOptions& o) {
                          .pump_interval = o.pump_interval,
                          .retry_min = o.retry_min,
                          .retry_max = o.retry_max,
-                         .ack_flush_delay = o.ack_flush_delay};
+                         .ack_flush_delay = o.ack_flush_delay,
+                         .test_platform = o.test_platform};
 }
 
 }  // namespace
@@ -201,6 +202,8 @@ ForwarderStats Forwarder::stats() const {
   ForwarderStats s = impl_->transport.stats_;
   s.acked = impl_->core.stats().acked;
   s.failed = impl_->core.stats().retried;
+  s.last_ack_ms = impl_->core.stats().last_ack_ms;
+  s.last_error = impl_->core.stats().last_error;
   return s;
 }
 

@@ -49,6 +49,8 @@ struct ForwarderOptions {
   std::chrono::milliseconds retry_max{300'000};         ///< … doubling up to this
   /// Longest time an ack waits to be written with others while more entries are in flight.
   std::chrono::milliseconds ack_flush_delay{50};
+  /// uplink.tcp.test_platform: SIMULATED entries are sent (delivery.hpp).
+  bool test_platform = false;
 };
 
 struct ForwarderStats {
@@ -57,6 +59,8 @@ struct ForwarderStats {
   std::uint64_t failed = 0;          ///< attempts that will be retried
   std::uint64_t resent_flagged = 0;  ///< sent with the re-sent (补传) flag
   std::uint64_t photos_sent = 0;     ///< photo bodies (0x0306) sent after a 0x8305 go-ahead
+  std::int64_t last_ack_ms = 0;      ///< wall time of the last ack (0: none yet)
+  std::string last_error;            ///< the last refusal's or failed attempt's reason
 };
 
 /// The TCP channel over the delivery core (delivery.hpp): "tcp." kinds as extended messages,

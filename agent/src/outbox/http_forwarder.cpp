@@ -98,7 +98,8 @@ DeliveryOptions delivery_options(const HttpForwarderOptions& o) {
                          .retry_min = o.retry_min,
                          .retry_max = o.retry_max,
                          // Acks of one loop turn in one transaction: uploads are few and large.
-                         .ack_flush_delay = std::chrono::milliseconds{0}};
+                         .ack_flush_delay = std::chrono::milliseconds{0},
+                         .test_platform = o.test_platform};
 }
 
 }  // namespace
@@ -108,6 +109,7 @@ HttpForwarderOptions HttpForwarderOptions::from_config(const config::HttpUplinkC
   o.window = std::max<std::size_t>(2, 4 * std::size_t{cfg.workers});
   o.retry_min = std::chrono::milliseconds(cfg.retry_min_ms);
   o.retry_max = std::chrono::milliseconds(cfg.retry_max_ms);
+  o.test_platform = cfg.test_platform;
   return o;
 }
 
@@ -153,7 +155,8 @@ void HttpForwarder::poke() { impl_->core.poke(); }
 HttpForwarderStats HttpForwarder::stats() const {
   const auto& c = impl_->core.stats();
   return HttpForwarderStats{.sent = impl_->transport.sent_, .acked = c.acked,
-                            .refused = c.refused, .retried = c.retried};
+                            .refused = c.refused, .retried = c.retried,
+                            .last_ack_ms = c.last_ack_ms, .last_error = c.last_error};
 }
 
 std::size_t HttpForwarder::in_flight() const { return impl_->core.in_flight(); }

@@ -52,8 +52,10 @@ struct HttpForwarderOptions {
   std::chrono::milliseconds pump_interval{1000};  ///< how often due entries are looked for
   std::chrono::milliseconds retry_min{1000};      ///< backoff after a failure …
   std::chrono::milliseconds retry_max{300'000};   ///< … doubling up to this
+  /// uplink.http.test_platform: SIMULATED entries are sent (delivery.hpp).
+  bool test_platform = false;
 
-  /// window/retry values from [uplink.http].
+  /// window/retry values and test_platform from [uplink.http].
   static HttpForwarderOptions from_config(const config::HttpUplinkConfig& cfg);
 };
 
@@ -62,6 +64,8 @@ struct HttpForwarderStats {
   std::uint64_t acked = 0;
   std::uint64_t refused = 0;  ///< by the platform, or never sendable (unknown kind, resource)
   std::uint64_t retried = 0;
+  std::int64_t last_ack_ms = 0;  ///< wall time of the last ack (0: none yet)
+  std::string last_error;        ///< the last refusal's or failed attempt's reason
 };
 
 /// The HTTPS channel over the delivery core (delivery.hpp).

@@ -494,6 +494,11 @@ void TrainingEngine::on_fix(const gps::Fix& fix, MonoTime received) {
   if (auto t = fix.utc()) check_timers(*t);
 }
 
+void TrainingEngine::on_clock(WallTime now) {
+  if (auto done = minutes_.add_time(now)) make_minute(*done);
+  check_timers(now);
+}
+
 void TrainingEngine::check_timers(WallTime now) {
   if (ignition_off_since_) {
     const auto off = now - *ignition_off_since_;

@@ -37,6 +37,9 @@ struct FaceEvidence {
   std::vector<std::uint8_t> jpeg;    ///< the evidence photo (stamped), may be empty
   std::uint8_t size_code = 1;
   std::string outcome;               ///< e.g. "match", "no face", "spoof"
+  /// The camera could not be opened or gave no frame: nobody could be looked at (a check-in
+  /// answers 503 camera_unavailable; `outcome` says why in words).
+  bool camera_unavailable = false;
 };
 
 using vehicle::VehicleSample;
@@ -222,6 +225,10 @@ class TrainingEngine {
   /// Feed every GNSS fix; minutes are made as fix time crosses minute boundaries.
   void on_fix(const gps::Fix& fix, MonoTime received);
   void on_vehicle(const VehicleSample& v);
+  /// No fix comes (no receiver, gpsd down): the daemon's clock moves the minutes on instead,
+  /// each made with no position and flagged no_gnss, and the timers (photos, re-checks,
+  /// ignition off) still run. `now` is the daemon's time (GNSS time carried forward).
+  void on_clock(WallTime now);
 
   [[nodiscard]] EngineStatus status() const;
   /// The rules that hold against the open minute of the student on board, at GNSS time (the

@@ -186,6 +186,35 @@ TEST_F(EngineTest, MissingEngineSignalIsFlaggedNeverFilled) {
   EXPECT_FALSE(minutes().empty());
 }
 
+/// Missing hardware is a state (issue #14): with no receiver at all (no sentence, no fix) the
+/// daemon's clock moves the minutes on; each is made, flagged no_gnss, with no position
+/// invented, and none is counted.
+TEST_F(EngineTest, WithoutAnyFixMinutesGoOnFlaggedNoGnss) {
+  make_engine();
+  login_both(morning());
+  for (int s = 11; s <= 4 * 60 + 5; ++s) {
+    engine_->on_vehicle({.at = morning() + std::chrono::seconds(s), .ignition_on = true,
+                         .engine_rpm = 1500, .sensor_speed_kmh = 20});
+    engine_->on_clock(morning() + std::chrono::seconds(s));
+  }
+  const auto ms = minutes();
+  // Logged in at 10:00:10: the whole minutes 10:01, 10:02 and 10:03 (10:04 is open).
+  ASSERT_EQ(ms.size(), 3u);
+  for (const auto& m : ms) {
+    EXPECT_NE(m.flags.find(flag::kNoGnss), std::string::npos) << m.flags;
+    EXPECT_FALSE(m.lat_e6.has_value()) << "no position invented";
+    EXPECT_FALSE(m.counted);
+    EXPECT_EQ(m.status, 1);
+    EXPECT_EQ(m.engine_rpm, 1500) << "what the terminal has is kept";
+  }
+  // The receiver comes back: minutes carry positions again, on the same timeline.
+  drive(morning() + 4 * 60s + 6s, 3 * 60);
+  const auto after = minutes();
+  ASSERT_GT(after.size(), 4u);
+  EXPECT_EQ(after.back().flags.find(flag::kNoGnss), std::string::npos) << after.back().flags;
+  EXPECT_TRUE(after.back().lat_e6.has_value());
+}
+
 TEST_F(EngineTest, ZeroEngineSpeedIsFlagged) {
   make_engine();
   login_both(morning());

@@ -82,6 +82,40 @@ TEST_F(DeliveryTest, SendsDueEntriesOldestFirstAndOnlyItsChannelsKinds) {
   EXPECT_EQ(http.keys(), (std::vector<std::string>{"c0"}));
 }
 
+/// Honest inputs (issue #14): an entry made on SIMULATED inputs never reaches a platform that
+/// is not marked as a test platform; it stays in the outbox, refused, with the reason.
+TEST_F(DeliveryTest, SimulatedEntriesGoOnlyToATestPlatform) {
+  store::OutboxEntry sim{.kind = std::string(to_string(OutboxKind::training_record)), .key = "sim0",
+                         .payload = {1}, .simulated = true};
+  sim.next_attempt_ms = now_ms();
+  const auto sim_id = store_->outbox().enqueue(sim, now_ms());
+  ASSERT_TRUE(sim_id);
+  const auto real_id = record(0);
+  EXPECT_TRUE(entry(*sim_id).simulated);
+  EXPECT_FALSE(entry(real_id).simulated);
+
+  core({.channel = OutboxChannel::tcp}).start();  // test_platform defaults to false
+  io_.poll();
+  EXPECT_EQ(transport_.keys(), (std::vector<std::string>{"r0"})) << "the real one only";
+  const auto refused = entry(*sim_id);
+  EXPECT_EQ(refused.state, store::OutboxState::refused);
+  EXPECT_NE(refused.last_error.find("SIMULATED"), std::string::npos) << refused.last_error;
+  EXPECT_NE(refused.last_error.find("test_platform"), std::string::npos) << refused.last_error;
+  EXPECT_EQ(core_->stats().refused, 1u);
+  EXPECT_EQ(core_->stats().started, 1u);
+
+  // Requeued by an administrator and sent to a test platform: it goes.
+  transport_.settle(0, DeliveryOutcome::ack());
+  io_.poll();
+  ASSERT_EQ(entry(real_id).state, store::OutboxState::acked);
+  core_->stop();
+  transport_.sent.clear();
+  ASSERT_TRUE(store_->outbox().requeue(*sim_id, now_ms()));
+  core({.channel = OutboxChannel::tcp, .test_platform = true}).start();
+  io_.poll();
+  EXPECT_EQ(transport_.keys(), (std::vector<std::string>{"sim0"}));
+}
+
 TEST_F(DeliveryTest, EntriesNotYetDueWaitForTheirTime) {
   store::OutboxEntry later{.kind = "tcp.0203", .key = "later", .payload = {1}};
   later.next_attempt_ms = now_ms() + 5000;

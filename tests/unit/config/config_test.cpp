@@ -39,6 +39,7 @@ host = "127.0.0.1"
 port = 6000
 
 [agent]
+simulated = true
 control_token_file = "/etc/tta/control.token"
 )toml";
 
@@ -88,6 +89,56 @@ TEST(Config, AConfigNamedByARelativePathStillGivesAbsolutePaths) {
   EXPECT_EQ(r->store.database, base / "data/tta.db");
   EXPECT_TRUE(r->store.key_file.is_absolute());
   EXPECT_EQ(r->gps.source, "replay://" + (base / "logs/route.nmea").string() + "?rate=0");
+}
+
+/// Honest inputs (issue #14): SIMULATED sources only on a terminal that says it is simulated.
+TEST(Config, SimulatedSourcesNeedAgentSimulated) {
+  std::string real = kValid;
+  const std::string flag = "simulated = true\n";
+  real.erase(real.find(flag), flag.size());
+  real += "[vehicle]\nobd = \"sim://\"\n";
+  const auto ds = problems(real);
+  EXPECT_TRUE(has(ds, "gps.source", "SIMULATED")) << dump(ds);
+  EXPECT_TRUE(has(ds, "face.camera", "agent.simulated = true")) << dump(ds);
+  EXPECT_TRUE(has(ds, "vehicle.obd", "SIMULATED")) << dump(ds);
+  EXPECT_EQ(ds.size(), 3u) << dump(ds);
+
+  auto sim = parse_config(kValid + "[vehicle]\nobd = \"sim://\"\n", "/etc/tta/agent.toml");
+  ASSERT_TRUE(sim) << dump(sim.error());
+  EXPECT_TRUE(sim->agent.simulated);
+  EXPECT_TRUE(sim->store.simulated) << "the store marks what it writes";
+  EXPECT_FALSE(sim->uplink.tcp.test_platform);
+  EXPECT_FALSE(sim->uplink.http.test_platform);
+
+  // Real sources need no flag.
+  std::string live = real.substr(0, real.find("[vehicle]"));
+  live.replace(live.find("replay://logs/route.nmea?rate=0"), 31, "gpsd://127.0.0.1:2947");
+  live.replace(live.find("dir:///var/lib/tta/camera"), 25, "v4l2:///dev/video0");
+  auto ok = parse_config(live, "/etc/tta/agent.toml");
+  ASSERT_TRUE(ok) << dump(ok.error());
+  EXPECT_FALSE(ok->store.simulated);
+}
+
+TEST(Config, TestPlatformFlagsAreRead) {
+  std::string text = kValid;
+  text.replace(text.find("[uplink.tcp]\n"), 13, "[uplink.tcp]\ntest_platform = true\n");
+  text += "[uplink.http]\nbase_url = \"https://test.example.cn\"\ntest_platform = true\n";
+  auto r = parse_config(text, "/etc/tta/agent.toml");
+  ASSERT_TRUE(r) << dump(r.error());
+  EXPECT_TRUE(r->uplink.tcp.test_platform);
+  EXPECT_TRUE(r->uplink.http.test_platform);
+}
+
+TEST(Config, OnlyAVehicleTerminalMustNameAGnssSource) {
+  std::string text = kValid;
+  const std::string src = "source = \"replay://logs/route.nmea?rate=0\"\n";
+  text.erase(text.find(src), src.size());
+  EXPECT_TRUE(has(problems(text), "gps.source", "")) << "a vehicle needs its receiver";
+  text.replace(text.find("[terminal]\n"), 11, "[terminal]\nmode = \"classroom\"\n");
+  text += "[classroom]\nlatitude = 32.044\nlongitude = 118.785\ncourse_code = \"2212110000\"\n";
+  auto r = parse_config(text, "/etc/tta/agent.toml");
+  ASSERT_TRUE(r) << dump(r.error());
+  EXPECT_TRUE(r->gps.source.empty());
 }
 
 TEST(Config, CommittedExampleAndDemoAreValid) {

@@ -32,6 +32,7 @@ models_dir = "/usr/share/tta/models"
 host = "127.0.0.1"
 port = 6000
 [agent]
+simulated = true
 control_token_file = "/etc/tta/control.token"
 )toml";
 

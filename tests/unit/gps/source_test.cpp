@@ -9,6 +9,7 @@
 
 #include "gps_test_util.hpp"
 #include "pty_util.hpp"
+#include "support/fake_scheduler.hpp"
 #include "tta/gps/source.hpp"
 
 namespace tta::gps {
@@ -217,6 +218,64 @@ TEST(gps_ReplaySource, PacedOnTheRealClockThroughItsTimer) {
   for (std::size_t i = 0; i < at.size(); ++i) EXPECT_GE(at[i] - t0, i * 10ms) << i;
   std::filesystem::remove(path);
 }
+
+/// The daemon's Scheduler as a live source's back-off timer, recording each delay asked for.
+class RecordingScheduler final : public Scheduler {
+ public:
+  explicit RecordingScheduler(FakeClock& clock) : inner(clock) {}
+  std::uint64_t after(std::chrono::nanoseconds d, Task t) override {
+    delays.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(d));
+    return inner.after(d, std::move(t));
+  }
+  void cancel(std::uint64_t id) override { inner.cancel(id); }
+  tta::testing::FakeScheduler inner;
+  std::vector<std::chrono::milliseconds> delays;
+};
+
+/// A receiver that is absent (or a gpsd that is down) at start: the source keeps retrying on
+/// the Scheduler (virtual time), each wait jittered in [b/2, b] with b doubling from
+/// reconnect_ms up to 30 s, and counts and says why.
+class LiveBackoff : public ::testing::TestWithParam<const char*> {};
+TEST_P(LiveBackoff, RetriesOnTheSchedulerJitteredAndBounded) {
+  boost::asio::io_context io;
+  FakeClock clock;
+  RecordingScheduler timers(clock);
+  auto src = make_source(GetParam(), io, clock, &timers);
+  ASSERT_TRUE(src);
+  ASSERT_TRUE((*src)->start([](const Fix&) {}));
+  constexpr std::size_t kTries = 9;
+  while (timers.delays.size() < kTries) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (timers.inner.pending() == 0 && std::chrono::steady_clock::now() < deadline) {
+      io.restart();  // the loop ran out of work while the retry waited on virtual time
+      io.run_for(5ms);  // a refused connect completes on the loop
+    }
+    ASSERT_EQ(timers.inner.pending(), 1U) << "no retry was scheduled";
+    timers.inner.advance(timers.delays.back());  // the retry runs on virtual time
+  }
+  bool jittered = false;
+  std::chrono::milliseconds b{1000};
+  for (const auto d : timers.delays) {
+    EXPECT_GE(d, b / 2);
+    EXPECT_LE(d, b);
+    if (d != b) jittered = true;
+    b = std::min(b * 2, std::chrono::milliseconds(30'000));
+  }
+  EXPECT_TRUE(jittered);
+  EXPECT_LE(timers.delays.back(), 30s) << "bounded";
+  const auto st = (*src)->stats();
+  EXPECT_GE(st.failed_attempts, kTries);
+  EXPECT_EQ(st.connects, 0U);
+  EXPECT_FALSE(st.last_error.empty());
+  (*src)->stop();
+  EXPECT_EQ(timers.inner.pending(), 0U) << "stop cancels the pending retry";
+}
+INSTANTIATE_TEST_SUITE_P(gps_Sources, LiveBackoff,
+                         ::testing::Values("serial:///dev/ttyTTA-not-plugged-in?reconnect_ms=1000",
+                                           "gpsd://127.0.0.1:1?reconnect_ms=1000"),
+                         [](const auto& param_info) {
+                           return std::string(param_info.index == 0 ? "serial" : "gpsd");
+                         });
 
 }  // namespace
 }  // namespace tta::gps

@@ -209,6 +209,43 @@ TEST_F(StoreTest, DueIsOldestFirstAndLimited) {
   EXPECT_EQ((*due)[2].key, "2");
 }
 
+/// Honest inputs (issue #14, schema v5): a store opened for a SIMULATED terminal marks every
+/// minute, photo and outbox entry it writes; one opened for a real terminal marks none.
+TEST_F(StoreTest, ASimulatedTerminalsRecordsAreMarkedSimulated) {
+  {
+    Store real = open_store();
+    auto sid = real.begin_session(make_session(7));
+    ASSERT_TRUE(sid);
+    const MinuteRecord m = make_minute(*sid, 1);
+    ASSERT_TRUE(real.add_minute(m, outbox_for(m)));
+    auto c = real.simulated_counts();
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->minutes, 0);
+    EXPECT_EQ(c->outbox, 0);
+  }
+  config::StoreConfig sim_cfg = cfg_;
+  sim_cfg.simulated = true;
+  auto opened = Store::open(sim_cfg);
+  ASSERT_TRUE(opened);
+  Store& s = *opened;
+  auto sid = s.begin_session(make_session(8));
+  ASSERT_TRUE(sid);
+  const MinuteRecord m = make_minute(*sid, 2);
+  ASSERT_TRUE(s.add_minute(m, outbox_for(m)));
+  Photo p{.photo_no = "0000000009", .person_no = "3201000000000101", .class_id = 8, .event = 17,
+          .size_code = 1, .taken_ms = 5, .jpeg = {0xFF, 0xD8}};
+  ASSERT_TRUE(s.photos().add(p, OutboxEntry{.kind = "tcp.0305", .key = p.photo_no, .payload = {1}}));
+  ASSERT_TRUE(s.outbox().enqueue(OutboxEntry{.kind = "http.classrecord", .key = "k", .payload = {2}}, 9));
+  auto c = s.simulated_counts();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->minutes, 1) << "the real minute made before stays real";
+  EXPECT_EQ(c->photos, 1);
+  EXPECT_EQ(c->outbox, 3);
+  auto e = s.outbox().entry("tcp.0203", m.record_no);
+  ASSERT_TRUE(e && *e);
+  EXPECT_TRUE((*e)->simulated);
+}
+
 TEST_F(StoreTest, PhotosKeepJpegAndConfidence) {
   Store s = open_store();
   Photo p{.photo_no = "0000000001", .person_no = "3201000000000101", .class_id = 7, .event = 17,

@@ -39,6 +39,9 @@ struct StoreConfig {
   /// the store is nearly full: minutes go on, timed photos stop.
   std::uint32_t nearly_full_percent = 90;
   std::uint32_t min_free_mb = 256;
+  /// Not a [store] key: agent.simulated, copied here so that every minute, photo and outbox
+  /// entry written through a store opened with this config is marked SIMULATED.
+  bool simulated = false;
 };
 
 /// How long acknowledged records are kept ([retention]; training-rules.md §7). Nothing the
@@ -117,6 +120,10 @@ struct TcpUplinkConfig {
   std::uint32_t reconnect_min_s = 1;
   std::uint32_t reconnect_max_s = 300;
   std::uint32_t subpacket_bytes = 1000;    ///< body chunk size for split messages (512-1023)
+  /// A test platform (the simulator, a province's test server): the only kind that receives
+  /// records marked SIMULATED (agent.simulated). Elsewhere they are refused in the outbox
+  /// with the reason and no position report is sent.
+  bool test_platform = false;
 };
 
 /// One HTTPS resource's wire details; empty values keep the digest's defaults
@@ -154,6 +161,8 @@ struct HttpUplinkConfig {
   /// graduation, stuinfoquery, traininfo.
   std::map<std::string, HttpResourceConfig> resources;
   HttpTargetConfig continuing_education;   ///< [uplink.http.continuing_education]
+  /// A test platform: the only kind that receives SIMULATED records (both HTTPS targets).
+  bool test_platform = false;
 };
 
 struct UplinkConfig {
@@ -239,6 +248,10 @@ struct AgentConfig {
   std::string admin_listen;
   std::filesystem::path admin_tls_cert;
   std::filesystem::path admin_tls_key;
+  /// This terminal runs on SIMULATED inputs (demos, tests): only then are replay:// GNSS,
+  /// dir:// cameras and sim:// vehicle signals accepted; /status and the log say so, and
+  /// every minute, photo and upload is marked SIMULATED and goes only to a test platform.
+  bool simulated = false;
 };
 
 /// The whole file.

@@ -101,6 +101,10 @@ class MinuteAccumulator {
   std::optional<MinuteRecord> add(const Fix& fix, const OdometerStep& step);
   /// A vehicle-sensor speed sample at a UTC time (pulse/OBD). Separate from GNSS speed.
   std::optional<MinuteRecord> add_sensor_speed(WallTime at, double speed_kmh);
+  /// Time passes with no fix at all (the receiver is gone, gpsd is down): the open minute is
+  /// closed when `at` is in a later minute, and a minute with nothing in it is opened, so
+  /// that each minute without fixes is still made (with no sample: no position).
+  std::optional<MinuteRecord> add_time(WallTime at);
   /// Close the open minute.
   std::optional<MinuteRecord> flush();
   /// The open minute as it stands (mileage and top speed so far), for live warnings; nullopt

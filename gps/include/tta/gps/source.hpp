@@ -26,6 +26,7 @@
 
 #include "tta/core/clock.hpp"
 #include "tta/core/result.hpp"
+#include "tta/core/scheduler.hpp"
 #include "tta/core/uri.hpp"
 #include "tta/gps/fix.hpp"
 
@@ -38,6 +39,8 @@ struct SourceStats {
   std::uint64_t disconnects = 0;   ///< device vanished / connection lost
   std::uint64_t json_lines = 0;    ///< gpsd: JSON reports received (VERSION, DEVICES, WATCH …)
   bool connected = false;
+  std::uint64_t failed_attempts = 0;  ///< opens/connects that failed (device absent, gpsd down)
+  std::int64_t next_retry_ms = 0;  ///< the last back-off chosen (jittered), for /status and tests
   bool finished = false;           ///< replay: the whole log has been delivered
   std::string last_error;          ///< most recent I/O problem, for logs
 };
@@ -68,9 +71,14 @@ struct SourceUri : Uri {
 
 /// Build the source a URI names. Query options: replay `rate` (default 1); serial `baud`
 /// (default 9600), `reconnect_ms` (default 1000); gpsd `reconnect_ms` (default 1000).
+/// A live source retries after a jittered back-off (uniform in [b/2, b], b doubling from
+/// reconnect_ms to 30 s) on `timers` when given (the daemon's Scheduler: virtual time in
+/// tests; it must outlive the source), else on an Asio timer; it logs each connect, loss and
+/// the first of a run of failed attempts.
 [[nodiscard]] Result<std::unique_ptr<GnssSource>> make_source(std::string_view uri,
                                                               boost::asio::io_context& io,
-                                                              const Clock& clock);
+                                                              const Clock& clock,
+                                                              Scheduler* timers = nullptr);
 
 /// Replays a captured NMEA log (`#` lines are comments).
 ///

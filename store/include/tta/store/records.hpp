@@ -86,6 +86,9 @@ struct OutboxEntry {
   /// When it was made. `enqueue` sets it to its now_ms; `add_minute` takes it as given (the
   /// minute's end, when the record became complete), or the minute's start when left 0.
   std::int64_t created_ms = 0;
+  /// Made on SIMULATED inputs (agent.simulated): sent only to a test platform. A store
+  /// opened with StoreConfig::simulated marks every entry it queues, whatever this says.
+  bool simulated = false;
 };
 
 struct OutboxCounts {

@@ -87,6 +87,13 @@ class Store {
   /// must return the first error it meets; the error is returned here. Exceptions from `body`
   /// are caught, rolled back and returned as Errc::internal.
   [[nodiscard]] Status transaction(const std::function<Status()>& body);
+  /// Minutes, photos and outbox entries marked SIMULATED (schema v5; db-check, tests).
+  struct SimulatedCounts {
+    std::int64_t minutes = 0;
+    std::int64_t photos = 0;
+    std::int64_t outbox = 0;
+  };
+  [[nodiscard]] Result<SimulatedCounts> simulated_counts();
   /// cipher parameters in force, e.g. "aes-256-cbc, page 4096, hmac on"
   [[nodiscard]] Result<std::string> cipher_summary();
 
