@@ -171,7 +171,16 @@ CREATE INDEX sessions_class ON training_sessions (class_id);
 CREATE INDEX event_log_at ON event_log (at_ms);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}}};
+// v5: an administrator can disable a person (issue #15): a disabled person cannot check in.
+// NULL disabled_at_ms: enabled. Who did it is kept beside when; re-enabling clears both (the
+// event log keeps the history).
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE people ADD COLUMN disabled_at_ms INTEGER;
+ALTER TABLE people ADD COLUMN disabled_by TEXT;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{
+    {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}}};
 
 }  // namespace
 
