@@ -78,8 +78,8 @@ TEST_F(Cli, InitThenDbCheck) {
   auto check = agent({"db-check", "--config", config_, "--json"});
   ASSERT_EQ(check.exit_code, 0) << check.err;
   EXPECT_NE(check.out.find("\"integrity\":\"ok\""), std::string::npos) << check.out;
-  // Schema 4 (retention, issue #14) is what this build makes.
-  EXPECT_NE(check.out.find("\"schema_version\":4"), std::string::npos) << check.out;
+  // Schema 5 (a person can be disabled, issue #15) is what this build makes.
+  EXPECT_NE(check.out.find("\"schema_version\":5"), std::string::npos) << check.out;
   auto run = agent({"run", "--config", config_, "--check-only"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   struct stat token {};
