@@ -34,12 +34,29 @@ async function loadPeople() {
     assess.hidden = p.role !== 'student';
     assess.className = 'assess';
     assess.addEventListener('click', () => openAssessment(p));
+    const toggle = tta.el('button', p.disabled ? 'enable' : 'disable',
+                          tta.t(p.disabled ? 'admin.enable' : 'admin.disable'));
+    toggle.type = 'button';
+    toggle.addEventListener('click', () => setDisabled(p.number, !p.disabled));
     const act = tta.el('td');
-    act.append(view, assess);
+    act.append(view, assess, toggle);
+    const state = p.disabled
+      ? tta.el('td', 'bad state', tta.t('admin.disabled_state', { by: p.disabled_by || '—', at: p.disabled_at || '—' }))
+      : tta.el('td', 'state', tta.t('admin.active'));
+    tr.classList.toggle('disabled', !!p.disabled);
     tr.append(cell, tta.el('td', '', tta.t(`role.${p.role}`)), tta.el('td', 'num', p.number),
-              tta.el('td', '', p.name), tta.el('td', 'num', p.id_card), tta.el('td', '', p.licence), act);
+              tta.el('td', '', p.name), tta.el('td', 'num', p.id_card), tta.el('td', '', p.licence), state, act);
     body.append(tr);
   }
+}
+
+// Disable (no check-in from now on; checking out stays possible) or re-enable a person.
+async function setDisabled(number, disabled) {
+  const res = await tta.send('POST', '/admin/api/people/disable', { number, disabled });
+  outcome(res.status === 200, () => (res.status === 200
+    ? tta.t(disabled ? 'admin.person_disabled' : 'admin.person_enabled', { number })
+    : tta.t('admin.failed', { why: res.body.error || res.status })));
+  loadPeople();
 }
 
 async function loadProgress(p) {
@@ -78,16 +95,38 @@ async function loadProgress(p) {
   box.hidden = false;
 }
 
+// A picture from the terminal's camera, shown here; "登记" then enrols from it (the same
+// quality gates as an uploaded photo). A file chosen afterwards takes its place.
+let captured = null;
+async function capturePhoto() {
+  const res = await tta.send('POST', '/admin/api/capture');
+  const shot = $('enrol-shot');
+  if (res.status !== 200 || !res.body.photo_base64) {
+    captured = null;
+    shot.hidden = true;
+    outcome(false, () => tta.t('admin.failed', { why: res.body.error || res.status }));
+    return;
+  }
+  captured = res.body.photo_base64;
+  $('enrol-photo').value = '';
+  shot.src = `data:image/jpeg;base64,${captured}`;
+  shot.hidden = false;
+  outcome(true, () => tta.t('admin.captured'));
+}
+
 async function submitEnrolment(ev) {
   ev.preventDefault();
   const file = $('enrol-photo').files[0];
-  if (!file) return;
-  const data = await new Promise((resolve, reject) => {
+  if (!file && !captured) {
+    outcome(false, () => tta.t('admin.no_photo'));
+    return;
+  }
+  const data = file ? await new Promise((resolve, reject) => {
     const r = new FileReader();
     r.onload = () => resolve(String(r.result).split(',')[1] || '');
     r.onerror = () => reject(r.error);
     r.readAsDataURL(file);
-  });
+  }) : captured;
   const number = $('enrol-number').value.trim();
   const res = await tta.send('POST', '/admin/api/enrol', {
     role: $('enrol-role').value, number, name: $('enrol-name').value.trim(),
@@ -98,6 +137,8 @@ async function submitEnrolment(ev) {
     ? tta.t('admin.enrolled', { number }) : tta.t('admin.failed', { why: res.body.error || res.status })));
   if (res.status === 200) {
     $('enrol').reset();
+    captured = null;
+    $('enrol-shot').hidden = true;
     loadPeople();
   }
 }
@@ -128,6 +169,42 @@ async function loadSessions() {
               tta.el('td', '', x.started), tta.el('td', '', x.ended || tta.t('admin.open')),
               tta.el('td', 'num', `${x.counted_minutes} / ${x.minutes}`), tta.el('td', 'num', km),
               tta.el('td', '', flagWords(x.flags)));
+    const each = tta.el('button', 'minutes', tta.t('admin.per_minute'));
+    each.type = 'button';
+    each.addEventListener('click', () => loadMinutes(x));
+    const act = tta.el('td');
+    act.append(each);
+    tr.append(act);
+    body.append(tr);
+  }
+}
+
+// Each minute of a session with what the terminal knows of its upload. The platform sends no
+// per-minute verdict (only its receipt), so none is shown: never a verdict not received.
+function uploadWords(m) {
+  if (m.upload === 'refused') return tta.t('upload.refused', { why: m.reason || '—' });
+  if (m.upload === 'queued' && m.attempts > 0) return tta.t('upload.retrying', { n: m.attempts, why: m.reason || '—' });
+  return tta.t(`upload.${m.upload || 'unknown'}`);
+}
+
+async function loadMinutes(x) {
+  const box = $('minutes-box');
+  const r = await tta.get(`/admin/api/minutes?session=${encodeURIComponent(x.session_id)}`);
+  const body = $('minute-list').querySelector('tbody');
+  body.replaceChildren();
+  $('minutes-title').textContent = tta.t('admin.minutes_of', { class_id: x.class_id, student: x.student_no });
+  box.hidden = false;
+  if (r.status !== 200) {
+    outcome(false, () => tta.t('admin.failed', { why: r.body.error || r.status }));
+    return;
+  }
+  for (const m of r.body.minutes || []) {
+    const tr = document.createElement('tr');
+    tr.dataset.record = m.record_no;
+    tr.dataset.upload = m.upload || 'unknown';
+    const cls = m.upload === 'refused' ? 'bad' : m.upload === 'acked' ? 'ok' : '';
+    tr.append(tta.el('td', 'num', m.time), tta.el('td', '', tta.t(m.counted ? 'admin.yes' : 'admin.no')),
+              tta.el('td', '', flagWords(m.flags)), tta.el('td', cls, uploadWords(m)));
     body.append(tr);
   }
 }
@@ -219,5 +296,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   });
   $('assess').addEventListener('submit', submitAssessment);
   $('enrol').addEventListener('submit', submitEnrolment);
+  $('enrol-capture').addEventListener('click', capturePhoto);
+  $('enrol-photo').addEventListener('change', () => { captured = null; $('enrol-shot').hidden = true; });
   show('people');
 });

@@ -117,6 +117,8 @@ const tta = (() => {
   // A refusal in words: the catalogue's when it knows the sentence, else the agent's own.
   function refusalWords(body) {
     const parts = [];
+    // A refusal with a reason code (a disabled person) is said in the catalogue's words.
+    if (body.reason) return tOr(`reason.${body.reason}`, body.error || body.reason);
     if (body.face && body.face !== 'match') parts.push(faceWords(body.face));
     if (body.error && !(body.face && body.error.startsWith('face'))) parts.push(tOr(`error.${body.error}`, body.error));
     return parts.join(' · ');
@@ -215,6 +217,30 @@ const tta = (() => {
     relabel();
   }
 
+  // The camera's live preview while a check runs: the newest frame the face check grabbed,
+  // as an image reloaded a few times a second (the agent serves at most 10 frames a second
+  // and never grabs one for the preview, so the check sees the frames it would see anyway).
+  function startPreview() {
+    const img = document.getElementById('preview');
+    const note = document.getElementById('preview-note');
+    if (!img) return () => {};
+    let n = 0;
+    let stopped = false;
+    img.hidden = true;
+    if (note) note.hidden = false;
+    img.onload = () => {
+      if (stopped) return;
+      img.hidden = false;
+      if (note) note.hidden = true;
+      img.dataset.frames = String(Number(img.dataset.frames || 0) + 1);
+    };
+    img.onerror = () => { img.hidden = true; if (note) note.hidden = false; };
+    const load = () => { img.src = `/ui/api/camera.jpg?n=${n++}`; };
+    load();
+    const timer = setInterval(load, 250);
+    return () => { stopped = true; clearInterval(timer); };
+  }
+
   // A check-in (number from the keypad) or check-out (`known`, or the one on board) through
   // the face check, its outcome said in words. On the kiosk the coach role is the lecturer.
   async function check(role, inOut, known) {
@@ -226,9 +252,11 @@ const tta = (() => {
     }
     const busy = document.getElementById('busy');
     busy.hidden = false;
+    const stopPreview = startPreview();
     const body = { role };
     if (number) body.number = number;
     const r = await send('POST', inOut === 'in' ? '/ui/api/checkin' : '/ui/api/checkout', body);
+    stopPreview();
     busy.hidden = true;
     const action = lecturer ? `action.lecturer_${inOut}` : `action.${role}_${inOut}`;
     outcome(r.status === 200, () => {
@@ -240,6 +268,6 @@ const tta = (() => {
     });
   }
 
-  return { useBase, chip, outcome, relabel, screenLink, check, loadLanguage, t, tOr, apply, langButton, session, send, get, live, el, hms,
+  return { useBase, chip, outcome, relabel, screenLink, check, startPreview, loadLanguage, t, tOr, apply, langButton, session, send, get, live, el, hms,
            faceWords, refusalWords, askNumber };
 })();

@@ -9,8 +9,8 @@ namespace tta::store {
 
 namespace {
 constexpr std::string_view kPersonCols =
-    "SELECT id, role, national_no, id_card, name, licence_class, face_template, enrol_photo "
-    "FROM people";
+    "SELECT id, role, national_no, id_card, name, licence_class, face_template, enrol_photo, "
+    "disabled_at_ms, disabled_by FROM people";
 Person read_person(const Stmt& s) {
   Person p;
   p.id = s.i64(0);
@@ -21,6 +21,8 @@ Person read_person(const Stmt& s) {
   p.licence_class = s.text(5);
   p.face_template = s.blob(6);
   p.enrol_photo_jpeg = s.blob(7);
+  p.disabled_at_ms = s.opt_i64(8);
+  if (p.disabled_at_ms) p.disabled_by = s.text(9);
   return p;
 }
 }  // namespace
@@ -113,6 +115,28 @@ Status People::update_face(std::int64_t person_id, const std::vector<std::uint8_
     h->bind(3, std::span<const std::uint8_t>(photo_jpeg)).bind(4, now_ms);
     return h->run();
   });
+}
+
+Status People::set_disabled(std::string_view national_no, bool disabled, std::string_view by,
+                            std::int64_t now_ms) {
+  auto s = Stmt::prepare(
+      c_->db, disabled ? "UPDATE people SET disabled_at_ms = coalesce(disabled_at_ms, ?), "
+                         "disabled_by = coalesce(disabled_by, ?), updated_ms = ? "
+                         "WHERE national_no = ?"
+                       : "UPDATE people SET disabled_at_ms = NULL, disabled_by = NULL, "
+                         "updated_ms = ? WHERE national_no = ?");
+  if (!s) return fail(s.error());
+  if (disabled) {
+    s->bind(1, now_ms).bind(2, by).bind(3, now_ms).bind(4, national_no);
+  } else {
+    s->bind(1, now_ms).bind(2, national_no);
+  }
+  if (auto r = s->run(); !r) return r;
+  if (sqlite3_changes(c_->db.get()) != 1) {
+    return fail(Errc::not_found, "nobody with national number " + std::string(national_no) +
+                                     " is enrolled");
+  }
+  return ok();
 }
 
 Result<std::int64_t> People::face_history_count(std::int64_t person_id) {

@@ -180,8 +180,16 @@ ALTER TABLE photos ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simula
 ALTER TABLE outbox ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations{
-    {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}}};
+// v6: an administrator can disable a person (issue #15): a disabled person cannot check in.
+// NULL disabled_at_ms: enabled. Who did it is kept beside when; re-enabling clears both (the
+// event log keeps the history).
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE people ADD COLUMN disabled_at_ms INTEGER;
+ALTER TABLE people ADD COLUMN disabled_by TEXT;
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations{
+    {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}}};
 
 }  // namespace
 

@@ -540,6 +540,32 @@ Result<std::vector<SessionSummary>> Store::session_summaries(std::string_view st
   return out;
 }
 
+Result<std::vector<MinuteUpload>> Store::minute_uploads(std::int64_t session_id,
+                                                         std::string_view kind, int limit) {
+  auto s = Stmt::prepare(
+      impl_->db,
+      "SELECT m.record_no, m.session_id, m.minute_ms, m.status, m.max_speed_dkmh, m.mileage_hm, "
+      "m.lat_e6, m.lon_e6, m.gnss_speed_dkmh, m.sensor_speed_dkmh, m.heading_deg, m.odometer_hm, "
+      "m.engine_rpm, m.gnss_time_ms, m.flags, m.counted, o.state, coalesce(o.last_error, ''), "
+      "coalesce(o.attempts, 0) FROM minutes m "
+      "LEFT JOIN outbox o ON o.kind = ?2 AND o.idem_key = m.record_no "
+      "WHERE m.session_id = ?1 ORDER BY m.minute_ms, m.record_no LIMIT ?3");
+  if (!s) return fail(s.error());
+  s->bind(1, session_id).bind(2, kind).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<MinuteUpload> out;
+  if (auto st = s->each([&](const Stmt& r) {
+        MinuteUpload u{.minute = read_minute(r)};
+        const std::string state = r.text(16);
+        if (!state.empty()) u.state = state_from(state);
+        u.last_error = r.text(17);
+        u.attempts = r.i64(18);
+        out.push_back(std::move(u));
+      });
+      !st)
+    return fail(st.error());
+  return out;
+}
+
 Result<std::vector<MinuteRecord>> Store::minutes_between(std::int64_t from_ms, std::int64_t to_ms) {
   auto s = Stmt::prepare(impl_->db, std::string(kMinuteCols) +
                                         " WHERE minute_ms >= ? AND minute_ms < ? "

@@ -412,11 +412,11 @@ def shot(d, out, name):
     d.save_screenshot(path)
     os.makedirs(os.path.join(out, "docs"), exist_ok=True)
     d.execute_script(
-        "for (const i of document.querySelectorAll('img.photo, img.thumb')) {"
+        "for (const i of document.querySelectorAll('img.photo, img.thumb, img.preview, img.capture-shot')) {"
         " i.dataset.real = i.src; i.src = arguments[0]; }", SILHOUETTE)
     d.save_screenshot(os.path.join(out, "docs", f"{name}.png"))
     d.execute_script(
-        "for (const i of document.querySelectorAll('img.photo, img.thumb')) {"
+        "for (const i of document.querySelectorAll('img.photo, img.thumb, img.preview, img.capture-shot')) {"
         " if (i.dataset.real) i.src = i.dataset.real; }")
     return path
 
@@ -514,6 +514,26 @@ def terminal(args, figures):
         wait_for(lambda: d.execute_script(
             "const i = document.querySelector('#student .photo'); return i.complete && i.naturalWidth > 0"),
             10, "the student's enrolled photo")
+
+        # The live camera preview: the frames the checks grabbed, behind the session only.
+        st, _, _ = rig.api("GET", "/ui/api/camera.jpg", token=False)
+        check(st == 401, f"the camera preview without a session: {st}")
+        st, hdrs, jpeg = rig.api("GET", "/ui/api/camera.jpg", headers={"Cookie": cookie}, token=False)
+        check(st == 200 and hdrs.get("Content-Type") == "image/jpeg" and jpeg[:2] == b"\xff\xd8",
+              f"the camera preview: {st} {hdrs.get('Content-Type')}")
+        figures["camera_preview_bytes"] = len(jpeg)
+        # The check overlay shows it (opened here by hand, to look at it without a check running).
+        d.execute_script("document.getElementById('busy').hidden = false; window.__stopPreview = tta.startPreview();")
+        wait_for(lambda: d.execute_script(
+            "const i = document.getElementById('preview');"
+            "return !i.hidden && i.complete && i.naturalWidth > 0 && Number(i.dataset.frames) > 0"),
+            10, "the camera preview in the check overlay")
+        no_overflow(d, "terminal 1024x600 preview")
+        shot(d, args.out, "terminal-1024x600-preview")
+        resize(d, 800, 480)
+        no_overflow(d, "terminal 800x480 preview")
+        resize(d, 1024, 600)
+        d.execute_script("window.__stopPreview(); document.getElementById('busy').hidden = true;")
 
         # Drive: minutes tick on screen.
         rig.receiver.speed_kmh = 30.0
@@ -674,6 +694,43 @@ def administrator(args, rig, figures):
         wait_for(lambda: d.execute_script(
             "const i = document.querySelector('#people tr[data-number=\"3201000000000104\"] img');"
             "return i && i.complete && i.naturalWidth > 0"), 10, "the new person's enrolled photo")
+        # Enrol a fourth from a camera capture: the terminal's camera, shown, then the same gates.
+        clear_outcome(d)
+        d.find_element(By.ID, "enrol-capture").click()
+        wait_for(lambda: d.execute_script(
+            "const i = document.getElementById('enrol-shot');"
+            "return !i.hidden && i.complete && i.naturalWidth > 0"), 30, "the camera capture shown")
+        shot(d, args.out, "admin-capture-1280x800")
+        cap_no, cap_id = STUDENTS[1], ID_CARDS[1]
+        for field, value in (("enrol-number", cap_no), ("enrol-name", "钱学员"), ("enrol-id", cap_id)):
+            d.find_element(By.ID, field).clear()
+            d.find_element(By.ID, field).send_keys(value)
+        clear_outcome(d)
+        d.find_element(By.CSS_SELECTOR, "#enrol button[type=submit]").click()
+        text = wait_for(lambda: (lambda o: o.is_displayed() and o.text)(d.find_element(By.ID, "outcome")), 60,
+                        "the capture enrolment's outcome")
+        check(f"{cap_no} 已登记" in text, f"enrolment from a camera capture: {text}")
+        wait_for(lambda: len(d.find_elements(By.CSS_SELECTOR, "#people tbody tr")) == 4, 10, "four people")
+
+        # Disable the coach: the row says so, a check-in is refused in words before any face
+        # check; enabled again, the row says 正常.
+        def person_row(no):
+            return d.find_element(By.CSS_SELECTOR, f'#people tr[data-number="{no}"]')
+        clear_outcome(d)
+        wait_for(lambda: person_row(COACH).find_element(By.CSS_SELECTOR, "button.disable").click() or True,
+                 10, "the disable button")
+        wait_for(lambda: "已停用" in person_row(COACH).text and "ada" in person_row(COACH).text, 10,
+                 "the coach shown disabled, by whom")
+        st, _, body = rig.api("POST", "/checkin", json.dumps({"role": "coach", "number": COACH}),
+                              {"Content-Type": "application/json"})
+        refusal = json.loads(body or b"{}")
+        check(st == 409 and refusal.get("reason") == "person_disabled" and "disabled" in refusal.get("error", ""),
+              f"a disabled coach's check-in: {st} {refusal}")
+        shot(d, args.out, "admin-people-disabled-1280x800")
+        wait_for(lambda: person_row(COACH).find_element(By.CSS_SELECTOR, "button.enable").click() or True,
+                 10, "the enable button")
+        wait_for(lambda: "正常" in person_row(COACH).text, 10, "the coach enabled again")
+
         rows = d.find_elements(By.CSS_SELECTOR, "#people tbody tr")
         student = [r for r in rows if r.get_attribute("data-number") == STUDENTS[0]][0]
         student.find_element(By.CSS_SELECTOR, "button").click()
@@ -691,6 +748,21 @@ def administrator(args, rig, figures):
         srows = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "#sessions tbody tr"), 10, "the session")
         check(STUDENTS[0] in srows[0].text, f"the session row: {srows[0].text}")
         shot(d, args.out, "admin-sessions-1280x800")
+        # Each minute with what the terminal knows of its upload: the simulator acked them
+        # (received); the platform sends no verdict, so none may be shown.
+
+        def acked_minutes():
+            d.find_element(By.CSS_SELECTOR, "#sessions tbody tr button.minutes").click()
+            rows = d.find_elements(By.CSS_SELECTOR, "#minute-list tbody tr")
+            states = [r.get_attribute("data-upload") for r in rows]
+            return states if states and "acked" in states else None
+        states = wait_for(acked_minutes, 30, "the session's minutes, received by the platform", step=1.0)
+        check(set(states) <= {"acked", "queued", "in_flight", "refused", "unknown"}, f"upload states: {states}")
+        first = d.find_element(By.CSS_SELECTOR, '#minute-list tr[data-upload="acked"]').text
+        check("平台已收到" in first, f"an acked minute in words: {first}")
+        figures["admin_minutes_shown"] = len(states)
+        figures["admin_minutes_acked"] = states.count("acked")
+        shot(d, args.out, "admin-minutes-1280x800")
 
         # The outbox: the teaching log the platform refused, sent again.
         d.find_element(By.CSS_SELECTOR, '.tab[data-tab="outbox"]').click()

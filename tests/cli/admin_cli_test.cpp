@@ -137,6 +137,43 @@ TEST_F(AdminCli, EnrolFromSeveralPhotosChecksEachOne) {
   EXPECT_EQ(enrol(six).exit_code, 2);
 }
 
+// `disable` and `enable`: the people page's action for a terminal without one; who did it is
+// kept, `people` shows it, an unknown number is a usage error.
+TEST_F(AdminCli, DisableAndEnableAPersonWithWhoDidIt) {
+  EXPECT_EQ(agent({"disable", "--config", config_.string(), "--number", kStudent}).exit_code, 2);
+  auto off = agent({"disable", "--config", config_.string(), "--number", kStudent, "--by", "ada"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  auto listed = agent({"people", "--config", config_.string(), "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  auto j = nlohmann::json::parse(listed.out);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_TRUE(j[0].at("disabled").get<bool>());
+  EXPECT_EQ(j[0].at("disabled_by"), "ada");
+  auto text = agent({"people", "--config", config_.string()});
+  EXPECT_NE(text.out.find("(disabled by ada)"), std::string::npos) << text.out;
+  auto on = agent({"enable", "--config", config_.string(), "--number", kStudent, "--by", "ada"});
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  j = nlohmann::json::parse(agent({"people", "--config", config_.string(), "--json"}).out);
+  EXPECT_FALSE(j[0].at("disabled").get<bool>());
+  EXPECT_TRUE(j[0].at("disabled_by").is_null());
+  auto nobody = agent({"disable", "--config", config_.string(), "--number", "3201000000000999", "--by", "ada"});
+  EXPECT_EQ(nobody.exit_code, 2);
+  EXPECT_NE(nobody.err.find("3201000000000999"), std::string::npos) << nobody.err;
+  // Both are in the event log, with who.
+  auto s = store::Store::open(store_cfg_);
+  ASSERT_TRUE(s) << s.error().message;
+  auto events = s->events_since(0, 100);
+  ASSERT_TRUE(events) << events.error().message;
+  int seen = 0;
+  for (const auto& e : *events) {
+    if ((e.kind == "person.disabled" || e.kind == "person.enabled") &&
+        e.detail == std::string(kStudent) + " by ada") {
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, 2);
+}
+
 TEST_F(AdminCli, ProgressAsJsonAndText) {
   train(1, "1212110000", "vehicle", 5, kDay + 9 * 3'600'000LL);
   auto r = agent({"progress", "--config", config_, "--student", kStudent, "--json"});

@@ -3,6 +3,7 @@
 // password "correct horse battery", two people, one refused outbox entry (id 7). Records the
 // audit log. For the admin router's unit tests and its fuzz target.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,13 @@ class FakeAdminBackend final : public agent::control::admin::AdminBackend {
                            {{{"role", "coach"}, {"number", "3201000000000201"}, {"name", "王"}},
                             {{"role", "student"}, {"number", "3201000000000101"}, {"name", "李"}}}}};
   }
+  Status set_disabled(const std::string& number, bool off, const std::string& user) override {
+    if (number != "3201000000000101" && number != "3201000000000201") {
+      return fail(Errc::not_found, "nobody with national number " + number);
+    }
+    disabled[number] = off ? user : "";
+    return ok();
+  }
   void enrol(const agent::control::admin::EnrolRequest& r, agent::control::Respond done) override {
     enrolled.push_back(r);
     if (r.photo.rfind("\xFF\xD8", 0) != 0) {
@@ -31,6 +39,10 @@ class FakeAdminBackend final : public agent::control::admin::AdminBackend {
   Result<std::string> enrol_photo(const std::string& number) override {
     if (number != "3201000000000101") return fail(Errc::not_found, "no photo");
     return std::string("\xFF\xD8\xFF\xD9", 4);
+  }
+  void capture(std::function<void(Result<std::string>)> done) override {
+    if (camera_jpeg.empty()) return done(fail(Errc::unavailable, "camera: no such device"));
+    done(camera_jpeg);
   }
   Result<nlohmann::json> progress(const std::string& student) override {
     if (student != "3201000000000101") return fail(Errc::not_found, "no such student");
@@ -47,6 +59,10 @@ class FakeAdminBackend final : public agent::control::admin::AdminBackend {
   Result<nlohmann::json> sessions(const std::string& from, const std::string& to) override {
     if (from.size() != 10 || to.size() != 10) return fail(Errc::invalid_argument, "dates: YYYY-MM-DD");
     return nlohmann::json{{"sessions", nlohmann::json::array({{{"session_id", 1}}})}};
+  }
+  Result<nlohmann::json> session_minutes(std::int64_t session_id, int limit) override {
+    if (session_id != 1) return fail(Errc::not_found, "no session " + std::to_string(session_id));
+    return nlohmann::json{{"session_id", 1}, {"limit", limit}, {"minutes", nlohmann::json::array()}};
   }
   Result<std::string> export_csv(const std::string& what, const std::string& from,
                                  const std::string& to) override {
@@ -68,6 +84,8 @@ class FakeAdminBackend final : public agent::control::admin::AdminBackend {
   }
 
   std::vector<agent::control::admin::EnrolRequest> enrolled;
+  std::string camera_jpeg;  ///< what capture() answers; empty: no camera
+  std::map<std::string, std::string> disabled;  ///< number → who disabled (empty: re-enabled)
   bool refused = true;
   bool hours_complete = false;
   std::vector<std::string> log;

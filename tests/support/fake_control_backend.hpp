@@ -42,7 +42,15 @@ class FakeControlBackend final : public agent::control::Backend {
     return std::string("\xFF\xD8\xFF\xD9", 4);  // the smallest JPEG-shaped bytes
   }
 
+  Result<std::string> camera_preview() override {
+    ++previews;
+    if (preview.empty()) return fail(Errc::not_found, "no camera frame yet");
+    return preview;
+  }
+
   std::vector<agent::control::CheckRequest> checks;
+  std::string preview;  ///< what camera_preview() answers; empty: no frame yet
+  int previews = 0;     ///< how often camera_preview() was asked
   int minutes_made = 0;  ///< what status() says; a test changes it
 };
 

@@ -29,6 +29,12 @@ class FakeFaceChecker final : public agent::FaceChecker {
     events_.push_back(0);
     return agent::FaceEvidence{.jpeg = next_.jpeg, .size_code = size_code, .outcome = "photo"};
   }
+  Result<Preview> preview() override {
+    return fail(Errc::not_found, "the fake face checker has no camera");
+  }
+  Result<std::vector<std::uint8_t>> capture() override {
+    return fail(Errc::unavailable, "the fake face checker has no camera");
+  }
   Result<face::Enrolment> enrol(std::span<const std::uint8_t> photo) override {
     (void)photo;
     return fail(Errc::unavailable, "the fake face checker does not enrol");

@@ -116,6 +116,33 @@ int enroll(const EnrollArgs& a) {
   return kExitOk;
 }
 
+// `disable` / `enable`: what the administrator's people page does, for a terminal without it.
+int set_disabled(const std::string& file, const std::string& number, const std::string& by,
+                 bool disabled) {
+  const char* name = disabled ? "disable" : "enable";
+  auto cfg = load_config_or_report(file);
+  if (!cfg) return kExitUsage;
+  if (by.empty() || by.size() > 64) {
+    std::cerr << "tta-agent " << name << ": --by must name who does it (1-64 characters)\n";
+    return kExitUsage;
+  }
+  auto store = store::Store::open(cfg->store);
+  if (!store) {
+    std::cerr << "tta-agent " << name << ": " << store.error().message << '\n';
+    return exit_code_for(store.error());
+  }
+  SystemClock clock;
+  const auto now = unix_millis(clock.wall_now());
+  if (auto st = store->people().set_disabled(number, disabled, by, now); !st) {
+    std::cerr << "tta-agent " << name << ": " << st.error().message << '\n';
+    return st.error().code == Errc::not_found ? kExitUsage : kExitFailure;
+  }
+  (void)store->log_event(disabled ? "person.disabled" : "person.enabled", number + " by " + by, now);
+  std::cout << (disabled ? "disabled " : "enabled ") << number
+            << (disabled ? ": no check-in until enabled again\n" : "\n");
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_people_commands(CLI::App& app, int& exit_code) {
@@ -135,6 +162,21 @@ void add_people_commands(CLI::App& app, int& exit_code) {
         ->expected(1, static_cast<int>(face::kMaxEnrolImages));
     cmd->add_flag("--json", a->json, "print one JSON object");
     cmd->callback([a, &exit_code] { exit_code = enroll(*a); });
+  }
+  for (const bool disabled : {true, false}) {
+    auto* cmd = app.add_subcommand(
+        disabled ? "disable" : "enable",
+        disabled ? "Disable a coach or student: no check-in until enabled again (checking out stays possible)"
+                 : "Enable a disabled coach or student again");
+    auto file = std::make_shared<std::string>();
+    auto number = std::make_shared<std::string>();
+    auto by = std::make_shared<std::string>();
+    cmd->add_option("--config", *file, "TOML config file")->required();
+    cmd->add_option("--number", *number, "16-character national number")->required();
+    cmd->add_option("--by", *by, "who does it (kept in the store and the event log)")->required();
+    cmd->callback([file, number, by, disabled, &exit_code] {
+      exit_code = set_disabled(*file, *number, *by, disabled);
+    });
   }
   {
     auto* cmd = app.add_subcommand("people", "List enrolled coaches and students");
@@ -165,10 +207,13 @@ void add_people_commands(CLI::App& app, int& exit_code) {
         const char* role = p.role == store::Role::coach ? "coach" : "student";
         out.push_back({{"number", p.national_no}, {"role", role}, {"name", p.name},
                        {"licence_class", p.licence_class},
-                       {"face_enrolled", !p.face_template.empty()}});
+                       {"face_enrolled", !p.face_template.empty()},
+                       {"disabled", p.disabled_at_ms.has_value()},
+                       {"disabled_by", p.disabled_at_ms ? nlohmann::json(p.disabled_by) : nlohmann::json(nullptr)}});
         if (!*json) {
           std::cout << role << '\t' << p.national_no << '\t' << p.licence_class << '\t' << p.name
-                    << (p.face_template.empty() ? "\t(no face)" : "") << '\n';
+                    << (p.face_template.empty() ? "\t(no face)" : "")
+                    << (p.disabled_at_ms ? "\t(disabled by " + p.disabled_by + ")" : "") << '\n';
         }
       }
       if (*json) std::cout << out.dump() << '\n';

@@ -166,6 +166,12 @@ class SimulatedFaceChecker final : public FaceChecker {
     (void)photo;
     return fail(Errc::unavailable, "no enrolment during a SIMULATED session");
   }
+  Result<Preview> preview() override {
+    return fail(Errc::not_found, "the SIMULATED camera has no preview");
+  }
+  Result<std::vector<std::uint8_t>> capture() override {
+    return fail(Errc::unavailable, "the SIMULATED camera shows only people being checked");
+  }
 
  private:
   face::FaceEngine& faces_;

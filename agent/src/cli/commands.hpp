@@ -25,7 +25,7 @@ void add_config_commands(CLI::App& app, int& exit_code);
 void add_store_commands(CLI::App& app, int& exit_code);
 /// `run`
 void add_run_command(CLI::App& app, int& exit_code);
-/// `enroll`, `people`
+/// `enroll`, `people`, `disable`, `enable`
 void add_people_commands(CLI::App& app, int& exit_code);
 /// `simulate`: a whole training session on simulated GNSS time (the demo)
 void add_simulate_command(CLI::App& app, int& exit_code);

@@ -96,6 +96,15 @@ std::optional<std::string> from_base64(std::string_view text) {
   return out;
 }
 
+std::string to_base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
+  return out;
+}
+
 std::optional<std::int64_t> to_int(const json& v) {
   if (v.is_number_integer()) return v.get<std::int64_t>();
   return std::nullopt;
@@ -140,6 +149,38 @@ void route_checked(AdminBackend& backend, ui::Sessions& sessions, const ui::Requ
     auto p = backend.people();
     if (!p) return done(json_error(status_of(p.error()), p.error().message));
     return done({200, std::move(*p), {}});
+  }
+  if (path == "/admin/api/people/disable" && post) {
+    const auto body = json::parse(req.body, nullptr, false);
+    const auto number = body.is_object() ? body.find("number") : body.end();
+    const auto disabled = body.is_object() ? body.find("disabled") : body.end();
+    if (!body.is_object() || number == body.end() || !number->is_string() ||
+        number->get<std::string>().empty() || number->get<std::string>().size() > 32 ||
+        disabled == body.end() || !disabled->is_boolean()) {
+      return done(json_error(400, "expected {\"number\": \"NUMBER\", \"disabled\": true|false}"));
+    }
+    const std::string no = number->get<std::string>();
+    const bool off = disabled->get<bool>();
+    if (auto st = backend.set_disabled(no, off, user); !st) {
+      return done(json_error(status_of(st.error()), st.error().message));
+    }
+    backend.audit(user, off ? "admin.person_disabled" : "admin.person_enabled", no);
+    return done({200, {{"ok", true}, {"number", no}, {"disabled", off}}, {}});
+  }
+  if (path == "/admin/api/capture" && post) {
+    // A frame from the terminal's camera, for the page to show and then enrol from (through
+    // /admin/api/enrol, the same quality gates as an upload).
+    return backend.capture([&backend, user, done](Result<std::string> jpeg) {
+      if (!jpeg) {
+        return done(json_error(jpeg.error().code == Errc::not_found ? 404 : 503,
+                               "no picture from the camera: " + jpeg.error().message));
+      }
+      if (jpeg->size() > kMaxAdminBodyBytes / 2) {
+        return done(json_error(503, "the camera's picture is too large to enrol from"));
+      }
+      backend.audit(user, "admin.camera_capture", std::to_string(jpeg->size()) + " bytes");
+      done({200, {{"photo_base64", to_base64(*jpeg)}, {"bytes", jpeg->size()}}, {}});
+    });
   }
   if (path == "/admin/api/photo" && get) {
     const auto it = t.query.find("number");
@@ -245,6 +286,18 @@ void route_checked(AdminBackend& backend, ui::Sessions& sessions, const ui::Requ
     const auto to = t.query.find("to");
     if (f == t.query.end() || to == t.query.end()) return done(json_error(400, "expected ?from=YYYY-MM-DD&to=YYYY-MM-DD"));
     auto list = backend.sessions(f->second, to->second);
+    if (!list) return done(json_error(status_of(list.error()), list.error().message));
+    return done({200, std::move(*list), {}});
+  }
+  if (path == "/admin/api/minutes" && get) {
+    const auto it = t.query.find("session");
+    std::int64_t id = 0;
+    const std::string v = it == t.query.end() ? "" : it->second;
+    const auto [end, err] = std::from_chars(v.data(), v.data() + v.size(), id);
+    if (v.empty() || err != std::errc{} || end != v.data() + v.size() || id <= 0) {
+      return done(json_error(400, "expected ?session=ID (a positive integer)"));
+    }
+    auto list = backend.session_minutes(id, 1000);
     if (!list) return done(json_error(status_of(list.error()), list.error().message));
     return done({200, std::move(*list), {}});
   }

@@ -46,10 +46,17 @@ class AdminBackend {
   virtual void verify(const std::string& user, const std::string& password,
                       std::function<void(bool)> done) = 0;
   [[nodiscard]] virtual Result<nlohmann::json> people() = 0;
+  /// Disable (no check-in from now on) or re-enable the person with this number, by `user`;
+  /// Errc::not_found when nobody has it.
+  [[nodiscard]] virtual Status set_disabled(const std::string& number, bool disabled,
+                                            const std::string& user) = 0;
   /// Enrol (or re-enrol) a person from a photo; the face template is made off the loop, so
   /// the answer may come later: 200 with the person, or the refusal.
   virtual void enrol(const EnrolRequest& request, Respond done) = 0;
   [[nodiscard]] virtual Result<std::string> enrol_photo(const std::string& number) = 0;
+  /// One frame from the terminal's camera as a JPEG (enrolment from a camera capture); the
+  /// grab runs off the loop, so the answer may come later.
+  virtual void capture(std::function<void(Result<std::string>)> done) = 0;
   [[nodiscard]] virtual Result<nlohmann::json> progress(const std::string& student) = 0;
   /// Counts, pending entries (at most `limit`) and refused ones with their reasons.
   [[nodiscard]] virtual Result<nlohmann::json> outbox(int limit) = 0;
@@ -59,6 +66,11 @@ class AdminBackend {
   /// mileage and the flags of their minutes.
   [[nodiscard]] virtual Result<nlohmann::json> sessions(const std::string& from,
                                                         const std::string& to) = 0;
+  /// One session's minutes (at most `limit`) with what the terminal knows of each upload: the
+  /// platform's ack, a refusal with its reason, still queued, or unknown. The platform sends
+  /// no per-minute verdict (terminal-protocol.md has no such message), so none is shown.
+  [[nodiscard]] virtual Result<nlohmann::json> session_minutes(std::int64_t session_id,
+                                                               int limit) = 0;
   /// "minutes" or "sessions" of local days [from, to] (YYYY-MM-DD) as CSV.
   [[nodiscard]] virtual Result<std::string> export_csv(const std::string& what,
                                                        const std::string& from,

@@ -64,6 +64,10 @@ class Backend {
   [[nodiscard]] virtual Result<nlohmann::json> progress(const std::string& student) = 0;
   /// The JPEG a person was enrolled with (the screens show who is on board).
   [[nodiscard]] virtual Result<std::string> enrol_photo(const std::string& number) = 0;
+  /// The camera's newest frame, a small JPEG, for the screen's live preview during a check
+  /// (ui.hpp, /ui/api/camera.jpg). Never grabs a frame itself. Errc::not_found when there is
+  /// no frame, or none recent enough to be of the person in front of the camera now.
+  [[nodiscard]] virtual Result<std::string> camera_preview() = 0;
 };
 
 /// "Bearer TOKEN", compared in constant time.

@@ -124,6 +124,22 @@ void route_checked(Backend& backend, Sessions& sessions, const std::string& toke
     r.text = std::move(*jpeg);
     return done(std::move(r));
   }
+  if (path == "/ui/api/camera.jpg" && get) {
+    if (!sessions.preview_allowed(now)) {
+      Response r = json_error(429, "too many camera frames: at most 10 a second");
+      r.headers.emplace_back("Retry-After", "1");
+      return done(std::move(r));
+    }
+    auto jpeg = backend.camera_preview();
+    if (!jpeg) {
+      return done(json_error(jpeg.error().code == Errc::not_found ? 404 : 503, jpeg.error().message));
+    }
+    if (jpeg->size() > kMaxPreviewBytes) return done(json_error(503, "the camera frame is too large to preview"));
+    Response r{200, {}, {}};
+    r.content_type = "image/jpeg";
+    r.text = std::move(*jpeg);
+    return done(std::move(r));
+  }
   if (api) {
     const std::string_view rest = std::string_view(req.target).substr(7);  // keeps the query
     const std::string_view rest_path = std::string_view(path).substr(7);
@@ -214,6 +230,13 @@ void Sessions::failed(Clock::time_point now) {
 bool Sessions::throttled(Clock::time_point now) {
   while (!failures_.empty() && now - failures_.front() > kFailureWindow) failures_.pop_front();
   return failures_.size() >= kMaxFailures;
+}
+
+bool Sessions::preview_allowed(Clock::time_point now) {
+  while (!previews_.empty() && now - previews_.front() >= std::chrono::seconds(1)) previews_.pop_front();
+  if (previews_.size() >= kMaxPreviewsPerSecond) return false;
+  previews_.push_back(now);
+  return true;
 }
 
 bool is_ui_target(std::string_view target) {

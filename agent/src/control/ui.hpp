@@ -66,11 +66,20 @@ class Sessions {
   void failed(Clock::time_point now);
   [[nodiscard]] bool throttled(Clock::time_point now);
 
+  /// Camera preview frames served, all screens together: at most this many a second (429).
+  static constexpr std::size_t kMaxPreviewsPerSecond = 10;
+  /// A preview frame at `now`; false (and not counted) when over the limit.
+  [[nodiscard]] bool preview_allowed(Clock::time_point now);
+
  private:
   std::string cookie_;
   std::map<std::string, Session, std::less<>> sessions_;
   std::deque<Clock::time_point> failures_;
+  std::deque<Clock::time_point> previews_;
 };
+
+/// Largest camera preview frame served; a larger one is not sent (503).
+inline constexpr std::size_t kMaxPreviewBytes = 256 * 1024;
 
 /// True for the targets this module answers ("/ui", "/ui/…", and "/" which leads there).
 [[nodiscard]] bool is_ui_target(std::string_view target);

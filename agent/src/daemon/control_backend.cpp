@@ -1,5 +1,7 @@
 // The control API's backend (control/api.hpp) and the administrator's (control/admin.hpp).
 #include "daemon/daemon_impl.hpp"
+#include "outbox/kinds.hpp"
+#include "tta/uplink/extension.hpp"
 
 namespace tta::agent {
 
@@ -235,6 +237,11 @@ void Daemon::Impl::check(const control::CheckRequest& r, control::Respond done) 
       done({409, {{"error", can.error().message}}, {}});
       return;
     }
+    if (auto may = person_may_check_in(store, number); !may) {
+      done({may.error().code == Errc::refused ? 409u : 500u,
+            {{"error", may.error().message}, {"reason", kPersonDisabled}}, {}});
+      return;
+    }
   }
   face_check(number, event, [this, in, role, number, course, done](FaceEvidence ev) {
     // Runs on the loop when the face worker is done: an exception here must not escape
@@ -320,6 +327,32 @@ Result<std::string> Daemon::Impl::enrol_photo(const std::string& number) {
   return std::string(jpeg.begin(), jpeg.end());
 }
 
+Result<std::string> Daemon::Impl::camera_preview() {
+  auto p = faces->preview();
+  if (!p) return fail(p.error());
+  // An old frame would show whoever stood there last: the screen shows nothing instead.
+  if (std::chrono::steady_clock::now() - p->grabbed > FaceChecker::kPreviewMaxAge) {
+    return fail(Errc::not_found, "no recent camera frame");
+  }
+  return std::string(p->jpeg.begin(), p->jpeg.end());
+}
+
+void Daemon::Impl::capture(std::function<void(Result<std::string>)> done) {
+  // A grab may block for seconds: on the face worker, in turn with the checks.
+  worker.submit([this, done = std::move(done)]() mutable {
+    auto jpeg = faces->capture();
+    Result<std::string> out = jpeg ? Result<std::string>(std::string(jpeg->begin(), jpeg->end()))
+                                   : Result<std::string>(fail(jpeg.error()));
+    asio::post(io, [out = std::move(out), done = std::move(done)]() mutable {
+      try {
+        done(std::move(out));
+      } catch (const std::exception& e) {
+        spdlog::error("camera capture: {}", e.what());
+      }
+    });
+  });
+}
+
 void Daemon::Impl::verify(const std::string& user, const std::string& password,
             std::function<void(bool)> done) {
   auto stored = admin_hash(store, user);
@@ -352,9 +385,16 @@ Result<json> Daemon::Impl::people() {
                    {"id_card", masked},
                    {"licence", p.licence_class},
                    {"face", !p.face_template.empty()},
-                   {"photo", !p.enrol_photo_jpeg.empty()}});
+                   {"photo", !p.enrol_photo_jpeg.empty()},
+                   {"disabled", p.disabled_at_ms.has_value()},
+                   {"disabled_at", p.disabled_at_ms ? json(local_time_text(*p.disabled_at_ms)) : json(nullptr)},
+                   {"disabled_by", p.disabled_at_ms ? json(p.disabled_by) : json(nullptr)}});
   }
   return json{{"people", out}};
+}
+
+Status Daemon::Impl::set_disabled(const std::string& number, bool disabled, const std::string& user) {
+  return store.people().set_disabled(number, disabled, user, now_ms());
 }
 
 void Daemon::Impl::enrol(const control::admin::EnrolRequest& r, control::Respond done) {
@@ -458,6 +498,36 @@ Result<json> Daemon::Impl::sessions(const std::string& from, const std::string& 
     out.push_back(session_json(x));
   }
   return json{{"sessions", out}, {"more", list->size() > out.size()}};
+}
+
+Result<json> Daemon::Impl::session_minutes(std::int64_t session_id, int limit) {
+  auto found = store.find_session(session_id);
+  if (!found) return fail(found.error());
+  if (!*found) return fail(Errc::not_found, "no session " + std::to_string(session_id));
+  auto list = store.minute_uploads(session_id, tcp_kind(uplink::TrainingRecord::kExtId), limit);
+  if (!list) return fail(list.error());
+  json out = json::array();
+  for (const auto& u : *list) {
+    // What the terminal knows: the platform's 0x8001 ack (received), a refusal with its
+    // reason, still to send, or nothing (no outbox entry: pruned or never queued).
+    const char* upload = !u.state                                   ? nullptr
+                         : *u.state == store::OutboxState::acked     ? "acked"
+                         : *u.state == store::OutboxState::refused   ? "refused"
+                         : *u.state == store::OutboxState::in_flight ? "in_flight"
+                                                                     : "queued";
+    out.push_back({{"record_no", u.minute.record_no},
+                   {"time", local_time_text(u.minute.minute_ms)},
+                   {"counted", u.minute.counted},
+                   {"flags", u.minute.flags},
+                   {"upload", upload ? json(upload) : json(nullptr)},
+                   {"reason", u.last_error.empty() ? json(nullptr) : json(u.last_error)},
+                   {"attempts", u.attempts}});
+  }
+  return json{{"session_id", session_id},
+              {"class_id", (*found)->class_id},
+              {"student_no", (*found)->student_no},
+              {"minutes", out},
+              {"more", static_cast<int>(list->size()) >= limit}};
 }
 
 Result<std::string> Daemon::Impl::export_csv(const std::string& what, const std::string& from,

@@ -261,16 +261,20 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
   Result<std::int64_t> ack_messages(const std::vector<std::int64_t>& ids) override;
   Result<nlohmann::json> progress(const std::string& student) override;
   Result<std::string> enrol_photo(const std::string& number) override;
+  Result<std::string> camera_preview() override;
 
   // ---- the administrator's pages' backend (control/admin.hpp) --------------------------
 
   void verify(const std::string& user, const std::string& password,
               std::function<void(bool)> done) override;
   Result<json> people() override;
+  Status set_disabled(const std::string& number, bool disabled, const std::string& user) override;
   void enrol(const control::admin::EnrolRequest& r, control::Respond done) override;
+  void capture(std::function<void(Result<std::string>)> done) override;
   Result<json> outbox(int limit) override;
   Status retry(std::int64_t id) override;
   Result<json> sessions(const std::string& from, const std::string& to) override;
+  Result<json> session_minutes(std::int64_t session_id, int limit) override;
   Result<std::string> export_csv(const std::string& what, const std::string& from,
                                  const std::string& to) override;
   Result<json> complete(const std::string& student, bool passed, const std::string& assessor,

@@ -1,5 +1,7 @@
 #include "daemon/parts.hpp"
 
+#include <algorithm>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +44,27 @@ class SessionPlatformLink final : public PlatformLink {
   uplink::TerminalSession s_;
 };
 
+/// `image` shrunk (nearest pixel, whole steps) so that neither side exceeds `max_side_px`.
+face::Image shrink(const face::Image& image, int max_side_px) {
+  const int step = std::max({1, (image.width + max_side_px - 1) / max_side_px,
+                             (image.height + max_side_px - 1) / max_side_px});
+  if (step == 1) return image;
+  face::Image out{.width = image.width / step, .height = image.height / step, .format = image.format};
+  const auto ch = static_cast<std::size_t>(image.channels());
+  out.pixels.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height) * ch);
+  for (int y = 0; y < out.height; ++y) {
+    for (int x = 0; x < out.width; ++x) {
+      const auto from = (static_cast<std::size_t>(y * step) * static_cast<std::size_t>(image.width) +
+                         static_cast<std::size_t>(x * step)) * ch;
+      const auto to = (static_cast<std::size_t>(y) * static_cast<std::size_t>(out.width) +
+                       static_cast<std::size_t>(x)) * ch;
+      std::copy_n(image.pixels.begin() + static_cast<std::ptrdiff_t>(from), ch,
+                  out.pixels.begin() + static_cast<std::ptrdiff_t>(to));
+    }
+  }
+  return out;
+}
+
 /// The camera of face.camera and the face engine, each opened on first use and kept.
 class CameraFaceChecker final : public FaceChecker {
  public:
@@ -71,6 +94,7 @@ class CameraFaceChecker final : public FaceChecker {
         grab_error = f.error().message;
         break;
       }
+      keep_for_preview(*f);
       frames.push_back(std::move(*f));
     }
     if (frames.empty()) {
@@ -108,6 +132,7 @@ class CameraFaceChecker final : public FaceChecker {
     std::string why;
     if (ensure_camera(why)) {
       auto frame = camera_->grab(std::chrono::seconds(2));
+      if (frame) keep_for_preview(*frame);
       if (!frame) {
         ev.outcome = "no frame from the camera: " + frame.error().message;
         ev.camera_unavailable = true;
@@ -123,6 +148,21 @@ class CameraFaceChecker final : public FaceChecker {
       ev.camera_unavailable = true;
     }
     return ev;
+  }
+
+  Result<Preview> preview() override {
+    std::lock_guard lock(preview_mu_);
+    if (!preview_) return fail(Errc::not_found, "no camera frame yet");
+    return *preview_;
+  }
+
+  Result<std::vector<std::uint8_t>> capture() override {
+    std::string why;
+    if (!ensure_camera(why)) return fail(Errc::unavailable, why);
+    auto frame = camera_->grab(std::chrono::seconds(2));
+    if (!frame) return fail(frame.error().context("no frame from the camera"));
+    keep_for_preview(*frame);
+    return face::encode_jpeg(*frame, 92);
   }
 
   Result<face::Enrolment> enrol(std::span<const std::uint8_t> photo) override {
@@ -151,9 +191,20 @@ class CameraFaceChecker final : public FaceChecker {
     return true;
   }
 
+  // On the worker: the frame just grabbed becomes the preview (small, encoded once here, so
+  // the loop only copies bytes).
+  void keep_for_preview(const face::Image& frame) {
+    auto jpeg = face::encode_jpeg(shrink(frame, kPreviewMaxSidePx), 75);
+    if (!jpeg) return;
+    std::lock_guard lock(preview_mu_);
+    preview_ = Preview{std::move(*jpeg), std::chrono::steady_clock::now()};
+  }
+
   config::FaceConfig cfg_;
   std::optional<face::FaceEngine> faces_;
   std::unique_ptr<face::Camera> camera_;
+  std::mutex preview_mu_;
+  std::optional<Preview> preview_;  // guarded by preview_mu_
 };
 
 }  // namespace

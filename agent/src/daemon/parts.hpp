@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "outbox/forwarder.hpp"       // ForwarderOptions, TerminalLink
 #include "outbox/http_forwarder.hpp"  // HttpTransfers
@@ -35,9 +36,29 @@ namespace tta::agent {
 /// The camera and the face engine behind one small interface. Called on the daemon's face
 /// worker thread only, one call at a time, so an implementation needs no locking; a call may
 /// block (camera grabs, inference) and never throws: every problem is an outcome in words.
+/// The exception is preview(), called from the event loop at any time: it must not block and
+/// must not touch the camera (the implementation guards what it shares with the worker).
 class FaceChecker {
  public:
+  /// Largest side of a preview frame, in pixels: small enough for a screen's corner.
+  static constexpr int kPreviewMaxSidePx = 320;
+  /// A preview older than this is not shown: it would be someone else's face.
+  static constexpr std::chrono::seconds kPreviewMaxAge{10};
+
+  /// A frame for the screen's live preview: a small JPEG, and when it was grabbed.
+  struct Preview {
+    std::vector<std::uint8_t> jpeg;
+    std::chrono::steady_clock::time_point grabbed;
+  };
+
   virtual ~FaceChecker() = default;
+  /// The newest frame this checker grabbed (for a check, a photo or a capture), downscaled to
+  /// kPreviewMaxSidePx. Never grabs: a folder camera (dir://) is not advanced, so a check sees
+  /// the frames it would have seen without any preview. Errc::not_found before any frame.
+  [[nodiscard]] virtual Result<Preview> preview() = 0;
+  /// One frame grabbed now, as a JPEG at the camera's size (the administrator's enrolment from
+  /// a camera capture, which then goes through enrol() like an uploaded photo).
+  [[nodiscard]] virtual Result<std::vector<std::uint8_t>> capture() = 0;
   /// Frames of whoever is in front of the camera compared with `templ` (match and liveness);
   /// the evidence photo of size `size_code` is stamped with `stamp` and `event`.
   [[nodiscard]] virtual FaceEvidence check(const face::Template& templ,

@@ -200,7 +200,7 @@ Status ClassroomEngine::can_student_login(const std::string& student_no,
 Status ClassroomEngine::lecturer_login(const std::string& coach_no, const FaceEvidence& face,
                                        WallTime now) {
   if (auto st = can_lecturer_login(); !st) return st;
-  if (auto st = rec_.check_person(coach_no, store::Role::coach, face); !st) {
+  if (auto st = rec_.check_login(coach_no, store::Role::coach, face); !st) {
     rec_.event("coach.login_refused", coach_no + ": " + st.error().message, now);
     return st;
   }
@@ -249,7 +249,7 @@ Result<std::uint32_t> ClassroomEngine::student_login(const std::string& student_
   const config::ClassroomConfig& cc = cfg_.classroom;
   if (auto st = can_student_login(student_no, course_code); !st) return fail(st.error());
   const std::string course = course_code.empty() ? cc.course_code : course_code;
-  if (auto st = rec_.check_person(student_no, store::Role::student, face); !st) {
+  if (auto st = rec_.check_login(student_no, store::Role::student, face); !st) {
     rec_.event("student.login_refused", student_no + ": " + st.error().message, now);
     return fail(st.error());
   }

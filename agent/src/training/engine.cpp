@@ -66,6 +66,20 @@ std::string Recorder::stored_terminal_no() {
   return v && *v ? **v : std::string();
 }
 
+Status person_may_check_in(store::Store& store, const std::string& no) {
+  auto p = store.people().find(no);
+  if (!p) return fail(p.error());
+  if (*p && (*p)->disabled_at_ms) {
+    return fail(Errc::refused, no + " is disabled by the administrator and cannot check in");
+  }
+  return ok();
+}
+
+Status Recorder::check_login(const std::string& no, store::Role role, const FaceEvidence& face) {
+  if (auto st = person_may_check_in(store_, no); !st) return st;
+  return check_person(no, role, face);
+}
+
 Status Recorder::check_person(const std::string& no, store::Role role, const FaceEvidence& face) {
   auto p = store_.people().find(no);
   if (!p) return fail(p.error());
@@ -302,7 +316,7 @@ Status TrainingEngine::can_student_login(const std::string& course_code) const {
 Status TrainingEngine::coach_login(const std::string& coach_no, const FaceEvidence& face,
                                    WallTime now) {
   if (auto st = can_coach_login(); !st) return st;
-  if (auto st = rec_.check_person(coach_no, store::Role::coach, face); !st) {
+  if (auto st = rec_.check_login(coach_no, store::Role::coach, face); !st) {
     event("coach.login_refused", coach_no + ": " + st.error().message, now);
     return st;
   }
@@ -328,7 +342,7 @@ Result<std::uint32_t> TrainingEngine::student_login(const std::string& student_n
                                                     const std::string& course_code,
                                                     const FaceEvidence& face, WallTime now) {
   if (auto st = can_student_login(course_code); !st) return fail(st.error());
-  if (auto st = rec_.check_person(student_no, store::Role::student, face); !st) {
+  if (auto st = rec_.check_login(student_no, store::Role::student, face); !st) {
     event("student.login_refused", student_no + ": " + st.error().message, now);
     return fail(st.error());
   }

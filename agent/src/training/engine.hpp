@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "training/logins_state.hpp"
@@ -114,6 +115,11 @@ struct EngineTally {
   void fill(EngineStatus& st) const;
 };
 
+/// The refusal of a check-in by someone an administrator disabled (Errc::refused, saying so),
+/// or ok. Checking out stays possible: someone disabled while on board can still leave.
+[[nodiscard]] Status person_may_check_in(store::Store& store, const std::string& no);
+inline constexpr std::string_view kPersonDisabled = "person_disabled";  ///< the screens' reason code
+
 /// What both engines share: people and face checks, evidence photos, outbox entries and the
 /// event log, all written to the store.
 class Recorder {
@@ -129,6 +135,9 @@ class Recorder {
   /// Enrolled with this role, and the face check was made and matched.
   [[nodiscard]] Status check_person(const std::string& no, store::Role role,
                                     const FaceEvidence& face);
+  /// check_person for a check-in: besides, not disabled by an administrator.
+  [[nodiscard]] Status check_login(const std::string& no, store::Role role,
+                                   const FaceEvidence& face);
   /// Store an evidence photo with its 0x0305 outbox entry (nothing to store: ok, not stored).
   /// `upload_mode` as 0x0305 carries it: 129 terminal-initiated, 1 or 255 a photo the
   /// platform asked for with 0x8301 (its mode).

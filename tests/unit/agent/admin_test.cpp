@@ -136,6 +136,11 @@ TEST_F(AdminRoutes, ChangesNeedTheCsrfTokenAndEveryActionNamesWhoDidIt) {
   EXPECT_EQ(call("GET", "/admin/api/sessions?from=2026-11-01&to=2026-11-30", "", cookie).status, 200u);
   EXPECT_EQ(call("GET", "/admin/api/sessions?from=2026-11-01", "", cookie).status, 400u);
   EXPECT_EQ(call("GET", "/admin/api/sessions?from=11-01&to=x", "", cookie).status, 400u);
+  EXPECT_EQ(call("GET", "/admin/api/minutes?session=1", "", cookie).status, 200u);
+  EXPECT_EQ(call("GET", "/admin/api/minutes?session=2", "", cookie).status, 404u);
+  for (const char* bad : {"", "?session=", "?session=x", "?session=-1", "?session=1x", "?session=0"}) {
+    EXPECT_EQ(call("GET", std::string("/admin/api/minutes") + bad, "", cookie).status, 400u) << bad;
+  }
   auto csv = call("GET", "/admin/api/export.csv?what=sessions&from=2026-11-01&to=2026-11-30", "", cookie);
   EXPECT_EQ(csv.status, 200u);
   EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
@@ -159,6 +164,34 @@ TEST_F(AdminRoutes, ChangesNeedTheCsrfTokenAndEveryActionNamesWhoDidIt) {
   EXPECT_EQ(enrolled.status, 200u) << enrolled.body.dump();
   EXPECT_EQ(backend_.enrolled.back().photo, std::string("\xFF\xD8\xFF\xD9", 4));
   EXPECT_EQ(backend_.log.back(), "ada admin.enrol student 3201000000000104");
+
+  // Disabling a person: CSRF, typed fields, nobody unknown, who did it in the log; re-enabling.
+  const std::string off = R"({"number":"3201000000000101","disabled":true})";
+  EXPECT_EQ(call("POST", "/admin/api/people/disable", off, cookie).status, 403u);
+  EXPECT_TRUE(backend_.disabled.empty());
+  EXPECT_EQ(call("POST", "/admin/api/people/disable", R"({"number":"3201000000000101","disabled":"yes"})", cookie, csrf).status, 400u);
+  EXPECT_EQ(call("POST", "/admin/api/people/disable", R"({"disabled":true})", cookie, csrf).status, 400u);
+  EXPECT_EQ(call("POST", "/admin/api/people/disable", R"({"number":"9","disabled":true})", cookie, csrf).status, 404u);
+  EXPECT_EQ(call("GET", "/admin/api/people/disable", "", cookie).status, 404u);
+  auto disabled = call("POST", "/admin/api/people/disable", off, cookie, csrf);
+  EXPECT_EQ(disabled.status, 200u) << disabled.body.dump();
+  EXPECT_EQ(backend_.disabled["3201000000000101"], "ada");
+  EXPECT_EQ(backend_.log.back(), "ada admin.person_disabled 3201000000000101");
+  EXPECT_EQ(call("POST", "/admin/api/people/disable", R"({"number":"3201000000000101","disabled":false})", cookie, csrf).status, 200u);
+  EXPECT_EQ(backend_.disabled["3201000000000101"], "");
+  EXPECT_EQ(backend_.log.back(), "ada admin.person_enabled 3201000000000101");
+
+  // Enrolment from a camera capture: CSRF, no camera said in words, the picture as base64.
+  EXPECT_EQ(call("POST", "/admin/api/capture", "", cookie).status, 403u);
+  auto nocam = call("POST", "/admin/api/capture", "", cookie, csrf);
+  EXPECT_EQ(nocam.status, 503u);
+  EXPECT_NE(nocam.body.value("error", "").find("no picture from the camera"), std::string::npos);
+  backend_.camera_jpeg = std::string("\xFF\xD8\xFF\xD9", 4);
+  auto shot = call("POST", "/admin/api/capture", "", cookie, csrf);
+  EXPECT_EQ(shot.status, 200u) << shot.body.dump();
+  EXPECT_EQ(shot.body.value("photo_base64", ""), "/9j/2Q==");
+  EXPECT_EQ(backend_.log.back(), "ada admin.camera_capture 4 bytes");
+  EXPECT_EQ(call("GET", "/admin/api/capture", "", cookie).status, 404u);
 
   // The final assessment: typed fields, a refusal with the reason, the pass, the certificate.
   const std::string pass = R"({"student":"3201000000000101","result":"pass","assessor":"张考官"})";

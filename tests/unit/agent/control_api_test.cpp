@@ -120,6 +120,7 @@ class ThrowingBackend final : public Backend {
   Result<std::int64_t> ack_messages(const std::vector<std::int64_t>&) override { return 0; }
   Result<nlohmann::json> progress(const std::string&) override { return nlohmann::json::object(); }
   Result<std::string> enrol_photo(const std::string&) override { throw std::runtime_error("photo"); }
+  Result<std::string> camera_preview() override { throw std::runtime_error("camera"); }
 };
 
 TEST(ControlApi, AnExceptionInAHandlerIsOne500) {

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "control/control_target.hpp"
+#include "daemon/parts.hpp"
+#include "tta/face/image.hpp"
 #include "training/fix_clock.hpp"
 #include "outbox/forwarder.hpp"
 #include "outbox/http_forwarder.hpp"
@@ -427,6 +429,64 @@ TEST_F(DaemonPartsTest, MessagesAreKeptUnreadUntilAcked) {
   const auto after = messages(*store_, 10);
   ASSERT_TRUE(after);
   for (const auto& m : *after) EXPECT_TRUE(m.read);
+}
+
+// The screen's live preview shares the camera through the face checker: it shows the newest
+// frame a check, photo or capture grabbed and never grabs one itself, so a folder camera is
+// not advanced and the next check sees the frame it would have seen without any preview.
+TEST(CameraPreview, ShowsTheNewestFrameSmallAndNeverAdvancesAFolderCamera) {
+  const fs::path dir = fs::temp_directory_path() / ("tta-preview-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // Three frames of the folder, told apart by their grey level.
+  const std::uint8_t levels[] = {30, 220, 120};
+  for (int i = 0; i < 3; ++i) {
+    face::Image img{.width = 640, .height = 480, .format = face::PixelFormat::gray8,
+                    .pixels = std::vector<std::uint8_t>(640 * 480, levels[i])};
+    ASSERT_TRUE(face::save_image(img, dir / ("frame" + std::to_string(i) + ".pgm")));
+  }
+  const auto centre = [](const std::vector<std::uint8_t>& jpeg) -> int {
+    auto img = face::decode_image(jpeg);
+    EXPECT_TRUE(img) << (img ? "" : img.error().message);
+    if (!img) return -1;
+    const auto at = (static_cast<std::size_t>(img->height / 2) * static_cast<std::size_t>(img->width) +
+                     static_cast<std::size_t>(img->width / 2)) *
+                    static_cast<std::size_t>(img->channels());
+    return img->pixels[at];
+  };
+  config::FaceConfig cfg;
+  cfg.camera = "dir://" + dir.string();
+  auto checker = make_camera_face_checker(cfg);
+  auto none = checker->preview();
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::not_found);
+
+  const face::EvidenceStamp stamp{.terminal_no = kTerminal, .time = WallTime{}};
+  auto first = checker->photo(stamp, 1);
+  ASSERT_FALSE(first.jpeg.empty()) << first.outcome;
+  EXPECT_NEAR(centre(first.jpeg), 30, 8);
+  for (int i = 0; i < 20; ++i) {
+    auto p = checker->preview();
+    ASSERT_TRUE(p) << p.error().message;
+    auto img = face::decode_image(p->jpeg);
+    ASSERT_TRUE(img);
+    EXPECT_LE(std::max(img->width, img->height), FaceChecker::kPreviewMaxSidePx);
+    EXPECT_NEAR(centre(p->jpeg), 30, 8);
+  }
+  // Twenty previews later the folder's second frame is still the next one.
+  auto second = checker->photo(stamp, 1);
+  ASSERT_FALSE(second.jpeg.empty()) << second.outcome;
+  EXPECT_NEAR(centre(second.jpeg), 220, 8);
+  EXPECT_NEAR(centre(checker->preview()->jpeg), 220, 8);
+  // A capture grabs (the third frame), full size, and becomes the preview.
+  auto shot = checker->capture();
+  ASSERT_TRUE(shot) << shot.error().message;
+  auto full = face::decode_image(*shot);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->width, 640);
+  EXPECT_NEAR(centre(*shot), 120, 8);
+  EXPECT_NEAR(centre(checker->preview()->jpeg), 120, 8);
+  fs::remove_all(dir);
 }
 
 TEST(FixClock, GnssTimeCarriedByTheMonotonicClockNeverBackwards) {

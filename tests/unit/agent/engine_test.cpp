@@ -130,6 +130,29 @@ TEST_F(EngineTest, LoginRefusals) {
             Errc::unavailable);
 }
 
+// A person the administrator disabled cannot log in, even with a matching face; one disabled
+// while on board can still log out; enabled again, they log in.
+TEST_F(EngineTest, ADisabledPersonCannotLogInButCanLogOut) {
+  make_engine();
+  ASSERT_TRUE(store_->people().set_disabled(kCoach, true, "ada", 1));
+  auto refused = engine_->coach_login(kCoach, good_face(), morning());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::refused);
+  EXPECT_NE(refused.error().message.find("disabled"), std::string::npos) << refused.error().message;
+  EXPECT_FALSE(person_may_check_in(*store_, kCoach));
+  EXPECT_TRUE(person_may_check_in(*store_, kStudent));
+  ASSERT_TRUE(store_->people().set_disabled(kCoach, false, "ada", 2));
+  ASSERT_TRUE(engine_->coach_login(kCoach, good_face(), morning()));
+  ASSERT_TRUE(store_->people().set_disabled(kStudent, true, "ada", 3));
+  EXPECT_FALSE(engine_->student_login(kStudent, kCourse, good_face(), morning()));
+  ASSERT_TRUE(store_->people().set_disabled(kStudent, false, "ada", 4));
+  ASSERT_TRUE(engine_->student_login(kStudent, kCourse, good_face(), morning()));
+  ASSERT_TRUE(store_->people().set_disabled(kStudent, true, "ada", 5));
+  EXPECT_TRUE(engine_->student_logout(good_face(), morning() + std::chrono::seconds(30)));
+  ASSERT_TRUE(store_->people().set_disabled(kCoach, true, "ada", 6));
+  EXPECT_TRUE(engine_->coach_logout(good_face(), morning() + std::chrono::seconds(40)));
+}
+
 TEST_F(EngineTest, FullSessionMakesOneValidRecordPerMinuteAndEveryPhoto) {
   make_engine();
   const WallTime t0 = morning();

@@ -130,6 +130,35 @@ TEST_F(UiRoutes, ChangesNeedTheCsrfTokenAndLogoutEndsTheSession) {
   EXPECT_EQ(backend_.checks.size(), 1u);
 }
 
+// The camera preview: behind the session, the newest frame as image/jpeg, nothing when there
+// is none, at most ten frames a second for all screens together.
+TEST_F(UiRoutes, TheCameraPreviewNeedsASessionAndIsRateLimited) {
+  EXPECT_EQ(call("GET", "/ui/api/camera.jpg").status, 401u);
+  EXPECT_EQ(call("GET", "/ui/api/camera.jpg", "", "tta_ui=forged").status, 401u);
+  EXPECT_EQ(backend_.previews, 0);
+  const auto [cookie, csrf] = login();
+  EXPECT_EQ(call("GET", "/ui/api/camera.jpg", "", cookie).status, 404u);
+  backend_.preview = std::string("\xFF\xD8\xFF\xD9", 4);
+  auto frame = call("GET", "/ui/api/camera.jpg?n=1", "", cookie);
+  EXPECT_EQ(frame.status, 200u);
+  EXPECT_EQ(frame.content_type, "image/jpeg");
+  EXPECT_EQ(frame.text, backend_.preview);
+  EXPECT_EQ(header(frame, "Cache-Control"), "no-store");
+  EXPECT_EQ(call("POST", "/ui/api/camera.jpg", "", cookie, csrf).status, 404u);
+  // Two answered so far in this second; eight more, then 429 without asking the camera.
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(call("GET", "/ui/api/camera.jpg", "", cookie).status, 200u);
+  const int asked = backend_.previews;
+  auto limited = call("GET", "/ui/api/camera.jpg", "", cookie);
+  EXPECT_EQ(limited.status, 429u);
+  EXPECT_EQ(header(limited, "Retry-After"), "1");
+  EXPECT_EQ(backend_.previews, asked);
+  now_ += std::chrono::seconds(1);
+  EXPECT_EQ(call("GET", "/ui/api/camera.jpg", "", cookie).status, 200u);
+  // A frame larger than the cap is not sent.
+  backend_.preview = std::string(kMaxPreviewBytes + 1, 'x');
+  EXPECT_EQ(call("GET", "/ui/api/camera.jpg", "", cookie).status, 503u);
+}
+
 TEST_F(UiRoutes, IdleSessionsExpireAndTheirNumberIsBounded) {
   const auto [cookie, csrf] = login();
   now_ += Sessions::kIdle + std::chrono::seconds(1);

@@ -102,6 +102,37 @@ TEST_F(StoreTest, ReEnrolmentKeepsHistory) {
   EXPECT_FALSE(s.people().update_face(9999, {3}, {}, 3));
 }
 
+TEST_F(StoreTest, APersonIsDisabledWithWhoAndWhenAndReEnabled) {
+  Store s = open_store();
+  ASSERT_TRUE(s.people().add({.role = Role::student, .national_no = "3201000000000101",
+                              .id_card = "320106199003071234", .name = "李", .licence_class = "C1"},
+                             1));
+  auto fresh = s.people().find("3201000000000101");
+  ASSERT_TRUE(fresh && *fresh);
+  EXPECT_FALSE((*fresh)->disabled_at_ms);
+  EXPECT_EQ((*fresh)->disabled_by, "");
+
+  ASSERT_TRUE(s.people().set_disabled("3201000000000101", true, "ada", 5000));
+  auto off = s.people().find("3201000000000101");
+  ASSERT_TRUE(off && *off);
+  EXPECT_EQ((*off)->disabled_at_ms, 5000);
+  EXPECT_EQ((*off)->disabled_by, "ada");
+  // Disabling again keeps the first time and who.
+  ASSERT_TRUE(s.people().set_disabled("3201000000000101", true, "bob", 9000));
+  EXPECT_EQ((*s.people().find("3201000000000101"))->disabled_at_ms, 5000);
+  EXPECT_EQ((*s.people().find("3201000000000101"))->disabled_by, "ada");
+  EXPECT_TRUE(s.people().all()->front().disabled_at_ms);
+
+  ASSERT_TRUE(s.people().set_disabled("3201000000000101", false, "ada", 10000));
+  auto on = s.people().find("3201000000000101");
+  EXPECT_FALSE((*on)->disabled_at_ms);
+  EXPECT_EQ((*on)->disabled_by, "");
+
+  auto nobody = s.people().set_disabled("0000000000000000", true, "ada", 1);
+  ASSERT_FALSE(nobody);
+  EXPECT_EQ(nobody.error().code, Errc::not_found);
+}
+
 TEST_F(StoreTest, MinuteAndOutboxEntryAreStoredTogether) {
   Store s = open_store();
   auto sid = s.begin_session(make_session(7));
@@ -122,6 +153,36 @@ TEST_F(StoreTest, MinuteAndOutboxEntryAreStoredTogether) {
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, Errc::already_exists);
   EXPECT_EQ(s.outbox().counts()->queued, 1);
+}
+
+// What the terminal knows of each minute's upload: its outbox entry's state and the last word
+// on it; a minute whose entry is gone (or of another kind) has no state: unknown, not "sent".
+TEST_F(StoreTest, MinuteUploadsSayEachMinutesOutboxState) {
+  Store s = open_store();
+  auto sid = s.begin_session(make_session(9));
+  ASSERT_TRUE(sid);
+  std::vector<MinuteRecord> ms;
+  for (int i = 1; i <= 4; ++i) {
+    ms.push_back(make_minute(*sid, i));
+    OutboxEntry e = outbox_for(ms.back());
+    if (i == 4) e.kind = "tcp.other";  // not the kind asked about
+    ASSERT_TRUE(s.add_minute(ms.back(), e));
+  }
+  const std::string kind = outbox_for(ms[0]).kind;
+  auto id_of = [&](const MinuteRecord& m) { return (*s.outbox().entry(kind, m.record_no))->id; };
+  ASSERT_TRUE(s.outbox().mark_acked(id_of(ms[0]), 100));
+  ASSERT_TRUE(s.outbox().mark_refused(id_of(ms[1]), 100, "platform ack result 1"));
+  auto u = s.minute_uploads(*sid, kind, 100);
+  ASSERT_TRUE(u) << u.error().message;
+  ASSERT_EQ(u->size(), 4u);
+  EXPECT_EQ((*u)[0].minute, ms[0]);
+  EXPECT_EQ((*u)[0].state, OutboxState::acked);
+  EXPECT_EQ((*u)[1].state, OutboxState::refused);
+  EXPECT_EQ((*u)[1].last_error, "platform ack result 1");
+  EXPECT_EQ((*u)[2].state, OutboxState::queued);
+  EXPECT_FALSE((*u)[3].state.has_value());
+  EXPECT_EQ(s.minute_uploads(*sid, kind, 2)->size(), 2u);
+  EXPECT_TRUE(s.minute_uploads(*sid + 100, kind, 100)->empty());
 }
 
 TEST_F(StoreTest, MinuteOutboxEntryIsMadeWhenTheCallerSays) {

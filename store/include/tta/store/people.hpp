@@ -29,6 +29,11 @@ class People {
   [[nodiscard]] Status update_face(std::int64_t person_id, const std::vector<std::uint8_t>& templ,
                                    const std::vector<std::uint8_t>& photo_jpeg,
                                    std::int64_t now_ms);
+  /// Disable (`disabled`, by `by`, at `now_ms`) or re-enable the person with this national
+  /// number; Errc::not_found when nobody has it. Disabling a disabled person keeps the first
+  /// time and who.
+  [[nodiscard]] Status set_disabled(std::string_view national_no, bool disabled,
+                                    std::string_view by, std::int64_t now_ms);
   /// How many face templates the person has had (the enrolment history).
   [[nodiscard]] Result<std::int64_t> face_history_count(std::int64_t person_id);
 

@@ -21,6 +21,9 @@ struct Person {
   std::string licence_class;  ///< e.g. "C1" (taught, for coaches; trained for, for students)
   std::vector<std::uint8_t> face_template;
   std::vector<std::uint8_t> enrol_photo_jpeg;
+  /// Set while an administrator has disabled the person (Unix ms UTC): no check-in.
+  std::optional<std::int64_t> disabled_at_ms;
+  std::string disabled_by;  ///< who disabled them; empty while enabled
 };
 
 /// One student's training from login to logout (a class ID).
@@ -112,6 +115,15 @@ struct SessionSummary {
   std::int64_t counted_minutes = 0;        ///< of which counted (valid)
   std::optional<std::int64_t> mileage_hm;  ///< over minutes that have one; nullopt: none had
   std::string flags;                       ///< distinct minute flags, sorted, comma-separated
+};
+
+/// One training minute with what the terminal knows of its upload: the state of its outbox
+/// entry. No state: there is no entry (never queued, or pruned by retention) — unknown.
+struct MinuteUpload {
+  MinuteRecord minute;
+  std::optional<OutboxState> state;
+  std::string last_error;    ///< the platform's or the link's last word on it
+  std::int64_t attempts = 0;
 };
 
 /// A student's counted minutes of one course code in sessions of one mode.

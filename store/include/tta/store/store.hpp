@@ -128,6 +128,10 @@ class Store {
   [[nodiscard]] Result<std::vector<SessionSummary>> session_summaries(std::string_view student_no,
                                                                       std::int64_t from_ms,
                                                                       std::int64_t to_ms);
+  /// A session's minutes, oldest first (at most `limit`), each with the state of its outbox
+  /// entry of kind `kind` keyed by its record number.
+  [[nodiscard]] Result<std::vector<MinuteUpload>> minute_uploads(std::int64_t session_id,
+                                                                 std::string_view kind, int limit);
   /// Minutes made in [from_ms, to_ms), oldest first.
   [[nodiscard]] Result<std::vector<MinuteRecord>> minutes_between(std::int64_t from_ms,
                                                                   std::int64_t to_ms);
