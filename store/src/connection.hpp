@@ -138,6 +138,7 @@ struct Connection {
     e.next_attempt_ms = s.i64(6);
     e.last_error = s.text(7);
     e.created_ms = s.i64(8);
+    e.refusals = static_cast<std::int32_t>(s.i64(9));
     return e;
   }
 };

@@ -54,6 +54,11 @@ namespace asio = boost::asio;
 
 /// The config with the platform's stored application parameters (0x8501) applied.
 config::Config with_stored_params(const config::Config& cfg, store::Store& store);
+/// The forwarder's pacing with the refusal cap of [uplink.tcp] max_refusals.
+inline ForwarderOptions with_refusal_cap(ForwarderOptions o, const config::Config& cfg) {
+  o.max_refusals = static_cast<int>(cfg.uplink.tcp.max_refusals);
+  return o;
+}
 
 struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::admin::AdminBackend {
   asio::io_context& io;
@@ -116,7 +121,7 @@ struct Daemon::Impl final : uplink::SessionListener, control::Backend, control::
         platform(parts.platform ? parts.platform(creds, *this)
                                 : make_session_link(ctx, c, clock, creds, *this)),
         session(*platform),
-        forwarder(ctx, s, session, fix_clock, opts.forwarder),
+        forwarder(ctx, s, session, fix_clock, with_refusal_cap(opts.forwarder, c)),
         engine(s, live, opts.classroom_seed),
         tick_timer(*scheduler),
         report_timer(*scheduler),

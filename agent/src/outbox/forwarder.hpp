@@ -49,6 +49,9 @@ struct ForwarderOptions {
   std::chrono::milliseconds retry_max{300'000};         ///< … doubling up to this
   /// Longest time an ack waits to be written with others while more entries are in flight.
   std::chrono::milliseconds ack_flush_delay{50};
+  /// A record the platform refuses (non-zero ack result) is tried this often in all, then
+  /// kept refused ([uplink.tcp] max_refusals).
+  int max_refusals = 5;
 };
 
 struct ForwarderStats {
