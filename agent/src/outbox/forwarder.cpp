@@ -202,7 +202,7 @@ void Forwarder::on_reply(std::function<void(const uplink::ExtendedMessage&)> fn)
 ForwarderStats Forwarder::stats() const {
   ForwarderStats s = impl_->transport.stats_;
   s.acked = impl_->core.stats().acked;
-  s.failed = impl_->core.stats().retried;
+  s.failed = impl_->core.stats().retried + impl_->core.stats().rejected;
   return s;
 }
 
