@@ -2,6 +2,11 @@
 // product) versus the same schema in an unencrypted file, both with WAL and
 // synchronous=FULL, measured in one run. Prints p50/p99 per variant and the ratios.
 //
+// BM_StatusCounts_*: what `/status` asks the store for on the event loop, the outbox counts
+// per state, with 100 000 acknowledged entries: the counters schema v5 keeps by trigger
+// (Outbox::counts(), now) against the `count(*) … GROUP BY state` scan /status made before
+// (the same scan as Outbox::counts(kind) over one kind, all 100 000 rows being that kind).
+//
 //   build/release/bench/store_bench [--benchmark_min_time=...]
 //   TTA_BENCH_DIR=/path/on/the/real/disk to choose where the files go (default: /var/tmp).
 #include <benchmark/benchmark.h>
@@ -12,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -124,6 +130,61 @@ void BM_CommitMinute_Plain(benchmark::State& state) {
   fs::remove_all(dir);
 }
 
+/// An encrypted store with `n` acknowledged 0x0203 entries and 10 queued ones, made once.
+Store* big_outbox(std::int64_t n) {
+  static std::optional<Store> store;
+  static fs::path dir;
+  if (store) return &*store;
+  dir = bench_dir();
+  tta::config::StoreConfig cfg{dir / "big.db", dir / "big.key"};
+  if (!tta::store::init_store(cfg)) return nullptr;
+  auto s = Store::open(cfg);
+  if (!s) return nullptr;
+  store.emplace(std::move(*s));
+  const std::vector<std::uint8_t> payload(370, 0x5A);
+  for (std::int64_t base = 0; base < n + 10; base += 1000) {
+    auto st = store->transaction([&]() -> tta::Status {
+      for (std::int64_t i = base; i < std::min(base + 1000, n + 10); ++i) {
+        OutboxEntry e{.kind = "tcp.0203", .key = std::to_string(1'000'000'000 + i), .payload = payload};
+        auto id = store->outbox().enqueue(e, i);
+        if (!id) return tta::fail(id.error());
+        if (i < n) {
+          if (auto a = store->outbox().mark_acked(*id, i); !a) return a;
+        }
+      }
+      return tta::ok();
+    });
+    if (!st) return nullptr;
+  }
+  std::atexit([] {
+    store.reset();
+    fs::remove_all(dir);
+  });
+  return &*store;
+}
+
+void status_counts(benchmark::State& state, bool scan) {
+  Store* s = big_outbox(100'000);
+  if (s == nullptr) {
+    state.SkipWithError("making the 100k-entry store failed");
+    return;
+  }
+  std::int64_t acked = 0;
+  for (auto _ : state) {
+    auto c = scan ? s->outbox().counts("tcp.0203") : s->outbox().counts();
+    if (!c) {
+      state.SkipWithError(c.error().message.c_str());
+      return;
+    }
+    acked = c->acked;
+  }
+  state.counters["acked"] = static_cast<double>(acked);
+}
+void BM_StatusCounts_100k_Counters(benchmark::State& state) { status_counts(state, false); }
+void BM_StatusCounts_100k_GroupByScan(benchmark::State& state) { status_counts(state, true); }
+
+BENCHMARK(BM_StatusCounts_100k_Counters)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StatusCounts_100k_GroupByScan)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CommitMinute_Plain)->Iterations(2000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CommitMinute_Encrypted)->Iterations(2000)->Unit(benchmark::kMillisecond);
 

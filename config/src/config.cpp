@@ -219,6 +219,11 @@ void read_tcp(Section s, TcpUplinkConfig& t) {
   }
   s.integer("subpacket_bytes", t.subpacket_bytes, 256, 1023);
   s.boolean("test_platform", t.test_platform);
+  s.integer("reassembly_timeout_s", t.reassembly_timeout_s, 5, 3600);
+  s.integer("resend_after_s", t.resend_after_s, 1, 600);
+  s.integer("resend_requests", t.resend_requests, 0, 10);
+  s.integer("resend_request_id", t.resend_request_id, 0, 0xFFFF);
+  s.integer("max_refusals", t.max_refusals, 1, 1000);
   s.finish();
 }
 
@@ -307,6 +312,7 @@ void read_http(Section s, HttpUplinkConfig& h) {
   s.integer("retry_min_ms", h.retry_min_ms, 10, 3600000);
   s.integer("retry_max_ms", h.retry_max_ms, 10, 86400000);
   if (h.retry_max_ms < h.retry_min_ms) s.error("retry_max_ms", "must not be less than retry_min_ms");
+  s.integer("max_response_bytes", h.max_response_bytes, 1024, 256 * 1024 * 1024);
   read_http_resources(s, h.resources, kHttpResources);
   read_http_target(s.table("continuing_education"), h.continuing_education);
   s.finish();

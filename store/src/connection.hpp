@@ -148,6 +148,7 @@ struct Connection {
     e.last_error = s.text(7);
     e.created_ms = s.i64(8);
     e.simulated = s.i64(9) != 0;
+    e.refusals = static_cast<std::int32_t>(s.i64(10));
     return e;
   }
 };

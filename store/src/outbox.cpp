@@ -12,7 +12,7 @@ namespace {
 std::string outbox_cols(const Connection& c) {
   return std::string("SELECT id, kind, idem_key, payload, state, attempts, next_attempt_ms, "
                      "last_error, created_ms, ") +
-         c.marks_col() + " FROM outbox";
+         c.marks_col() + ", refusals FROM outbox";
 }
 }
 
@@ -120,6 +120,31 @@ Status Outbox::mark_retry(std::int64_t id, std::int64_t now_ms, std::int64_t nex
                           now_ms, next_attempt_ms, error);
 }
 
+Result<bool> Outbox::mark_rejected(std::int64_t id, std::int64_t now_ms,
+                                   std::int64_t next_attempt_ms, std::string_view reason,
+                                   int max_refusals) {
+  // One statement: every right-hand side sees the row as it was.
+  auto s = Stmt::prepare(
+      c_->db,
+      "UPDATE outbox SET attempts = attempts + 1, refusals = refusals + 1, "
+      "state = CASE WHEN refusals + 1 >= ?5 THEN 'refused' ELSE 'queued' END, "
+      "next_attempt_ms = CASE WHEN refusals + 1 >= ?5 THEN ?3 ELSE ?1 END, "
+      "last_error = CASE WHEN refusals + 1 >= ?5 "
+      "  THEN 'refused ' || (refusals + 1) || ' times, kept for the administrator: ' || ?2 "
+      "  ELSE 'refused (' || (refusals + 1) || ' of ' || ?5 || '), will try again: ' || ?2 END, "
+      "updated_ms = ?3 WHERE id = ?4");
+  if (!s) return fail(s.error());
+  s->bind(1, next_attempt_ms).bind(2, reason).bind(3, now_ms).bind(4, id);
+  s->bind(5, static_cast<std::int64_t>(std::max(1, max_refusals)));
+  if (auto st = s->run(); !st) return fail(st.error());
+  if (sqlite3_changes(c_->db.get()) != 1) {
+    return fail(Errc::not_found, "no outbox entry " + std::to_string(id));
+  }
+  auto e = entry(id);
+  if (!e) return fail(e.error());
+  return *e && (*e)->state == OutboxState::refused;
+}
+
 Status Outbox::mark_refused(std::int64_t id, std::int64_t now_ms, std::string_view reason) {
   return c_->set_state(id, "state = 'refused', next_attempt_ms = ?1, last_error = ?2", now_ms,
                           now_ms, reason);
@@ -127,7 +152,8 @@ Status Outbox::mark_refused(std::int64_t id, std::int64_t now_ms, std::string_vi
 
 Status Outbox::requeue(std::int64_t id, std::int64_t now_ms) {
   return c_->set_state(id,
-                          "state = 'queued', next_attempt_ms = ?1, last_error = ?2 || last_error",
+                          "state = 'queued', refusals = 0, next_attempt_ms = ?1, "
+                          "last_error = ?2 || last_error",
                           now_ms, now_ms, "requeued by administrator; was: ");
 }
 
@@ -152,10 +178,11 @@ Result<std::optional<OutboxEntry>> Outbox::entry(std::string_view kind,
   return std::optional<OutboxEntry>(Connection::read_outbox(*s));
 }
 
-Result<std::vector<OutboxEntry>> Outbox::refused() {
-  auto s =
-      Stmt::prepare(c_->db, outbox_cols(*c_) + " WHERE state = 'refused' ORDER BY id");
+Result<std::vector<OutboxEntry>> Outbox::refused(int limit) {
+  auto s = Stmt::prepare(c_->db,
+                         outbox_cols(*c_) + " WHERE state = 'refused' ORDER BY id LIMIT ?");
   if (!s) return fail(s.error());
+  s->bind(1, static_cast<std::int64_t>(limit));
   std::vector<OutboxEntry> out;
   if (auto st = s->each([&](const Stmt& r) { out.push_back(Connection::read_outbox(r)); }); !st)
     return fail(st.error());
@@ -163,16 +190,30 @@ Result<std::vector<OutboxEntry>> Outbox::refused() {
 }
 
 Result<OutboxCounts> Outbox::counts() {
-  return counts("");
+  // Kept by triggers (schema v5): one row per state, whatever the size of the outbox.
+  auto s = Stmt::prepare(c_->db, "SELECT state, n FROM outbox_state_counts");
+  if (!s) return fail(s.error());
+  OutboxCounts c;
+  if (auto st = s->each([&](const Stmt& r) {
+        const auto n = r.i64(1);
+        switch (state_from(r.text(0))) {
+          case OutboxState::queued: c.queued = n; break;
+          case OutboxState::in_flight: c.in_flight = n; break;
+          case OutboxState::acked: c.acked = n; break;
+          case OutboxState::refused: c.refused = n; break;
+        }
+      });
+      !st)
+    return fail(st.error());
+  return c;
 }
 
 Result<OutboxCounts> Outbox::counts(std::string_view kind) {
-  auto s =
-      Stmt::prepare(c_->db, kind.empty() ? "SELECT state, count(*) FROM outbox GROUP BY state"
-                                            : "SELECT state, count(*) FROM outbox WHERE kind = ? "
-                                              "GROUP BY state");
+  if (kind.empty()) return counts();
+  auto s = Stmt::prepare(c_->db,
+                         "SELECT state, count(*) FROM outbox WHERE kind = ? GROUP BY state");
   if (!s) return fail(s.error());
-  if (!kind.empty()) s->bind(1, kind);
+  s->bind(1, kind);
   OutboxCounts c;
   while (true) {
     auto row = s->step();
@@ -224,8 +265,8 @@ Result<std::vector<OutboxEntry>> Outbox::pending(int limit) {
   auto s = Stmt::prepare(c_->db, "SELECT id, kind, idem_key, x'', state, attempts, "
                                  "next_attempt_ms, last_error, created_ms, " +
                                      std::string(c_->marks_col()) +
-                                     " FROM outbox WHERE state IN ('queued', 'in_flight') "
-                                     "ORDER BY id LIMIT ?");
+                                     ", refusals FROM outbox WHERE state IN ('queued', "
+                                     "'in_flight') ORDER BY id LIMIT ?");
   if (!s) return fail(s.error());
   s->bind(1, static_cast<std::int64_t>(limit));
   std::vector<OutboxEntry> out;

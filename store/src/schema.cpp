@@ -188,8 +188,35 @@ ALTER TABLE people ADD COLUMN disabled_at_ms INTEGER;
 ALTER TABLE people ADD COLUMN disabled_by TEXT;
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{
-    {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}}};
+
+// v7: bounded refusals and O(1) outbox counts (issue #14 item 3). `refusals` counts the
+// platform's refusals of an entry (a non-zero ack result), so that it is tried a capped number
+// of times before it stays refused; outbox_state_counts keeps the number of entries per state
+// up to date by trigger, so /status does not count a table that grows for years.
+constexpr std::string_view kV7 = R"sql(
+ALTER TABLE outbox ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE outbox_state_counts (
+  state           TEXT PRIMARY KEY,
+  n               INTEGER NOT NULL
+);
+INSERT INTO outbox_state_counts (state, n)
+  SELECT s.state, (SELECT count(*) FROM outbox o WHERE o.state = s.state)
+  FROM (SELECT 'queued' AS state UNION ALL SELECT 'in_flight' UNION ALL SELECT 'acked'
+        UNION ALL SELECT 'refused') s;
+CREATE TRIGGER outbox_count_insert AFTER INSERT ON outbox
+BEGIN UPDATE outbox_state_counts SET n = n + 1 WHERE state = NEW.state; END;
+CREATE TRIGGER outbox_count_delete AFTER DELETE ON outbox
+BEGIN UPDATE outbox_state_counts SET n = n - 1 WHERE state = OLD.state; END;
+CREATE TRIGGER outbox_count_update AFTER UPDATE OF state ON outbox
+WHEN OLD.state <> NEW.state
+BEGIN
+  UPDATE outbox_state_counts SET n = n - 1 WHERE state = OLD.state;
+  UPDATE outbox_state_counts SET n = n + 1 WHERE state = NEW.state;
+END;
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{
+    {{1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6}, {7, kV7}}};
 
 }  // namespace
 

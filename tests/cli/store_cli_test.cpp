@@ -137,9 +137,10 @@ TEST_F(Cli, InitThenDbCheck) {
   auto check = agent({"db-check", "--config", config_, "--json"});
   ASSERT_EQ(check.exit_code, 0) << check.err;
   EXPECT_NE(check.out.find("\"integrity\":\"ok\""), std::string::npos) << check.out;
-  // Schema 6 (v5: the SIMULATED marks, issue #14; v6: a person can be disabled, issue #15) is
+  // Schema 7 (v5: the SIMULATED marks, issue #14; v6: a person can be disabled, issue #15;
+  // v7: capped refusals and outbox counters, issue #14) is
   // what this build makes; the demo config is a simulated terminal, but nothing is made yet.
-  EXPECT_NE(check.out.find("\"schema_version\":6"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("\"schema_version\":7"), std::string::npos) << check.out;
   EXPECT_NE(check.out.find("\"simulated\":{\"minutes\":0,\"outbox\":0,\"photos\":0}"),
             std::string::npos)
       << check.out;

@@ -15,6 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opt.max_pending_sets = 1 + data[1] % 4;
   opt.timeout = std::chrono::milliseconds(1 + data[2] % 50);
   opt.consecutive_serials = (data[2] & 0x80) != 0;
+  opt.resend_after = std::chrono::milliseconds(1 + data[1] % 20);
+  opt.max_resend_requests = static_cast<std::uint8_t>(data[1] % 4);
   tta::uplink::Reassembler r(opt);
   tta::MonoTime now{};
 
@@ -39,6 +41,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (done.parts > opt.max_total) __builtin_trap();
     }
     if ((data[pos - 1] & 7) == 0) (void)r.expire(now);
+    if ((data[pos - 1] & 7) == 1) {
+      for (const auto& ask : r.resend_due(now)) {
+        // A request asks only for what is missing, at most 255 parts, within its budget.
+        if (ask.serials.empty() || ask.serials.size() > 255) __builtin_trap();
+        if (ask.request_no == 0 || ask.request_no > opt.max_resend_requests) __builtin_trap();
+      }
+    }
     (void)r.take_evicted();
     if (r.pending_sets() > opt.max_pending_sets) __builtin_trap();
     if (r.pending_bytes() > opt.max_pending_sets * opt.max_total * 40U) __builtin_trap();

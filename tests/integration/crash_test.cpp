@@ -94,7 +94,26 @@ std::vector<std::string> nmea_per_fix(const std::vector<gps::Fix>& fixes) {
   return out;
 }
 
+/// VmRSS (KiB) and open descriptors of a running process; -1 when it is gone.
+std::pair<long, long> rss_and_fds(pid_t pid) {
+  long rss = -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  long fds = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++fds;
+  }
+  return {rss, ec ? -1 : fds};
+}
+
 TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
+  const auto wall_start = Steady::now();
+  long max_rss_kib = 0, max_fds = 0;
   const fs::path faces = fs::path(TTA_SHARED_DATA_DIR) / "faces/att";
   if (!fs::exists(faces)) TTA_SKIP_OR_FAIL_IN_CI() << "../shared/data/faces is absent";
   if (!fs::exists("/usr/local/share/tta/models/fr_detect.onnx")) {
@@ -212,6 +231,9 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   int resumed_checks = 0;
   while (max_kills < 0 ? Steady::now() < phase_end : kills < max_kills) {
     std::this_thread::sleep_for(std::chrono::milliseconds(after_ms(rng)));
+    const auto [rss, fds] = rss_and_fds(agent->pid());
+    max_rss_kib = std::max(max_rss_kib, rss);
+    max_fds = std::max(max_fds, fds);
     ::kill(agent->pid(), SIGKILL);
     agent.reset();  // reaps it
     ++kills;
@@ -305,6 +327,19 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   auto report = json::parse(check.out, nullptr, false);
   EXPECT_EQ(report.value("integrity", ""), "ok") << check.out;
+  std::cout << "crash report: "
+            << json{{"seed", seed},
+                    {"kills", kills},
+                    {"minutes_made", made.size()},
+                    {"minutes_at_platform", received.size()},
+                    {"duplicates_stored", received.size() - std::set<std::string>(received.begin(), received.end()).size()},
+                    {"copies_resent_and_deduplicated", summary.value("duplicates", 0)},
+                    {"db_check", report.value("integrity", "")},
+                    {"agent_max_rss_kib", max_rss_kib},
+                    {"agent_max_fds", max_fds},
+                    {"wall_s", std::chrono::duration<double>(Steady::now() - wall_start).count()}}
+                   .dump()
+            << std::endl;
   fs::remove_all(dir);
 }
 

@@ -374,6 +374,27 @@ TEST_F(HttpTest, RepliesSlowerThanTheTimeoutAreRetried) {
   EXPECT_GT(summary("http_duplicates"), 0);
 }
 
+TEST_F(HttpTest, AResponseBodyPastTheCapAbortsTheTransferAndIsRetried) {
+  start_sim();
+  const auto list = uploads(2);
+  enqueue(list);
+  auto co = client_options();
+  co.max_response_bytes = 16;  // every reply of the simulator is longer
+  start_forwarder(co);
+  ASSERT_TRUE(run_until([&] {
+    for (const auto& [name, id] : ids_) {
+      auto e = store_->outbox().entry(id);
+      if (!e || !*e || (*e)->attempts < 2) return false;
+    }
+    return true;
+  })) << sim_->summary().dump();
+  EXPECT_EQ(counts().acked, 0);
+  EXPECT_EQ(counts().refused, 0) << "an oversized reply is a transient failure";
+  auto e = store_->outbox().entry(ids_.begin()->second);
+  EXPECT_NE((*e)->last_error.find("response body larger than 16 bytes"), std::string::npos)
+      << (*e)->last_error;
+}
+
 TEST_F(HttpTest, AnUntrustedServerCertificateIsRetriedNeverSent) {
   start_sim();
   ASSERT_TRUE(sim::make_test_tls_files(dir_ / "other-ca"));

@@ -1020,6 +1020,8 @@ Status PlatformSim::send_core_command(const std::string& phone, std::uint16_t ms
   return ok();
 }
 
+void PlatformSim::set_faults(const FaultPlan& faults) { impl_->options.faults = faults; }
+
 void PlatformSim::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;

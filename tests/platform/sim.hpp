@@ -104,6 +104,10 @@ class PlatformSim {
   /// Replies the terminals sent to commands (0x0501, 0x0502, 0x0301 …), oldest first.
   [[nodiscard]] nlohmann::json responses() const;
 
+  /// Replace the fault plan; the next frame or request received follows the new one (the
+  /// soak test changes faults as it goes).
+  void set_faults(const FaultPlan& faults);
+
   /// Stop accepting and close every connection.
   void stop();
 

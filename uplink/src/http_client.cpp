@@ -59,6 +59,7 @@ HttpClientOptions HttpClientOptions::from_config(const config::HttpUplinkConfig&
   o.total_timeout = std::chrono::milliseconds(cfg.total_timeout_ms);
   o.reuse_connections = cfg.reuse_connections;
   o.workers = cfg.workers;
+  o.max_response_bytes = cfg.max_response_bytes;
   return o;
 }
 
@@ -69,6 +70,7 @@ struct HttpConnection::Impl {
   HttpClientOptions options;
   HttpTransferStats stats;
   std::string response;
+  bool too_big = false;  // the body passed max_response_bytes: the transfer was aborted
   char errbuf[CURL_ERROR_SIZE] = {};
   const std::atomic<bool>* abort = nullptr;  // set by HttpClient: stop() cancels transfers
 
@@ -78,6 +80,10 @@ struct HttpConnection::Impl {
 
   static std::size_t on_write(char* data, std::size_t size, std::size_t n, void* user) {
     auto* self = static_cast<Impl*>(user);
+    if (self->response.size() + size * n > self->options.max_response_bytes) {
+      self->too_big = true;
+      return 0;  // anything but size * n: libcurl aborts with CURLE_WRITE_ERROR
+    }
     self->response.append(data, size * n);
     return size * n;
   }
@@ -157,6 +163,7 @@ Result<HttpResponse> HttpConnection::perform(const HttpRequest& request) {
   Impl& d = *impl_;
   CURL* e = d.easy;
   d.response.clear();
+  d.too_big = false;
   d.errbuf[0] = '\0';
   ++d.stats.requests;
   std::unique_ptr<curl_slist, SlistFree> headers;
@@ -191,6 +198,13 @@ Result<HttpResponse> HttpConnection::perform(const HttpRequest& request) {
   if (rc != CURLE_OK) {
     ++d.stats.failures;
     if (rc == CURLE_ABORTED_BY_CALLBACK) return fail(Errc::unavailable, "transfer cancelled");
+    if (rc == CURLE_WRITE_ERROR && d.too_big) {
+      d.response.clear();
+      d.response.shrink_to_fit();
+      return fail(Errc::unavailable, "response body larger than " +
+                                     std::to_string(d.options.max_response_bytes) +
+                                     " bytes (uplink.http.max_response_bytes): transfer aborted");
+    }
     return fail(curl_error(rc, d.errbuf));
   }
   long status = 0;

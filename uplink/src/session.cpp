@@ -33,6 +33,10 @@ SessionOptions SessionOptions::from_config(const config::Config& cfg) {
   o.reconnect_min = std::chrono::seconds(t.reconnect_min_s);
   o.reconnect_max = std::chrono::seconds(t.reconnect_max_s);
   o.subpacket_bytes = t.subpacket_bytes;
+  o.reassembly.timeout = std::chrono::seconds(t.reassembly_timeout_s);
+  o.reassembly.resend_after = std::chrono::seconds(t.resend_after_s);
+  o.reassembly.max_resend_requests = static_cast<std::uint8_t>(std::min<std::uint32_t>(t.resend_requests, 255));
+  o.resend_request_id = static_cast<std::uint16_t>(t.resend_request_id);
   o.registration.province_id = cfg.terminal.province_id;
   o.registration.city_id = cfg.terminal.city_id;
   o.registration.maker_id = cfg.terminal.maker_id;
@@ -130,6 +134,8 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer retry_timer;
   asio::steady_timer connect_timer;
   asio::steady_timer heartbeat_timer;
+  asio::steady_timer reassembly_timer;
+  bool reassembly_armed = false;
   Phase phase = Phase::idle;
   std::size_t attempt = 0;
   std::uint64_t generation = 0;  // bumps on every new connection; stale callbacks check it
@@ -140,7 +146,6 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
   std::array<std::uint8_t, 16384> rbuf{};
   FrameSplitter splitter;
   Reassembler reassembler;
-  MonoTime last_expire{};
   std::deque<std::shared_ptr<Bytes>> wqueue;
   bool writing = false;
   std::uint16_t serial = 0;
@@ -169,7 +174,9 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
         resolver(ctx),
         retry_timer(ctx),
         connect_timer(ctx),
-        heartbeat_timer(ctx) {
+        heartbeat_timer(ctx),
+        reassembly_timer(ctx),
+        reassembler(opt.reassembly) {
     if (!random01) {
       random01 = [rng = std::mt19937_64(std::random_device{}())]() mutable {
         return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
@@ -203,7 +210,7 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
     ++generation;
     stream = std::make_unique<Stream>(io, tls_ctx.get());
     splitter.reset();
-    reassembler = Reassembler();
+    reassembler = Reassembler(opt.reassembly);
     serial = 0;  // per connection direction, starts at 0 (§1)
     sent_cache.clear();
     const auto gen = generation;
@@ -405,6 +412,8 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
     if (stream) stream->close();
     connect_timer.cancel();
     heartbeat_timer.cancel();
+    reassembly_timer.cancel();
+    reassembly_armed = false;
     wqueue.clear();
     writing = false;
     auto failed = std::move(pending);
@@ -591,13 +600,8 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
         ++stats.frames_received;
         const auto now = std::chrono::steady_clock::now();
         auto whole = reassembler.feed(*r.frame, now);
-        if (now - last_expire > std::chrono::seconds(5)) {
-          // A set whose parts stopped coming is dropped after the reassembly timeout; the
-          // platform sends it again when it gets no ack.
-          last_expire = now;
-          stats.incomplete_dropped += reassembler.expire(now).size();
-        }
-        stats.incomplete_dropped += reassembler.take_evicted().size();
+        for (const auto& d : reassembler.take_evicted()) log_dropped(d);
+        if (reassembler.pending_sets() > 0) arm_reassembly(gen);
         if (!whole) {
           ++stats.bad_frames;
           continue;
@@ -607,6 +611,42 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
       }
       read(gen);
     });
+  }
+
+  /// Incomplete sets from the platform: every reassembly_tick, ask again for the parts of
+  /// quiet ones (a bounded number of times), and drop those past their time, with the reason.
+  void arm_reassembly(std::uint64_t gen) {
+    if (reassembly_armed) return;
+    reassembly_armed = true;
+    reassembly_timer.expires_after(opt.reassembly_tick);
+    reassembly_timer.async_wait([this, self = shared_from_this(), gen](boost::system::error_code ec) {
+      if (ec || gen != generation) return;
+      reassembly_armed = false;
+      reassembly_tick(std::chrono::steady_clock::now());
+      if (gen == generation && reassembler.pending_sets() > 0) arm_reassembly(gen);
+    });
+  }
+
+  void reassembly_tick(MonoTime now) {
+    if (opt.resend_request_id != 0 && phase != Phase::connecting) {
+      for (const auto& ask : reassembler.resend_due(now)) {
+        ResendRequest req{ask.first_serial, ask.serials};
+        auto body = req.encode();
+        if (!body) continue;
+        ++stats.resend_requests_sent;
+        send_core(opt.resend_request_id, *body);
+      }
+    }
+    for (const auto& d : reassembler.expire(now)) log_dropped(d);
+  }
+
+  void log_dropped(const DroppedSet& d) {
+    ++stats.incomplete_dropped;
+    listener.on_refused_message(Error(
+        Errc::timeout,
+        "split message " + hex_word(d.msg_id) + " from the platform (first serial " +
+            std::to_string(d.first_serial) + ", " + std::to_string(d.missing.size()) + " of " +
+            std::to_string(d.total) + " parts missing) given up: " + d.reason));
   }
 
   void on_message(const Frame& f) {
@@ -696,6 +736,12 @@ struct TerminalSession::Impl : std::enable_shared_from_this<Impl> {
       default:
         return;
     }
+  }
+
+  static std::string hex_word(std::uint16_t w) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%04x", static_cast<unsigned>(w));
+    return buf;
   }
 
   static std::string hex_byte(std::uint8_t b) {

@@ -41,8 +41,8 @@ Result<std::vector<Frame>> split_message(const FrameHeader& header,
   return frames;
 }
 
-DroppedSet Reassembler::dropped(const Key& k, const Set& s) {
-  DroppedSet d{k.phone, k.msg_id, k.first_serial, k.total, {}};
+DroppedSet Reassembler::dropped(const Key& k, const Set& s, std::string reason) {
+  DroppedSet d{k.phone, k.msg_id, k.first_serial, k.total, {}, std::move(reason)};
   for (std::size_t i = 0; i < s.parts.size(); ++i) {
     if (!s.parts[i]) d.missing.push_back(static_cast<std::uint16_t>(i + 1));
   }
@@ -74,6 +74,7 @@ Result<std::optional<Reassembled>> Reassembler::feed(const Frame& frame, MonoTim
     if (sets_.size() >= options_.max_pending_sets && options_.max_pending_sets > 0) evict_oldest();
     Set s;
     s.started = now;
+    s.last_progress = now;
     s.order = next_order_++;
     s.header = frame.header;
     s.parts.resize(sp->total);
@@ -88,6 +89,7 @@ Result<std::optional<Reassembled>> Reassembler::feed(const Frame& frame, MonoTim
   slot = frame.body;
   held_bytes_ += frame.body.size();
   ++set.received;
+  set.last_progress = now;
   if (sp->index == 1) set.header = frame.header;
   if (sp->index == sp->total) set.last_serial = frame.header.serial;
   if (set.received < sp->total) {
@@ -126,7 +128,10 @@ void Reassembler::evict_oldest(std::optional<std::uint64_t> spare) {
   }
   for (const auto& p : oldest->second.parts) held_bytes_ -= p ? p->size() : 0;
   ++evicted_total_;
-  evicted_.push_back(dropped(oldest->first, oldest->second));
+  evicted_.push_back(dropped(oldest->first, oldest->second,
+                             "evicted: more than " + std::to_string(options_.max_pending_sets) +
+                                 " sets or " + std::to_string(options_.max_pending_bytes) +
+                                 " bytes held"));
   if (evicted_.size() > options_.max_evicted_kept) evicted_.erase(evicted_.begin());
   sets_.erase(oldest);
 }
@@ -134,8 +139,22 @@ void Reassembler::evict_oldest(std::optional<std::uint64_t> spare) {
 std::vector<DroppedSet> Reassembler::expire(MonoTime now) {
   std::vector<DroppedSet> out;
   for (auto it = sets_.begin(); it != sets_.end();) {
-    if (now - it->second.started > options_.timeout) {
-      out.push_back(dropped(it->first, it->second));
+    const Set& set = it->second;
+    std::string why;
+    if (now - set.started > options_.timeout) {
+      why = "incomplete after " +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - set.started)
+                               .count()) +
+            " s (timeout " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::seconds>(options_.timeout).count()) +
+            " s)";
+    } else if (options_.max_resend_requests > 0 && set.requests >= options_.max_resend_requests &&
+               now - set.last_progress >= options_.resend_after) {
+      why = std::to_string(set.requests) + " re-send request(s) unanswered";
+    }
+    if (!why.empty()) {
+      out.push_back(dropped(it->first, set, std::move(why)));
       for (const auto& p : it->second.parts) held_bytes_ -= p ? p->size() : 0;
       it = sets_.erase(it);
     } else {
@@ -145,20 +164,32 @@ std::vector<DroppedSet> Reassembler::expire(MonoTime now) {
   return out;
 }
 
+std::vector<ResendAsk> Reassembler::resend_due(MonoTime now) {
+  std::vector<ResendAsk> out;
+  for (auto& [key, set] : sets_) {
+    if (set.requests >= options_.max_resend_requests) continue;
+    if (now - set.last_progress < options_.resend_after) continue;
+    ResendAsk ask{key.phone, key.msg_id, key.first_serial, {}, 0};
+    for (std::size_t i = 0; i < set.parts.size() && ask.serials.size() < 255; ++i) {
+      if (set.parts[i]) continue;
+      const auto index = static_cast<std::uint16_t>(i + 1);
+      ask.serials.push_back(options_.consecutive_serials
+                                ? static_cast<std::uint16_t>(key.first_serial + i)
+                                : index);
+    }
+    if (!options_.consecutive_serials) ask.first_serial = set.header.serial;
+    ++set.requests;
+    set.last_progress = now;  // the next request, or giving up, after another quiet spell
+    ask.request_no = set.requests;
+    out.push_back(std::move(ask));
+  }
+  return out;
+}
+
 std::vector<DroppedSet> Reassembler::take_evicted() {
   std::vector<DroppedSet> out;
   out.swap(evicted_);
   return out;
-}
-
-std::size_t Reassembler::pending_bytes() const noexcept {
-  std::size_t n = 0;
-  for (const auto& [k, s] : sets_) {
-    for (const auto& p : s.parts) {
-      if (p) n += p->size();
-    }
-  }
-  return n;
 }
 
 }  // namespace tta::uplink

@@ -207,7 +207,7 @@ int outbox(const OutboxArgs& a) {
   if (!kinds) return report("outbox", kinds.error());
   auto pending = o->store.outbox().pending(a.limit);
   if (!pending) return report("outbox", pending.error());
-  auto refused = o->store.outbox().refused();
+  auto refused = o->store.outbox().refused(a.limit);
   if (!refused) return report("outbox", refused.error());
   if (a.json) {
     nlohmann::json k = nlohmann::json::array();
@@ -226,7 +226,7 @@ int outbox(const OutboxArgs& a) {
     nlohmann::json r = nlohmann::json::array();
     for (const auto& e : *refused) {
       r.push_back({{"id", e.id}, {"kind", e.kind}, {"key", e.key}, {"attempts", e.attempts},
-                   {"reason", e.last_error}});
+                   {"refusals", e.refusals}, {"reason", e.last_error}});
     }
     std::cout << nlohmann::json{{"kinds", k}, {"pending", p}, {"refused", r}}.dump() << '\n';
     return kExitOk;
@@ -242,9 +242,11 @@ int outbox(const OutboxArgs& a) {
               << "\tnext " << local_time_text(e.next_attempt_ms)
               << (e.last_error.empty() ? "" : "\t" + e.last_error) << '\n';
   }
-  std::cout << "refused: " << refused->size() << '\n';
+  std::cout << "refused (first " << a.limit << "): " << refused->size()
+            << "  (retry: tta-agent outbox retry --id N | --all-refused)\n";
   for (const auto& e : *refused) {
-    std::cout << "  " << e.id << '\t' << e.kind << '\t' << e.key << '\t' << e.last_error << '\n';
+    std::cout << "  " << e.id << '\t' << e.kind << '\t' << e.key << "\tattempts " << e.attempts
+              << '\t' << e.last_error << '\n';
   }
   return kExitOk;
 }
@@ -258,6 +260,7 @@ int outbox_retry(const OutboxArgs& a) {
   auto o = open_all("outbox retry", a.config, rc);
   if (!o) return rc;
   std::vector<std::int64_t> ids;
+  const auto now = now_ms();
   if (a.id) {
     auto e = o->store.outbox().entry(*a.id);
     if (!e) return report("outbox retry", e.error());
@@ -271,13 +274,21 @@ int outbox_retry(const OutboxArgs& a) {
     }
     ids.push_back(*a.id);
   } else {
-    auto refused = o->store.outbox().refused();
-    if (!refused) return report("outbox retry", refused.error());
-    for (const auto& e : *refused) ids.push_back(e.id);
+    // In batches: a requeued entry leaves the refused list, so each batch is new ones.
+    while (true) {
+      auto refused = o->store.outbox().refused(1000);
+      if (!refused) return report("outbox retry", refused.error());
+      if (refused->empty()) break;
+      for (const auto& e : *refused) {
+        if (auto st = o->store.outbox().requeue(e.id, now); !st) {
+          return report("outbox retry", st.error());
+        }
+        ids.push_back(e.id);
+      }
+    }
   }
-  const auto now = now_ms();
-  for (const auto id : ids) {
-    if (auto st = o->store.outbox().requeue(id, now); !st) return report("outbox retry", st.error());
+  if (a.id) {
+    if (auto st = o->store.outbox().requeue(*a.id, now); !st) return report("outbox retry", st.error());
   }
   (void)o->store.log_event("outbox.requeued", std::to_string(ids.size()) + " entries", now);
   if (a.json) {

@@ -448,13 +448,14 @@ Result<json> Daemon::Impl::outbox(int limit) {
   if (!counts) return fail(counts.error());
   auto pending = store.outbox().pending(limit);
   if (!pending) return fail(pending.error());
-  auto refused = store.outbox().refused();
+  auto refused = store.outbox().refused(limit);
   if (!refused) return fail(refused.error());
   auto entry = [](const store::OutboxEntry& e) {
     return json{{"id", e.id},
                 {"kind", e.kind},
                 {"key", e.key},
                 {"attempts", e.attempts},
+                {"refusals", e.refusals},
                 {"last_error", e.last_error},
                 {"created", e.created_ms > 0 ? json(local_time_text(e.created_ms)) : json(nullptr)}};
   };

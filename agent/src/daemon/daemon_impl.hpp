@@ -54,10 +54,10 @@ namespace asio = boost::asio;
 
 /// The config with the platform's stored application parameters (0x8501) applied.
 config::Config with_stored_params(const config::Config& cfg, store::Store& store);
-
-/// The TCP forwarder's pacing with uplink.tcp.test_platform from the config.
+/// The TCP forwarder's pacing with [uplink.tcp] test_platform and max_refusals.
 inline ForwarderOptions tcp_options(ForwarderOptions o, const config::Config& cfg) {
   o.test_platform = cfg.uplink.tcp.test_platform;
+  o.max_refusals = static_cast<int>(cfg.uplink.tcp.max_refusals);
   return o;
 }
 

@@ -86,6 +86,26 @@ void DeliveryCore::finish(std::int64_t id, std::int32_t attempts,
         spdlog::error("{}: marking {} refused: {}", name_, id, st.error().message);
       }
       break;
+    case DeliveryOutcome::Verdict::rejected: {
+      in_flight_.erase(id);
+      const auto delay = uplink::TerminalSession::backoff(
+          static_cast<std::size_t>(std::max(0, attempts - 1)), opt_.retry_min, opt_.retry_max,
+          random01_());
+      auto for_good = store_.outbox().mark_rejected(id, now, now + delay.count(), outcome.reason,
+                                                    opt_.max_refusals);
+      if (!for_good) {
+        spdlog::error("{}: marking {} refused: {}", name_, id, for_good.error().message);
+      } else if (*for_good) {
+        ++stats_.refused;
+        spdlog::warn("{}: entry {} refused {} times, kept refused for the administrator: {}",
+                     name_, id, opt_.max_refusals, outcome.reason);
+      } else {
+        ++stats_.rejected;
+        spdlog::info("{}: entry {} refused, tried again in {} ms: {}", name_, id, delay.count(),
+                     outcome.reason);
+      }
+      break;
+    }
     case DeliveryOutcome::Verdict::retry: {
       in_flight_.erase(id);
       ++stats_.retried;

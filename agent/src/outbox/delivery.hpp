@@ -9,6 +9,10 @@
 ///               refused → marked refused with the reason, never retried by itself (an
 ///                         administrator requeues); a SIMULATED entry is refused unsent
 ///                         unless the platform is a test platform
+///               rejected→ the platform said no to this attempt (a non-zero ack result):
+///                         retried with the backoff below up to `max_refusals` refusals in
+///                         all, then refused with the reason (visible in `tta-agent outbox`
+///                         and on the admin page, retryable by hand)
 ///               retry   → back in the queue after a full-jitter exponential backoff:
 ///                         uniform in [0, min(retry_max, retry_min·2^(attempt-1)))
 ///
@@ -47,7 +51,8 @@ struct DeliveryOutcome {
   enum class Verdict : std::uint8_t {
     acked,    ///< the platform has it
     refused,  ///< the platform said no, or the entry can never be sent: kept with the reason
-    retry,    ///< a transient failure (offline, timeout, 5xx, a non-zero ack result)
+    retry,    ///< a transient failure (offline, timeout, 5xx): tried again, no cap
+    rejected, ///< the platform refused this attempt: tried again up to max_refusals times
   };
   Verdict verdict = Verdict::retry;
   std::string reason;  ///< refused / retry: the outbox's last_error, for the administrator
@@ -55,6 +60,7 @@ struct DeliveryOutcome {
   static DeliveryOutcome ack() { return {Verdict::acked, {}}; }
   static DeliveryOutcome refuse(std::string why) { return {Verdict::refused, std::move(why)}; }
   static DeliveryOutcome retry(std::string why) { return {Verdict::retry, std::move(why)}; }
+  static DeliveryOutcome reject(std::string why) { return {Verdict::rejected, std::move(why)}; }
 };
 
 /// A channel's way of sending one entry (the TCP session, the HTTPS client). Called on the
@@ -85,6 +91,8 @@ struct DeliveryOptions {
   /// The platform is a test platform (uplink.*.test_platform): only then are entries marked
   /// SIMULATED sent; elsewhere each is refused unsent, with kSimulatedRefusal as the reason.
   bool test_platform = false;
+  /// Refusals (`rejected` outcomes) an entry gets before it stays refused (≥ 1).
+  int max_refusals = 5;
 };
 
 /// Why a SIMULATED entry stays in the outbox, unsent, on a platform that is not a test one.
@@ -97,6 +105,7 @@ struct DeliveryStats {
   std::uint64_t acked = 0;
   std::uint64_t refused = 0;
   std::uint64_t retried = 0;
+  std::uint64_t rejected = 0;  ///< refusals that were tried again
   std::uint64_t ack_commits = 0;  ///< transactions that wrote acks
   std::int64_t last_ack_ms = 0;   ///< wall time of the last ack (0: none yet), for /status
   std::string last_error;         ///< the last refusal's or failed attempt's reason

@@ -22,11 +22,12 @@ class SessionLink final : public TerminalLink {
   uplink::TerminalSession& s_;
 };
 
-/// An 0x8001 ack (or an 0x8900 reply) settles an entry; anything else is tried again later.
+/// An 0x8001 ack (or an 0x8900 reply) settles an entry; a non-zero ack result is a refusal
+/// (tried again a capped number of times); no answer is tried again later.
 DeliveryOutcome judge_ack(const Result<uplink::Reply>& r) {
   if (!r) return DeliveryOutcome::retry(r.error().message);
   if (r->ack_result != 0) {
-    return DeliveryOutcome::retry("platform ack result " + std::to_string(r->ack_result));
+    return DeliveryOutcome::reject("platform ack result " + std::to_string(r->ack_result));
   }
   return DeliveryOutcome::ack();
 }
@@ -155,7 +156,8 @@ DeliveryOptions delivery_options(const ForwarderOptions& o) {
                          .retry_min = o.retry_min,
                          .retry_max = o.retry_max,
                          .ack_flush_delay = o.ack_flush_delay,
-                         .test_platform = o.test_platform};
+                         .test_platform = o.test_platform,
+                         .max_refusals = o.max_refusals};
 }
 
 }  // namespace
@@ -201,7 +203,7 @@ void Forwarder::on_reply(std::function<void(const uplink::ExtendedMessage&)> fn)
 ForwarderStats Forwarder::stats() const {
   ForwarderStats s = impl_->transport.stats_;
   s.acked = impl_->core.stats().acked;
-  s.failed = impl_->core.stats().retried;
+  s.failed = impl_->core.stats().retried + impl_->core.stats().rejected;
   s.last_ack_ms = impl_->core.stats().last_ack_ms;
   s.last_error = impl_->core.stats().last_error;
   return s;

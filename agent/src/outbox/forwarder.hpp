@@ -51,6 +51,9 @@ struct ForwarderOptions {
   std::chrono::milliseconds ack_flush_delay{50};
   /// uplink.tcp.test_platform: SIMULATED entries are sent (delivery.hpp).
   bool test_platform = false;
+  /// A record the platform refuses (non-zero ack result) is tried this often in all, then
+  /// kept refused ([uplink.tcp] max_refusals).
+  int max_refusals = 5;
 };
 
 struct ForwarderStats {

@@ -222,6 +222,75 @@ TEST_F(DeliveryTest, ARefusalIsMarkedWithItsReasonAndNeverRetried) {
   EXPECT_EQ(transport_.sent.size(), 2u);
 }
 
+TEST_F(DeliveryTest, PlatformRefusalsAreTriedACappedNumberOfTimesWithBackoffThenKept) {
+  const auto id = record(0);
+  random_ = ScriptedRandom({0.999999});  // the largest jitter: delays just under each cap
+  core({.retry_min = 1000ms, .retry_max = 8000ms, .max_refusals = 3}).start();
+  const std::int64_t caps[] = {1000, 2000};
+  // Refusals 1 and 2: back in the queue after the backoff, the count in last_error.
+  for (std::size_t n = 0; n < std::size(caps); ++n) {
+    ASSERT_EQ(transport_.sent.size(), n + 1);
+    const auto t0 = now_ms();
+    transport_.settle(n, DeliveryOutcome::reject("platform ack result 1"));
+    io_.poll();
+    const auto e = entry(id);
+    EXPECT_EQ(e.state, store::OutboxState::queued) << "refusal " << n + 1;
+    EXPECT_EQ(e.refusals, static_cast<int>(n) + 1);
+    EXPECT_EQ(e.last_error, "refused (" + std::to_string(n + 1) +
+                                " of 3), will try again: platform ack result 1");
+    EXPECT_GE(e.next_attempt_ms - t0, caps[n] - 1);
+    EXPECT_LT(e.next_attempt_ms - t0, caps[n]);
+    clock_.advance(std::chrono::milliseconds(e.next_attempt_ms - t0 - 1));
+    core_->poke();
+    io_.poll();
+    EXPECT_EQ(transport_.sent.size(), n + 1) << "not before the backoff";
+    clock_.advance(1ms);
+    core_->poke();
+    io_.poll();
+  }
+  // Transient failures in between do not count as refusals.
+  ASSERT_EQ(transport_.sent.size(), 3u);
+  transport_.settle(2, DeliveryOutcome::retry("offline"));
+  io_.poll();
+  EXPECT_EQ(entry(id).refusals, 2);
+  clock_.advance(10s);
+  core_->poke();
+  io_.poll();
+  // The third refusal: kept refused with the reason, never tried again by itself.
+  ASSERT_EQ(transport_.sent.size(), 4u);
+  transport_.settle(3, DeliveryOutcome::reject("platform ack result 2"));
+  io_.poll();
+  auto e = entry(id);
+  EXPECT_EQ(e.state, store::OutboxState::refused);
+  EXPECT_EQ(e.refusals, 3);
+  EXPECT_EQ(e.attempts, 4);
+  EXPECT_EQ(e.last_error,
+            "refused 3 times, kept for the administrator: platform ack result 2");
+  EXPECT_EQ(core_->stats().refused, 1u);
+  EXPECT_EQ(core_->stats().rejected, 2u);
+  auto listed = store_->outbox().refused(10);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().id, id);
+  auto counts = store_->outbox().counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->refused, 1);
+  EXPECT_EQ(counts->queued, 0);
+  clock_.advance(24h);
+  core_->poke();
+  io_.poll();
+  EXPECT_EQ(transport_.sent.size(), 4u) << "a refused entry waits for an administrator";
+  // Retried by hand: a fresh set of refusals.
+  ASSERT_TRUE(store_->outbox().requeue(id, now_ms()));
+  EXPECT_EQ(entry(id).refusals, 0);
+  core_->poke();
+  io_.poll();
+  ASSERT_EQ(transport_.sent.size(), 5u);
+  transport_.settle(4, DeliveryOutcome::reject("platform ack result 1"));
+  io_.poll();
+  EXPECT_EQ(entry(id).state, store::OutboxState::queued);
+}
+
 TEST_F(DeliveryTest, AnEntryThatCanNeverBeSentIsRefusedBeforeSendReturns) {
   const auto bad = record(0);
   const auto good = record(1);

@@ -137,12 +137,14 @@ TEST_F(TcpForwarderTest, ReSentFlagForWhatWasMadeOfflineOrSentBefore) {
   EXPECT_FALSE(link_.sent[1].message.resent);
   link_.ack(0);
 
-  // A non-zero ack result is tried again (never refused), after the backoff, flagged re-sent.
+  // A non-zero ack result is a refusal: tried again (up to max_refusals) after the backoff,
+  // flagged re-sent.
   link_.ack(1, 2);
   io_.poll();
   auto e = entry(online);
   EXPECT_EQ(e.state, store::OutboxState::queued);
-  EXPECT_EQ(e.last_error, "platform ack result 2");
+  EXPECT_EQ(e.last_error, "refused (1 of 5), will try again: platform ack result 2");
+  EXPECT_EQ(e.refusals, 1);
   EXPECT_EQ(e.attempts, 1);
   EXPECT_EQ(e.next_attempt_ms, now_ms() + 500) << "half of retry_min: the jitter drawn was 0.5";
   clock_.advance(500ms);

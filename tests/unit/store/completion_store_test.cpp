@@ -23,6 +23,67 @@ OutboxEntry upload(std::string kind, std::string key) {
   return OutboxEntry{.kind = std::move(kind), .key = std::move(key), .payload = {'{', '}'}};
 }
 
+/// Counts per state the slow way, to check the counters schema v7 keeps by trigger.
+OutboxCounts counted(Store& s) {
+  OutboxCounts c;
+  auto kinds = s.outbox().counts_by_kind();
+  if (!kinds) return c;
+  for (const auto& k : *kinds) {
+    c.queued += k.counts.queued;
+    c.in_flight += k.counts.in_flight;
+    c.acked += k.counts.acked;
+    c.refused += k.counts.refused;
+  }
+  return c;
+}
+
+void expect_same(const OutboxCounts& a, const OutboxCounts& b, const std::string& when) {
+  EXPECT_EQ(a.queued, b.queued) << when;
+  EXPECT_EQ(a.in_flight, b.in_flight) << when;
+  EXPECT_EQ(a.acked, b.acked) << when;
+  EXPECT_EQ(a.refused, b.refused) << when;
+}
+
+TEST_F(StoreTest, Version4OutboxUpgradesWithItsCountsAndTheCountersFollowEveryChange) {
+  ASSERT_TRUE(init_store(cfg_));
+  fs::remove(cfg_.database);
+  fs::remove(cfg_.database.string() + ".keyid");
+  {
+    auto v4 = Store::open(cfg_, OpenOptions{.create = true, .migrate_to = 4});
+    ASSERT_TRUE(v4) << v4.error().message;
+    for (int i = 0; i < 7; ++i) {
+      auto id = v4->outbox().enqueue(upload("tcp.0203", "r" + std::to_string(i)), 1);
+      ASSERT_TRUE(id);
+      if (i < 3) {
+        ASSERT_TRUE(v4->outbox().mark_acked(*id, 2));
+      }
+      if (i == 3) {
+        ASSERT_TRUE(v4->outbox().mark_refused(*id, 2, "no"));
+      }
+    }
+  }
+  auto s = Store::open(cfg_);
+  ASSERT_TRUE(s) << s.error().message;
+  auto c = s->outbox().counts();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->acked, 3);
+  EXPECT_EQ(c->refused, 1);
+  EXPECT_EQ(c->queued, 3);
+  expect_same(*c, counted(*s), "after the upgrade");
+  auto id = s->outbox().enqueue(upload("tcp.0203", "r9"), 3);
+  ASSERT_TRUE(id);
+  expect_same(*s->outbox().counts(), counted(*s), "after enqueue");
+  ASSERT_TRUE(s->outbox().mark_in_flight(*id, 3, 100));
+  expect_same(*s->outbox().counts(), counted(*s), "after in flight");
+  ASSERT_TRUE(s->outbox().mark_rejected(*id, 4, 5, "ack result 1", 1));
+  expect_same(*s->outbox().counts(), counted(*s), "after a refusal");
+  EXPECT_EQ(s->outbox().counts()->refused, 2);
+  ASSERT_TRUE(s->outbox().requeue(*id, 6));
+  ASSERT_TRUE(s->outbox().mark_retry(*id, 7, 8, "offline"));
+  expect_same(*s->outbox().counts(), counted(*s), "after requeue and retry");
+  EXPECT_EQ(s->outbox().refused(1)->size(), 1u) << "the refused list is bounded by its limit";
+}
+
 TEST_F(StoreTest, Version2FileUpgradesToVersion3KeepingEverything) {
   ASSERT_TRUE(init_store(cfg_));
   fs::remove(cfg_.database);

@@ -55,7 +55,7 @@ TEST_F(UpgradeTest, ThePreviousReleasesStoreMigratesAndKeepsEveryValue) {
   EXPECT_EQ((**student).role, Role::student);
   EXPECT_EQ((**student).face_template, pattern(512, 2));
   EXPECT_EQ((**student).enrol_photo_jpeg, (std::vector<std::uint8_t>{0xFF, 0xD8, 0xFF, 0xD9}));
-  EXPECT_FALSE((**student).disabled_at_ms);  // v5: everyone of the old store stays enabled
+  EXPECT_FALSE((**student).disabled_at_ms);  // v6: everyone of the old store stays enabled
   auto coach = s.people().find("3201000000000201");
   ASSERT_TRUE(coach && *coach);
   EXPECT_EQ((**coach).role, Role::coach);

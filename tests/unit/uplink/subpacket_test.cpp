@@ -195,6 +195,62 @@ TEST(UplinkReassembly, IncompleteSetsExpireWithMissingIndexes) {
   EXPECT_EQ(r.pending_bytes(), 0U);
 }
 
+TEST(UplinkReassembly, QuietSetsAreAskedForAgainABoundedNumberOfTimesThenGivenUp) {
+  // The test is the clock: times are passed in, nothing sleeps.
+  Reassembler r(ReassemblyOptions{.timeout = 120s, .resend_after = 10s, .max_resend_requests = 2});
+  auto ps = parts(3000, 1000, 200);  // serials 200, 201, 202
+  const MonoTime t0{};
+  ASSERT_FALSE(*r.feed(ps[1], t0));
+  EXPECT_TRUE(r.resend_due(t0 + 9s).empty()) << "not quiet long enough";
+  auto ask = r.resend_due(t0 + 10s);
+  ASSERT_EQ(ask.size(), 1U);
+  EXPECT_EQ(ask[0].msg_id, 0x0900);
+  EXPECT_EQ(ask[0].first_serial, 200);
+  EXPECT_EQ(ask[0].serials, (std::vector<std::uint16_t>{200, 202})) << "the missing parts' serials";
+  EXPECT_EQ(ask[0].request_no, 1);
+  EXPECT_TRUE(r.resend_due(t0 + 15s).empty()) << "one request per quiet spell";
+  EXPECT_TRUE(r.expire(t0 + 15s).empty());
+  // A part comes: the quiet spell starts again and only the one still missing is asked for.
+  ASSERT_FALSE(*r.feed(ps[0], t0 + 16s));
+  EXPECT_TRUE(r.resend_due(t0 + 25s).empty());
+  ask = r.resend_due(t0 + 26s);
+  ASSERT_EQ(ask.size(), 1U);
+  EXPECT_EQ(ask[0].serials, (std::vector<std::uint16_t>{202}));
+  EXPECT_EQ(ask[0].request_no, 2);
+  // Requests used up: no third one, and after another quiet spell the set is given up.
+  EXPECT_TRUE(r.resend_due(t0 + 40s).empty());
+  EXPECT_TRUE(r.expire(t0 + 35s).empty());
+  auto dropped = r.expire(t0 + 36s);
+  ASSERT_EQ(dropped.size(), 1U);
+  EXPECT_EQ(dropped[0].missing, (std::vector<std::uint16_t>{3}));
+  EXPECT_EQ(dropped[0].reason, "2 re-send request(s) unanswered");
+  EXPECT_EQ(r.pending_sets(), 0U);
+  EXPECT_EQ(r.pending_bytes(), 0U);
+}
+
+TEST(UplinkReassembly, AnAnsweredRequestCompletesTheSet) {
+  Reassembler r(ReassemblyOptions{.resend_after = 5s, .max_resend_requests = 1});
+  auto ps = parts(3000, 1000, 7);
+  const MonoTime t0{};
+  ASSERT_FALSE(*r.feed(ps[0], t0));
+  ASSERT_FALSE(*r.feed(ps[2], t0));
+  ASSERT_EQ(r.resend_due(t0 + 5s).size(), 1U);
+  auto whole = r.feed(ps[1], t0 + 6s);
+  ASSERT_TRUE(whole && *whole);
+  EXPECT_EQ((*whole)->frame.body, pattern(3000));
+  EXPECT_TRUE(r.expire(t0 + 60s).empty());
+}
+
+TEST(UplinkReassembly, TheTimeoutEndsASetThatKeepsTrickling) {
+  Reassembler r(ReassemblyOptions{.timeout = 30s, .resend_after = 10s});
+  auto ps = parts(5000, 1000, 0);
+  const MonoTime t0{};
+  for (int i = 0; i < 4; ++i) ASSERT_FALSE(*r.feed(ps[i], t0 + std::chrono::seconds(9 * i)));
+  auto dropped = r.expire(t0 + 31s);
+  ASSERT_EQ(dropped.size(), 1U);
+  EXPECT_EQ(dropped[0].reason, "incomplete after 31 s (timeout 30 s)");
+}
+
 TEST(UplinkReassembly, TooManyOpenSetsEvictTheOldest) {
   Reassembler r(ReassemblyOptions{.max_pending_sets = 2});
   for (std::uint16_t s = 0; s < 3; ++s) {

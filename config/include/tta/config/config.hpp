@@ -124,6 +124,20 @@ struct TcpUplinkConfig {
   /// records marked SIMULATED (agent.simulated). Elsewhere they are refused in the outbox
   /// with the reason and no position report is sent.
   bool test_platform = false;
+  /// A split message from the platform left incomplete: dropped after this long …
+  std::uint32_t reassembly_timeout_s = 120;
+  /// … its missing parts asked for again after this long without a new part …
+  std::uint32_t resend_after_s = 10;
+  /// … at most this many times (0: never), then given up with a logged reason.
+  std::uint32_t resend_requests = 3;
+  /// Message ID of the terminal's re-send request. terminal-protocol.md §1.2 lists 0x8003 as
+  /// the platform's (down) only; JT/T 808-2019 gives the terminal 0x0005 with the same body.
+  /// [guess]: configurable.
+  std::uint32_t resend_request_id = 0x0005;
+  /// A record the platform answers with a non-zero ack result is tried again (with backoff)
+  /// up to this many times in all, then kept `refused` with the reason (an administrator
+  /// retries it by hand).
+  std::uint32_t max_refusals = 5;
 };
 
 /// One HTTPS resource's wire details; empty values keep the digest's defaults
@@ -157,6 +171,8 @@ struct HttpUplinkConfig {
   std::uint32_t workers = 2;               ///< threads running blocking transfers (1-8)
   std::uint32_t retry_min_ms = 1000;       ///< backoff after a failed upload …
   std::uint32_t retry_max_ms = 300000;     ///< … doubling up to this (full jitter)
+  /// Largest response body read; a longer one aborts the transfer (a retry, with the reason).
+  std::uint32_t max_response_bytes = 4 * 1024 * 1024;
   /// Overrides per resource: imageup, classrecord, trainimginfo, stagetrainningtime,
   /// graduation, stuinfoquery, traininfo.
   std::map<std::string, HttpResourceConfig> resources;

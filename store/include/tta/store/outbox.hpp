@@ -42,18 +42,24 @@ class Outbox {
   /// Back to the queue after a failed attempt (counts the attempt).
   [[nodiscard]] Status mark_retry(std::int64_t id, std::int64_t now_ms,
                                   std::int64_t next_attempt_ms, std::string_view error);
+  /// The platform refused this attempt (a non-zero ack result): counts a refusal and an
+  /// attempt; below `max_refusals` back to the queue at `next_attempt_ms`, else refused for
+  /// good. Returns whether it is now refused. `last_error` says which, with `reason`.
+  [[nodiscard]] Result<bool> mark_rejected(std::int64_t id, std::int64_t now_ms,
+                                           std::int64_t next_attempt_ms, std::string_view reason,
+                                           int max_refusals);
   /// The platform refused it for good (`reason` is kept for the administrator).
   [[nodiscard]] Status mark_refused(std::int64_t id, std::int64_t now_ms, std::string_view reason);
-  /// Put a refused entry back in the queue (an administrator's retry).
+  /// Put a refused entry back in the queue (an administrator's retry), its refusals cleared.
   [[nodiscard]] Status requeue(std::int64_t id, std::int64_t now_ms);
   /// The entry with this id, in whatever state.
   [[nodiscard]] Result<std::optional<OutboxEntry>> entry(std::int64_t id);
   /// The entry of `kind` under `key`, in whatever state.
   [[nodiscard]] Result<std::optional<OutboxEntry>> entry(std::string_view kind,
                                                                 std::string_view key);
-  /// Refused entries, oldest first.
-  [[nodiscard]] Result<std::vector<OutboxEntry>> refused();
-  /// Entries per state.
+  /// Refused entries, oldest first, at most `limit`.
+  [[nodiscard]] Result<std::vector<OutboxEntry>> refused(int limit = 1000);
+  /// Entries per state, from counters kept by trigger (no scan).
   [[nodiscard]] Result<OutboxCounts> counts();
   /// The same for one kind of entry (e.g. "tcp.0203").
   [[nodiscard]] Result<OutboxCounts> counts(std::string_view kind);

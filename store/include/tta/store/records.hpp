@@ -86,6 +86,8 @@ struct OutboxEntry {
   std::int32_t attempts = 0;
   std::int64_t next_attempt_ms = 0;
   std::string last_error;
+  /// Times the platform refused it (a non-zero ack result); capped, then it stays refused.
+  std::int32_t refusals = 0;
   /// When it was made. `enqueue` sets it to its now_ms; `add_minute` takes it as given (the
   /// minute's end, when the record became complete), or the minute's start when left 0.
   std::int64_t created_ms = 0;

@@ -37,6 +37,10 @@ struct HttpClientOptions {
   std::chrono::milliseconds total_timeout{30000};
   bool reuse_connections = true;      ///< keep-alive; off = a new TCP+TLS connection per request
   std::size_t workers = 2;            ///< HttpClient threads (1-8)
+  /// Largest response body kept; past it the transfer is aborted and fails with
+  /// Errc::unavailable ("response body larger than … bytes": retried with backoff), so a
+  /// broken or hostile server cannot fill the terminal's memory.
+  std::size_t max_response_bytes = 4 * 1024 * 1024;
 
   /// The [uplink.http] section's transport settings.
   static HttpClientOptions from_config(const config::HttpUplinkConfig& cfg);

@@ -26,6 +26,7 @@
 #include "tta/core/result.hpp"
 #include "tta/uplink/extension.hpp"
 #include "tta/uplink/messages.hpp"
+#include "tta/uplink/subpacket.hpp"
 #include "tta/uplink/position.hpp"
 
 namespace tta::uplink {
@@ -87,6 +88,13 @@ struct SessionOptions {
   std::size_t subpacket_bytes = 1000;
   /// Sent frames kept for 0x8003 re-send requests.
   std::size_t resend_cache_frames = 4096;
+  /// Split messages from the platform (reassembly bounds; resend_after and
+  /// max_resend_requests drive the terminal's own re-send requests).
+  ReassemblyOptions reassembly;
+  /// Message ID of the terminal's re-send request; 0 = never ask (config [uplink.tcp]).
+  std::uint16_t resend_request_id = 0x0005;
+  /// How often incomplete sets are looked at (asked for again, expired).
+  std::chrono::milliseconds reassembly_tick{1000};
 
   /// Options from the agent's config (terminal identity and [uplink.tcp]).
   static SessionOptions from_config(const config::Config& cfg);
@@ -111,6 +119,8 @@ struct SessionStats {
   /// Incomplete sub-packet sets from the platform dropped: older than the reassembly timeout,
   /// or evicted to keep the connection's memory bounded.
   std::uint64_t incomplete_dropped = 0;
+  /// Re-send requests the terminal sent for parts of the platform's split messages.
+  std::uint64_t resend_requests_sent = 0;
   /// When the current (or last) connection was authenticated, on the session clock's
   /// monotonic time; unset before the first.
   std::optional<MonoTime> online_since;

@@ -37,6 +37,11 @@ struct ReassemblyOptions {
   std::uint16_t max_total = 1024;
   /// Incomplete sets older than this (since their first part) are dropped by expire().
   std::chrono::milliseconds timeout{std::chrono::seconds{120}};
+  /// A set that got no new part for this long has its missing parts asked for again
+  /// (resend_due()), at most max_resend_requests times; after the last request and another
+  /// quiet `resend_after` it is given up by expire(), even before `timeout`.
+  std::chrono::milliseconds resend_after{std::chrono::seconds{10}};
+  std::uint8_t max_resend_requests = 3;
   /// Most incomplete sets kept at once; a new set beyond this evicts the oldest one.
   std::size_t max_pending_sets = 32;
   /// Most body bytes held in incomplete sets; past it the oldest sets are evicted (the one
@@ -68,6 +73,19 @@ struct DroppedSet {
   std::uint16_t first_serial = 0;
   std::uint16_t total = 0;
   std::vector<std::uint16_t> missing;
+  /// Why it was dropped, in words, for the log ("incomplete after 120 s" …).
+  std::string reason;
+};
+
+/// Parts of an incomplete set to ask for again (a re-send request, terminal-protocol.md §1.2
+/// layout): the set's first serial and the serials of its missing parts (at most 255, the
+/// count being a BYTE), or their 1-based indexes when serials are not consecutive.
+struct ResendAsk {
+  std::string phone;
+  std::uint16_t msg_id = 0;
+  std::uint16_t first_serial = 0;
+  std::vector<std::uint16_t> serials;
+  std::uint8_t request_no = 1;  ///< 1 … max_resend_requests
 };
 
 /// Reassembles sub-packets. Duplicates are ignored, parts may come in any order.
@@ -82,8 +100,13 @@ class Reassembler {
   /// never complete a set with a wrong size; such leftovers expire.
   [[nodiscard]] Result<std::optional<Reassembled>> feed(const Frame& frame, MonoTime now);
 
-  /// Drop sets whose first part arrived more than `timeout` before `now`.
+  /// Drop sets whose first part arrived more than `timeout` before `now`, and sets whose last
+  /// re-send request went unanswered for `resend_after`; each with its reason.
   [[nodiscard]] std::vector<DroppedSet> expire(MonoTime now);
+
+  /// Sets that got no part for `resend_after` and have re-send requests left: what to ask
+  /// for. Each call counts as one request per set returned.
+  [[nodiscard]] std::vector<ResendAsk> resend_due(MonoTime now);
 
   /// Sets evicted because more than max_pending_sets were open or max_pending_bytes held
   /// (the newest max_evicted_kept); cleared when read.
@@ -94,7 +117,7 @@ class Reassembler {
   /// Number of incomplete sets held.
   [[nodiscard]] std::size_t pending_sets() const noexcept { return sets_.size(); }
   /// Body bytes held in incomplete sets.
-  [[nodiscard]] std::size_t pending_bytes() const noexcept;
+  [[nodiscard]] std::size_t pending_bytes() const noexcept { return held_bytes_; }
   /// Duplicate parts ignored so far.
   [[nodiscard]] std::uint64_t duplicates() const noexcept { return duplicates_; }
 
@@ -108,13 +131,15 @@ class Reassembler {
   };
   struct Set {
     MonoTime started{};
+    MonoTime last_progress{};  ///< the last new part, or the last re-send request
+    std::uint8_t requests = 0;
     std::uint64_t order = 0;
     FrameHeader header;  // from the first part that arrived
     std::vector<std::optional<Bytes>> parts;
     std::uint16_t received = 0;
     std::uint16_t last_serial = 0;
   };
-  static DroppedSet dropped(const Key& k, const Set& s);
+  static DroppedSet dropped(const Key& k, const Set& s, std::string reason);
 
   ReassemblyOptions options_;
   std::map<Key, Set> sets_;
