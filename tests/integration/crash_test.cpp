@@ -42,13 +42,32 @@
 #include "support/process.hpp"
 #include "tta/config/config.hpp"
 #include "tta/core/time_util.hpp"
+#include "outbox/kinds.hpp"
 #include "tta/store/store.hpp"
+#include "tta/store/outbox.hpp"
 
 namespace tta {
 namespace {
 
 namespace fs = std::filesystem;
 namespace http = boost::beast::http;
+
+/// Outbox entries of the timing platform's (TCP) kinds queued or in flight.
+std::int64_t tcp_unsettled(tta::store::Store& st) {
+  std::int64_t n = 0;
+  for (const auto& k : tta::agent::kOutboxKinds) {
+    if (k.channel != tta::agent::OutboxChannel::tcp) continue;
+    auto c = st.outbox().counts(k.text);
+    if (!c) return -1;
+    n += c->queued + c->in_flight;
+  }
+  return n;
+}
+/// The same, read from the store at `paths` while the agent may be running (-1: not now).
+std::int64_t tcp_unsettled(const tta::config::StoreConfig& paths) {
+  auto st = tta::store::Store::open(paths);
+  return st ? tcp_unsettled(*st) : -1;
+}
 using nlohmann::json;
 using tta::testing::BackgroundProcess;
 using tta::testing::http_request;
@@ -272,10 +291,13 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
   ASSERT_EQ(out.status, 200) << out.body.dump();
   out = http_request(api_port, http::verb::post, "/checkout", token, R"({"role":"coach"})");
   ASSERT_EQ(out.status, 200) << out.body.dump();
-  ASSERT_TRUE(wait_for([&] {
-    auto s = status();
-    return s.body.contains("outbox") && s.body["outbox"].value("queued", 1) == 0;
-  }, std::chrono::seconds(60)));
+  // Everything for the timing platform delivered. The teaching logs (HTTPS kinds) stay
+  // queued: demo.toml names no HTTPS platform, so they are kept for one (issue #14 item 10).
+  auto running_cfg = config::load_config(config);
+  ASSERT_TRUE(running_cfg);
+  ASSERT_TRUE(wait_for([&] { return tcp_unsettled(running_cfg->store) == 0; },
+                       std::chrono::seconds(60)))
+      << status().body.dump();
   agent.reset();  // SIGTERM, as a shutdown
   receiver.stop();
 
@@ -292,7 +314,7 @@ TEST(Crash, SigkillDuringASessionLosesNothingAndDuplicatesNothing) {
     ASSERT_EQ(made.size(), numbers->size());
     auto counts = st->outbox().counts();
     ASSERT_TRUE(counts);
-    EXPECT_EQ(counts->queued + counts->in_flight, 0);
+    EXPECT_EQ(tcp_unsettled(*st), 0);
     EXPECT_EQ(counts->refused, 0);
   }
   ASSERT_FALSE(made.empty());

@@ -40,6 +40,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/parts.hpp"
 #include "outbox/forwarder.hpp"
+#include "outbox/kinds.hpp"
 #include "sim.hpp"
 #include "support/engine_fixture.hpp"
 #include "support/fake_face_checker.hpp"
@@ -401,9 +402,18 @@ class Soak : public ::testing::Test {
     if (spell_ == 4 || spell_ == 1) io_.run_for(1ms);
   }
 
+  /// Entries for the timing platform not yet settled. The HTTPS kinds are left out: without
+  /// uplink.http.base_url the teaching logs are kept in the outbox for a later HTTPS
+  /// platform (issue #14 item 10), so they never settle here.
   std::int64_t unsettled(Terminal& t) {
-    auto c = t.store->outbox().counts();
-    return c ? c->queued + c->in_flight : -1;
+    std::int64_t n = 0;
+    for (const auto& k : agent::kOutboxKinds) {
+      if (k.channel != agent::OutboxChannel::tcp) continue;
+      auto c = t.store->outbox().counts(k.text);
+      if (!c) return -1;
+      n += c->queued + c->in_flight;
+    }
+    return n;
   }
 
   std::uint64_t seed_ = 0;

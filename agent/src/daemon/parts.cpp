@@ -4,7 +4,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "daemon/asio_scheduler.hpp"
 #include "tta/face/camera.hpp"
@@ -86,9 +89,18 @@ class CameraFaceChecker final : public FaceChecker {
       ev.camera_unavailable = true;
       return ev;
     }
+    // face.liveness_challenge "blink" or "turn": the action takes a second or two, so the
+    // frames are spread over about three seconds; "auto" stays "none" until the screens show
+    // the prompt before the frames are taken.
+    auto challenge = face::parse_challenge(cfg_.liveness_challenge);
+    const face::Challenge asked = challenge ? *challenge : face::Challenge::none;
+    const int wanted = asked == face::Challenge::none ? 5 : 15;
     std::vector<face::Image> frames;
     std::string grab_error;
-    for (int i = 0; i < 5; ++i) {
+    for (int i = 0; i < wanted; ++i) {
+      if (i > 0 && asked != face::Challenge::none) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the worker thread's pace
+      }
       auto f = camera_->grab(std::chrono::seconds(2));
       if (!f) {
         grab_error = f.error().message;
@@ -105,10 +117,18 @@ class CameraFaceChecker final : public FaceChecker {
       camera_.reset();
       return ev;
     }
-    auto v = faces_->check(templ, frames);
+    auto v = faces_->check(templ, frames, asked);
     if (!v) {
       ev.outcome = v.error().message;
       return ev;
+    }
+    if (v->liveness) {
+      spdlog::info("face check: liveness {} (decided by {}, challenge {}{}), model score {:.3f} "
+                   "over {} of {} frames",
+                   face::to_string(v->liveness->outcome), face::to_string(v->liveness->decided_by),
+                   face::to_string(v->liveness->challenge),
+                   v->liveness->challenge_met ? " met" : "", v->liveness->model_score,
+                   v->liveness->frames, frames.size());
     }
     const bool live_face = v->liveness && v->liveness->outcome == face::Liveness::live;
     ev.performed = v->quality == face::Quality::ok;
