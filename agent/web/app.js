@@ -76,11 +76,14 @@ const tta = (() => {
     return { status: r.status, body: j };
   }
 
+  // The newest status pushed (the face check's challenge is read from it).
+  let lastStatus = null;
+
   // onStatus(status) on every push; onLink(true|false) when the stream opens or breaks.
   function live(onStatus, onLink) {
     const es = new EventSource('/ui/api/events');
     es.addEventListener('status', (e) => {
-      try { onStatus(JSON.parse(e.data)); } catch (err) { console.error(err); }
+      try { lastStatus = JSON.parse(e.data); onStatus(lastStatus); } catch (err) { console.error(err); }
     });
     es.onopen = () => onLink(true);
     es.onerror = async () => {
@@ -114,12 +117,29 @@ const tta = (() => {
     return tOr(`face.${outcome}`, outcome);
   }
 
+  // Why a check was not live, in the screen's language: the agent sends both.
+  function livenessWords(l) {
+    if (!l || l.outcome === 'live') return '';
+    const zh = document.documentElement.lang !== 'en';
+    return (zh ? l.words_zh : l.words) || l.words || '';
+  }
+
+  // How liveness was judged, said after a check that passed: the test and the model's score.
+  function livenessNote(l) {
+    if (!l || l.outcome !== 'live' || typeof l.score !== 'number') return '';
+    return t('face.liveness_note', { test: tOr(`liveness.${l.decided_by}`, l.decided_by),
+                                     score: l.score.toFixed(2) });
+  }
+
   // A refusal in words: the catalogue's when it knows the sentence, else the agent's own.
   function refusalWords(body) {
     const parts = [];
     // A refusal with a reason code (a disabled person) is said in the catalogue's words.
     if (body.reason) return tOr(`reason.${body.reason}`, body.error || body.reason);
-    if (body.face && body.face !== 'match') parts.push(faceWords(body.face));
+    // Not live: the agent's sentence says what to do ("no blink seen: ... blink once").
+    const notLive = livenessWords(body.liveness);
+    if (notLive && body.face && body.face.startsWith('liveness')) parts.push(notLive);
+    else if (body.face && body.face !== 'match') parts.push(faceWords(body.face));
     if (body.error && !(body.face && body.error.startsWith('face'))) parts.push(tOr(`error.${body.error}`, body.error));
     return parts.join(' · ');
   }
@@ -251,6 +271,16 @@ const tta = (() => {
       if (!number) return;
     }
     const busy = document.getElementById('busy');
+    // What the check asks of the person (a blink at a kiosk), in large type while it runs.
+    const challenge = document.getElementById('challenge');
+    const asked = lastStatus && lastStatus.sources && lastStatus.sources.camera
+      ? lastStatus.sources.camera.challenge : null;
+    if (challenge) {
+      const code = asked && asked.code !== 'none' ? asked.code : '';
+      challenge.hidden = !code;
+      challenge.dataset.challenge = code;
+      challenge.textContent = code ? tOr(`challenge.${code}`, asked.prompt_zh || asked.prompt || code) : '';
+    }
     busy.hidden = false;
     const stopPreview = startPreview();
     const body = { role };
@@ -264,10 +294,10 @@ const tta = (() => {
       if (r.status !== 200) return t('outcome.refused', { what, why: refusalWords(r.body) || r.status });
       const conf = typeof r.body.confidence === 'number'
         ? t('face.confidence', { c: Math.round(r.body.confidence) }) : '';
-      return t('outcome.ok', { what, face: `${faceWords(r.body.face)}${conf}` });
+      return t('outcome.ok', { what, face: `${faceWords(r.body.face)}${conf}${livenessNote(r.body.liveness)}` });
     });
   }
 
   return { useBase, chip, outcome, relabel, screenLink, check, startPreview, loadLanguage, t, tOr, apply, langButton, session, send, get, live, el, hms,
-           faceWords, refusalWords, askNumber };
+           faceWords, refusalWords, livenessWords, askNumber };
 })();

@@ -10,7 +10,10 @@ the screens as a person would:
   "stationary" warning must appear within 2 s of the agent's status saying so, the vehicle
   moves on, both check out; negative checks (no session, a wrong token, no CSRF token, a
   cookie replayed after logout);
-  kiosk (classroom mode, 1920x1080): three students check themselves in; the roster shows them.
+  kiosk (classroom mode, 1920x1080): the face check asks for a blink (the kiosk's default
+  challenge) and the overlay shows the prompt while it runs; a student who does not blink is
+  refused in words that say so; the lecturer and three students whose photo sequences do
+  blink check in; the roster shows them.
 
 Screenshots of every screen at each size go to --out; the run fails if anything overflows the
 viewport at 800x480. Figures (page weight of each screen's first load, warning latency) go to
@@ -179,13 +182,15 @@ class Rig:
         check(r.returncode == 0, f"tta-agent {' '.join(argv)}: exit {r.returncode}: {r.stderr[-2000:]}")
         return r.stdout
 
-    def frames(self, subject, images):
-        """Camera frames in the order the checks take them (5 per check)."""
+    def frames(self, subject, images, repeat=1):
+        """Camera frames in the order the checks take them (5 per check; 15 with a challenge:
+        each image `repeat` times, so a sequence keeps its order)."""
         src = os.path.join(self.args.shared_data, "faces", "att", subject)
         for i in images:
-            shutil.copy(os.path.join(src, f"{i}.pgm"),
-                        os.path.join(self.dir, "camera", f"{self.frame_no:03d}.pgm"))
-            self.frame_no += 1
+            for _ in range(repeat):
+                shutil.copy(os.path.join(src, f"{i}.pgm"),
+                            os.path.join(self.dir, "camera", f"{self.frame_no:03d}.pgm"))
+                self.frame_no += 1
 
     def start(self, people):
         sim_args = [self.args.sim, "--tcp-port", "0", "--admin-port", "0", "--data-dir",
@@ -851,11 +856,14 @@ def kiosk(args, figures):
     ok = False
     d = None
     try:
-        subjects = ["s2", "s6", "s10"]  # ones the liveness model passes (issue #17)
-        rig.frames("s1", [2, 3, 4, 5, 6])  # lecturer check-in
-        for s in subjects:
-            rig.frames(s, [2, 3, 4, 5, 6])
-        people = [("coach", COACH, "320106199003071234", "s1")]
+        # A kiosk asks for a blink: 15 frames a check. The sequences are real photos in which
+        # the eyes are seen open, closed, open (`tta-agent face-liveness --json`, "passed").
+        rig.frames("s19", [3], repeat=15)  # the lecturer's first check, one still: no blink
+        rig.frames("s19", [10, 2, 3, 4, 5], repeat=3)  # the lecturer's check-in
+        subjects = ["s2", "s6", "s24"]
+        for s, window in zip(subjects, ([2, 3, 4, 5, 6], [4, 5, 6, 7, 8], [5, 6, 7, 8, 9])):
+            rig.frames(s, window, repeat=3)
+        people = [("coach", COACH, "320106199003071234", "s19")]
         people += [("student", n, c, s) for n, c, s in zip(STUDENTS, ID_CARDS, subjects)]
         rig.start(people)
         rig.receiver.speed_kmh = 0.0
@@ -866,6 +874,21 @@ def kiosk(args, figures):
             d.execute_script(WEIGHT_JS)), 10, "the first load's resources")
         wait_for(lambda: d.find_element(By.ID, "empty").is_displayed(), 10, "the empty roster")
         shot(d, args.out, "kiosk-1920x1080-empty")
+        # First the lecturer holds still (one photo, 15 times): the overlay asks for a blink
+        # while the check runs, and the refusal says none was seen.
+        clear_outcome(d)
+        d.find_element(By.ID, "lecturer-in").click()
+        press_number(d, COACH)
+        prompt = wait_for(lambda: (lambda e: e.is_displayed() and e.text)(
+            d.find_element(By.ID, "challenge")), 10, "the blink prompt during the check")
+        check("眨" in prompt, f"the challenge prompt: {prompt}")
+        shot(d, args.out, "kiosk-1920x1080-challenge")
+        text = wait_for(lambda: (lambda e: e.is_displayed() and e.text)(
+            d.find_element(By.ID, "outcome")), 60, "the outcome of the check without a blink")
+        check("bad" in d.find_element(By.ID, "outcome").get_attribute("class").split(),
+              f"no blink, no check-in: {text}")
+        check("眨眼" in text, f"the refusal says a blink was not seen: {text}")
+        figures["kiosk_refusal_without_blink"] = text
         text = outcome_after(d, "lecturer-in", COACH)
         check("成功" in text, f"lecturer check-in: {text}")
         for n in STUDENTS:

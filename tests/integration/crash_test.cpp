@@ -54,14 +54,8 @@ namespace http = boost::beast::http;
 
 /// Outbox entries of the timing platform's (TCP) kinds queued or in flight.
 std::int64_t tcp_unsettled(tta::store::Store& st) {
-  std::int64_t n = 0;
-  for (const auto& k : tta::agent::kOutboxKinds) {
-    if (k.channel != tta::agent::OutboxChannel::tcp) continue;
-    auto c = st.outbox().counts(k.text);
-    if (!c) return -1;
-    n += c->queued + c->in_flight;
-  }
-  return n;
+  auto n = tta::agent::unsettled_deliveries(st.outbox(), /*https=*/false);
+  return n ? *n : -1;
 }
 /// The same, read from the store at `paths` while the agent may be running (-1: not now).
 std::int64_t tcp_unsettled(const tta::config::StoreConfig& paths) {

@@ -367,6 +367,53 @@ TEST_F(DaemonInProcess, ACameraThatIsGoneAnswers503AndStatusSaysSo) {
   EXPECT_TRUE(status["sources"]["gnss"].contains("fresh"));
 }
 
+TEST_F(DaemonInProcess, TheReplySaysHowLivenessWasJudged) {
+  ASSERT_TRUE(run_until([&] { return daemon_->backend().status().value("uplink_online", false); }));
+  // A vehicle asks for nothing by default: the coach is there.
+  const auto asked = daemon_->backend().status()["sources"]["camera"]["challenge"];
+  EXPECT_EQ(asked.value("code", ""), "none") << asked.dump();
+  EXPECT_TRUE(asked["prompt"].is_null()) << asked.dump();
+
+  // The face matched, but no blink was seen: refused, and the reply says why in words.
+  agent::FaceEvidence not_live = testing::good_face(91);
+  not_live.matched = false;
+  not_live.outcome = "liveness inconclusive";
+  not_live.liveness = agent::FaceEvidence::Liveness{
+      .outcome = "inconclusive", .decided_by = "blink", .challenge = "blink",
+      .challenge_met = false, .score = 0.83, .frames = 14,
+      .words = "no blink seen: look at the camera and blink once",
+      .words_zh = "没有看到眨眼：请看摄像头，眨一下眼"};
+  faces_->answer(not_live);
+  const auto refused = check(true, "coach", kCoach);
+  ASSERT_EQ(refused.status, 409u) << refused.body.dump();
+  const auto l = refused.body["liveness"];
+  EXPECT_EQ(l.value("outcome", ""), "inconclusive") << l.dump();
+  EXPECT_EQ(l.value("decided_by", ""), "blink");
+  EXPECT_EQ(l.value("challenge", ""), "blink");
+  EXPECT_FALSE(l.value("challenge_met", true));
+  EXPECT_DOUBLE_EQ(l.value("score", 0.0), 0.83);
+  EXPECT_EQ(l.value("frames", 0), 14);
+  EXPECT_NE(l.value("words_zh", "").find("眨眼"), std::string::npos);
+  EXPECT_EQ(daemon_->backend().status().value("coach_no", "x"), "") << "nobody was checked in";
+
+  // Live: the score and the deciding test, no words.
+  agent::FaceEvidence live = testing::good_face(93);
+  live.liveness = agent::FaceEvidence::Liveness{
+      .outcome = "live", .decided_by = "blink", .challenge = "blink", .challenge_met = true,
+      .score = 0.9, .frames = 15};
+  faces_->answer(live);
+  const auto in = check(true, "coach", kCoach);
+  ASSERT_EQ(in.status, 200u) << in.body.dump();
+  EXPECT_EQ(in.body["liveness"].value("outcome", ""), "live");
+  EXPECT_TRUE(in.body["liveness"].value("challenge_met", false));
+  EXPECT_TRUE(in.body["liveness"]["words"].is_null());
+  // A check without liveness evidence (the fake's default) says so with null.
+  faces_->answer(testing::good_face(95));
+  const auto out = check(false, "coach");
+  ASSERT_EQ(out.status, 200u) << out.body.dump();
+  EXPECT_TRUE(out.body.contains("liveness") && out.body["liveness"].is_null()) << out.body.dump();
+}
+
 TEST_F(DaemonOnFakeLink, TheLinkIsStartedAndLoginsWaitForItThenGoOutFlaggedResent) {
   ASSERT_NE(link_, nullptr);
   EXPECT_TRUE(link_->started);
@@ -531,6 +578,12 @@ TEST(DaemonClassroom, AKioskWithoutAGnssSourceStarts) {
     const auto g = d.backend().status()["sources"]["gnss"];
     EXPECT_NE(g.value("state", "").find("not configured"), std::string::npos) << g.dump();
     EXPECT_TRUE(g["last_fix_age_s"].is_null());
+    // A kiosk asks for a blink by default (face.liveness_challenge = "auto"), and says so for
+    // the screen to prompt.
+    const auto asked = d.backend().status()["sources"]["camera"]["challenge"];
+    EXPECT_EQ(asked.value("code", ""), "blink") << asked.dump();
+    EXPECT_NE(asked.value("prompt_zh", "").find("眨"), std::string::npos) << asked.dump();
+    EXPECT_FALSE(asked.value("prompt", "").empty()) << asked.dump();
     d.stop();
     io.poll();
   }

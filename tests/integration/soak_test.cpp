@@ -418,14 +418,8 @@ class Soak : public ::testing::Test {
   /// uplink.http.base_url the teaching logs are kept in the outbox for a later HTTPS
   /// platform (issue #14 item 10), so they never settle here.
   std::int64_t unsettled(Terminal& t) {
-    std::int64_t n = 0;
-    for (const auto& k : agent::kOutboxKinds) {
-      if (k.channel != agent::OutboxChannel::tcp) continue;
-      auto c = t.store->outbox().counts(k.text);
-      if (!c) return -1;
-      n += c->queued + c->in_flight;
-    }
-    return n;
+    auto n = agent::unsettled_deliveries(t.store->outbox(), /*https=*/false);
+    return n ? *n : -1;
   }
 
   std::uint64_t seed_ = 0;

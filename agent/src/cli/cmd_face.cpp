@@ -523,13 +523,16 @@ int run_liveness(const std::string& dir, std::size_t n, const FaceArgs& a) {
     std::size_t windows = 0, live = 0, inconclusive = 0, spoof = 0, no_face = 0;
   };
   std::map<face::Challenge, Tally> tally;
+  // Which checks each rule passed ("s2 2.pgm-6.pgm"), for --json: finding real sequences that
+  // pass a challenge (a test's camera frames) without guessing.
+  std::map<face::Challenge, std::vector<std::string>> passed;
   std::vector<double> model_scores, motions, yaw_spans;
   std::size_t identities = 0, unreadable = 0;
   for (const auto& id : *set) {
     if (id.images.size() < n + 1) continue;
     std::vector<face::Image> images;
     for (const auto& name : id.images) {
-      auto img = face::load_image(std::filesystem::path(dir) / id.name / name);
+      auto img = face::load_image(name);  // list_face_set gives each image's path
       if (!img) {
         ++unreadable;
         images.clear();
@@ -555,7 +558,13 @@ int run_liveness(const std::string& dir, std::size_t n, const FaceArgs& a) {
         auto& t = tally[c];
         ++t.windows;
         if (r.frames == 0) ++t.no_face;
-        if (r.outcome == face::Liveness::live) ++t.live;
+        if (r.outcome == face::Liveness::live) {
+          ++t.live;
+          const auto file = [&](std::size_t i) {
+            return std::filesystem::path(id.images[i]).filename().string();
+          };
+          passed[c].push_back(id.name + " " + file(w) + "-" + file(w + n - 1));
+        }
         if (r.outcome == face::Liveness::inconclusive) ++t.inconclusive;
         if (r.outcome == face::Liveness::spoof) ++t.spoof;
         if (c == face::Challenge::none && r.frames > 0) {
@@ -580,7 +589,8 @@ int run_liveness(const std::string& dir, std::size_t n, const FaceArgs& a) {
         t.windows == 0 ? 0.0 : static_cast<double>(t.windows - t.live) / static_cast<double>(t.windows);
     out["rules"][std::string(face::to_string(c))] = {
         {"windows", t.windows},   {"live", t.live},       {"inconclusive", t.inconclusive},
-        {"spoof", t.spoof},       {"no_face", t.no_face}, {"false_refusal", refused}};
+        {"spoof", t.spoof},       {"no_face", t.no_face}, {"false_refusal", refused},
+        {"passed", passed[c]}};
   }
   if (a.json) {
     std::cout << out.dump() << '\n';

@@ -14,6 +14,17 @@ json when_ms(std::int64_t ms) {
   return ms != 0 ? json(iso8601_utc(WallTime(std::chrono::milliseconds(ms)))) : json(nullptr);
 }
 json words(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+/// How a check judged liveness, for the check-in and check-out replies: null when the check
+/// never got that far (no camera, no face checks); `words` null when the face was live.
+json liveness_json(const FaceEvidence& ev) {
+  if (!ev.liveness) return nullptr;
+  const auto& l = *ev.liveness;
+  return {{"outcome", l.outcome},         {"decided_by", l.decided_by},
+          {"challenge", l.challenge},     {"challenge_met", l.challenge_met},
+          {"score", l.score},             {"frames", l.frames},
+          {"words", words(l.words)},      {"words_zh", words(l.words_zh)}};
+}
 }  // namespace
 
 nlohmann::json Daemon::Impl::status() {
@@ -134,6 +145,12 @@ nlohmann::json Daemon::Impl::status() {
 json Daemon::Impl::camera_state() const {
   const auto scheme = cfg.face.camera.substr(0, cfg.face.camera.find(':'));
   json c{{"source", scheme}, {"simulated", scheme == "dir"}};
+  // What a face check asks the person to do: the screens show the prompt while it runs.
+  const auto asked = liveness_challenge(cfg);
+  c["challenge"] = {{"code", face::to_string(asked)},
+                    {"prompt", asked == face::Challenge::none ? json(nullptr) : json(face::prompt(asked))},
+                    {"prompt_zh",
+                     asked == face::Challenge::none ? json(nullptr) : json(face::prompt_zh(asked))}};
   c["state"] = cfg.face.camera.empty() ? "not configured (face.camera): check-ins answer "
                                          "camera_unavailable"
                : !camera.known         ? "not used yet (opened at the first check)"
@@ -278,13 +295,14 @@ void Daemon::Impl::check(const control::CheckRequest& r, control::Respond done) 
       }
       if (!result) {
         done({409,
-              {{"error", result.error().message}, {"face", ev.outcome}, {"confidence", ev.confidence}},
+              {{"error", result.error().message}, {"face", ev.outcome},
+               {"confidence", ev.confidence}, {"liveness", liveness_json(ev)}},
               {}});
         return;
       }
       done({200,
             {{"ok", true}, {"number", number}, {"class_id", class_id}, {"face", ev.outcome},
-             {"confidence", ev.confidence}},
+             {"confidence", ev.confidence}, {"liveness", liveness_json(ev)}},
             {}});
     } catch (const std::exception& e) {
       spdlog::error("control API: check-{} of {}: {}", in ? "in" : "out", number, e.what());

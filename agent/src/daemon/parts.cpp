@@ -71,7 +71,8 @@ face::Image shrink(const face::Image& image, int max_side_px) {
 /// The camera of face.camera and the face engine, each opened on first use and kept.
 class CameraFaceChecker final : public FaceChecker {
  public:
-  explicit CameraFaceChecker(config::FaceConfig cfg) : cfg_(std::move(cfg)) {}
+  CameraFaceChecker(config::FaceConfig cfg, face::Challenge challenge)
+      : cfg_(std::move(cfg)), challenge_(challenge) {}
 
   FaceEvidence check(const face::Template& templ, const face::EvidenceStamp& stamp,
                      std::uint8_t event, std::uint8_t size_code) override {
@@ -89,11 +90,9 @@ class CameraFaceChecker final : public FaceChecker {
       ev.camera_unavailable = true;
       return ev;
     }
-    // face.liveness_challenge "blink" or "turn": the action takes a second or two, so the
-    // frames are spread over about three seconds; "auto" stays "none" until the screens show
-    // the prompt before the frames are taken.
-    auto challenge = face::parse_challenge(cfg_.liveness_challenge);
-    const face::Challenge asked = challenge ? *challenge : face::Challenge::none;
+    // A challenge (blink, turn) takes the person a second or two after the screen's prompt,
+    // so its frames are spread over about three seconds.
+    const face::Challenge asked = challenge_;
     const int wanted = asked == face::Challenge::none ? 5 : 15;
     std::vector<face::Image> frames;
     std::string grab_error;
@@ -129,6 +128,18 @@ class CameraFaceChecker final : public FaceChecker {
                    face::to_string(v->liveness->challenge),
                    v->liveness->challenge_met ? " met" : "", v->liveness->model_score,
                    v->liveness->frames, frames.size());
+    }
+    if (v->liveness) {
+      const auto& l = *v->liveness;
+      ev.liveness = FaceEvidence::Liveness{
+          .outcome = std::string(face::to_string(l.outcome)),
+          .decided_by = std::string(face::to_string(l.decided_by)),
+          .challenge = std::string(face::to_string(l.challenge)),
+          .challenge_met = l.challenge_met,
+          .score = l.model_score,
+          .frames = l.frames,
+          .words = std::string(face::describe(l)),
+          .words_zh = std::string(face::describe_zh(l))};
     }
     const bool live_face = v->liveness && v->liveness->outcome == face::Liveness::live;
     ev.performed = v->quality == face::Quality::ok;
@@ -221,6 +232,7 @@ class CameraFaceChecker final : public FaceChecker {
   }
 
   config::FaceConfig cfg_;
+  face::Challenge challenge_;
   std::optional<face::FaceEngine> faces_;
   std::unique_ptr<face::Camera> camera_;
   std::mutex preview_mu_;
@@ -236,8 +248,19 @@ std::unique_ptr<PlatformLink> make_session_link(boost::asio::io_context& io,
   return std::make_unique<SessionPlatformLink>(io, cfg, clock, credentials, listener);
 }
 
-std::unique_ptr<FaceChecker> make_camera_face_checker(const config::FaceConfig& cfg) {
-  return std::make_unique<CameraFaceChecker>(cfg);
+face::Challenge liveness_challenge(const config::Config& cfg) {
+  if (cfg.face.liveness_challenge == "auto") {
+    return cfg.terminal.mode == "classroom" ? face::Challenge::blink : face::Challenge::none;
+  }
+  // check-config refuses any other word; a config that bypassed it asks for nothing rather
+  // than for something the screen cannot prompt.
+  auto c = face::parse_challenge(cfg.face.liveness_challenge);
+  return c ? *c : face::Challenge::none;
+}
+
+std::unique_ptr<FaceChecker> make_camera_face_checker(const config::FaceConfig& cfg,
+                                                      face::Challenge challenge) {
+  return std::make_unique<CameraFaceChecker>(cfg, challenge);
 }
 
 Result<DaemonParts> real_parts(boost::asio::io_context& io, const config::Config& cfg,
@@ -254,7 +277,7 @@ Result<DaemonParts> real_parts(boost::asio::io_context& io, const config::Config
   auto vehicle = vehicle::make_vehicle_signals(cfg.vehicle, io, clock);
   if (!vehicle) return fail(vehicle.error().context("vehicle signals"));
   parts.vehicle = std::move(*vehicle);
-  parts.faces = make_camera_face_checker(cfg.face);
+  parts.faces = make_camera_face_checker(cfg.face, liveness_challenge(cfg));
   return parts;
 }
 

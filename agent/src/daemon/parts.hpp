@@ -27,6 +27,7 @@
 #include "tta/core/scheduler.hpp"
 #include "tta/face/engine.hpp"
 #include "tta/face/evidence.hpp"
+#include "tta/face/liveness.hpp"
 #include "tta/gps/source.hpp"
 #include "tta/uplink/session.hpp"
 #include "tta/vehicle/signals.hpp"
@@ -71,9 +72,16 @@ class FaceChecker {
   [[nodiscard]] virtual Result<face::Enrolment> enrol(std::span<const std::uint8_t> photo) = 0;
 };
 
+/// What a person is asked to do during a face check on this terminal: face.liveness_challenge,
+/// where "auto" is a blink at a classroom kiosk (nobody watches it) and nothing in a vehicle
+/// (the coach is there).
+[[nodiscard]] face::Challenge liveness_challenge(const config::Config& cfg);
+
 /// The real face checker: the camera of face.camera and the ONNX engine of face.models_dir,
-/// each opened on first use (a terminal without a camera still times training).
-[[nodiscard]] std::unique_ptr<FaceChecker> make_camera_face_checker(const config::FaceConfig& cfg);
+/// each opened on first use (a terminal without a camera still times training); each check
+/// asks for `challenge` (liveness_challenge()).
+[[nodiscard]] std::unique_ptr<FaceChecker> make_camera_face_checker(const config::FaceConfig& cfg,
+                                                                    face::Challenge challenge);
 
 /// The timing platform's link as the daemon uses it: the calls it makes of the JT/T 808
 /// session (uplink::TerminalSession), with those the TCP forwarder makes (TerminalLink).

@@ -1,5 +1,7 @@
 #include "outbox/kinds.hpp"
 
+#include "tta/store/outbox.hpp"
+
 namespace tta::agent {
 
 namespace {
@@ -69,6 +71,20 @@ std::optional<std::uint16_t> ext_id_of(const std::string& kind) {
 std::string http_kind(std::string_view resource) {
   if (const auto k = kind_of_http_resource(resource)) return std::string(to_string(*k));
   return std::string(channel_prefix(OutboxChannel::http)) + std::string(resource);
+}
+
+bool delivered_here(std::string_view kind, bool https) {
+  return https || !kind.starts_with(channel_prefix(OutboxChannel::http));
+}
+
+Result<std::int64_t> unsettled_deliveries(store::Outbox& outbox, bool https) {
+  auto by_kind = outbox.counts_by_kind();
+  if (!by_kind) return fail(by_kind.error());
+  std::int64_t n = 0;
+  for (const auto& k : *by_kind) {
+    if (delivered_here(k.kind, https)) n += k.counts.queued + k.counts.in_flight;
+  }
+  return n;
 }
 
 }  // namespace tta::agent

@@ -17,6 +17,10 @@
 
 #include "tta/core/result.hpp"
 
+namespace tta::store {
+class Outbox;
+}  // namespace tta::store
+
 namespace tta::agent {
 
 enum class OutboxKind : std::uint8_t {
@@ -105,6 +109,15 @@ inline constexpr OutboxKindInfo kOutboxKinds[] = {
 /// The stored kind of an HTTPS upload to `resource`: "http." + resource. A resource no kind
 /// has gets that string too, which the HTTPS forwarder refuses with the reason.
 [[nodiscard]] std::string http_kind(std::string_view resource);
+/// Whether the forwarders deliver entries of the stored kind `kind` on this terminal: every
+/// TCP kind; an HTTPS kind only with a supervision platform configured (`https`: a non-empty
+/// uplink.http.base_url). Without one the teaching logs wait in the outbox for the day one is
+/// configured (issue #14 item 10), so they never settle and nothing should wait for them.
+[[nodiscard]] bool delivered_here(std::string_view kind, bool https);
+/// Entries queued or in flight that the forwarders deliver here (delivered_here): what a
+/// drain waits for.
+[[nodiscard]] Result<std::int64_t> unsettled_deliveries(store::Outbox& outbox, bool https);
+
 /// The stored string of the photo kind ("tcp.photo").
 inline constexpr const char* kPhotoKind = info(OutboxKind::photo).text;
 

@@ -41,6 +41,18 @@ struct FaceEvidence {
   /// The camera could not be opened or gave no frame: nobody could be looked at (a check-in
   /// answers 503 camera_unavailable; `outcome` says why in words).
   bool camera_unavailable = false;
+  /// How liveness was judged, when the check got that far (a face in view): the check-in
+  /// reply and the screens carry it (issue #17 item 6).
+  struct Liveness {
+    std::string outcome;           ///< "live", "inconclusive" or "spoof"
+    std::string decided_by;        ///< the deciding test: none, model, passive, blink, turn
+    std::string challenge;         ///< what the person was asked to do: none, blink, turn
+    bool challenge_met = false;    ///< the challenge's action was seen
+    double score = 0;              ///< the liveness model's mean score over usable frames, 0-1
+    std::uint32_t frames = 0;      ///< frames with a usable face
+    std::string words, words_zh;   ///< why it was not live, for the person; empty when live
+  };
+  std::optional<Liveness> liveness;
 };
 
 using vehicle::VehicleSample;

@@ -3,12 +3,19 @@
 // messages for the screen, and the control API's target parser.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
 
 #include <unistd.h>
 
 #include "control/control_target.hpp"
 #include "daemon/parts.hpp"
+#include "support/needs.hpp"
+#include "tta/face/engine.hpp"
 #include "tta/face/image.hpp"
 #include "training/fix_clock.hpp"
 #include "outbox/forwarder.hpp"
@@ -456,7 +463,7 @@ TEST(CameraPreview, ShowsTheNewestFrameSmallAndNeverAdvancesAFolderCamera) {
   };
   config::FaceConfig cfg;
   cfg.camera = "dir://" + dir.string();
-  auto checker = make_camera_face_checker(cfg);
+  auto checker = make_camera_face_checker(cfg, face::Challenge::none);
   auto none = checker->preview();
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().code, Errc::not_found);
@@ -487,6 +494,97 @@ TEST(CameraPreview, ShowsTheNewestFrameSmallAndNeverAdvancesAFolderCamera) {
   EXPECT_NEAR(centre(*shot), 120, 8);
   EXPECT_NEAR(centre(checker->preview()->jpeg), 120, 8);
   fs::remove_all(dir);
+}
+
+TEST(LivenessChallenge, AutoIsABlinkAtAKioskAndNothingInAVehicle) {
+  config::Config cfg;
+  cfg.face.liveness_challenge = "auto";
+  cfg.terminal.mode = "vehicle";
+  EXPECT_EQ(liveness_challenge(cfg), face::Challenge::none);
+  cfg.terminal.mode = "classroom";
+  EXPECT_EQ(liveness_challenge(cfg), face::Challenge::blink);
+  // Said outright, the word wins in either mode.
+  cfg.face.liveness_challenge = "turn";
+  EXPECT_EQ(liveness_challenge(cfg), face::Challenge::turn);
+  cfg.face.liveness_challenge = "none";
+  EXPECT_EQ(liveness_challenge(cfg), face::Challenge::none);
+  cfg.terminal.mode = "vehicle";
+  cfg.face.liveness_challenge = "blink";
+  EXPECT_EQ(liveness_challenge(cfg), face::Challenge::blink);
+}
+
+// The real checker on a folder camera of one person's photos: it asks for what it was made
+// with, takes 15 frames for a challenge (5 without), and says how liveness was judged.
+TEST(CameraFaceChecker, ReportsTheChallengeAndHowLivenessWasJudged) {
+  const auto models = face::default_models_dir();
+  if (!face::missing_models(models).empty()) {
+    TTA_SKIP_OR_FAIL_IN_CI() << "face models absent in " << models << " (run scripts/setup)";
+  }
+  const fs::path person = fs::path(TTA_SHARED_DATA_DIR) / "faces" / "att" / "s2";
+  if (!fs::exists(person)) TTA_SKIP_OR_FAIL_IN_CI() << person << " is absent";
+  const auto read = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
+  };
+  for (const auto challenge : {face::Challenge::none, face::Challenge::blink}) {
+    const fs::path dir = fs::temp_directory_path() /
+                         ("tta-checker-" + std::to_string(::getpid()) + "-" +
+                          std::string(face::to_string(challenge)));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    // 15 frames of the person (images 2-6 over and over), then a flat grey marker frame.
+    for (int i = 0; i < 15; ++i) {
+      fs::copy_file(person / (std::to_string(2 + i % 5) + ".pgm"),
+                    dir / fmt::format("{:03}.pgm", i));
+    }
+    face::Image marker{.width = 92, .height = 112, .format = face::PixelFormat::gray8,
+                       .pixels = std::vector<std::uint8_t>(92 * 112, 77)};
+    ASSERT_TRUE(face::save_image(marker, dir / "015.pgm"));
+    config::FaceConfig cfg;
+    cfg.camera = "dir://" + dir.string();
+    cfg.models_dir = models;
+    auto checker = make_camera_face_checker(cfg, challenge);
+    auto enrolled = checker->enrol(read(person / "1.pgm"));
+    ASSERT_TRUE(enrolled) << enrolled.error().message;
+    const face::EvidenceStamp stamp{.terminal_no = kTerminal, .time = WallTime{}};
+    const auto ev = checker->check(enrolled->templ, stamp, 17, 1);
+    ASSERT_TRUE(ev.performed) << ev.outcome;
+    ASSERT_TRUE(ev.liveness) << ev.outcome;
+    EXPECT_EQ(ev.liveness->challenge, face::to_string(challenge));
+    EXPECT_GT(ev.liveness->frames, 0u);
+    EXPECT_GE(ev.liveness->score, 0.0);
+    EXPECT_LE(ev.liveness->score, 1.0);
+    EXPECT_TRUE(ev.liveness->outcome == "live" || ev.liveness->outcome == "inconclusive" ||
+                ev.liveness->outcome == "spoof")
+        << ev.liveness->outcome;
+    // Not live: the words say why; live: none. The outcome agrees with the match decision.
+    EXPECT_EQ(ev.liveness->outcome == "live", ev.liveness->words.empty());
+    EXPECT_EQ(ev.liveness->outcome == "live", ev.liveness->words_zh.empty());
+    EXPECT_EQ(ev.matched, ev.liveness->outcome == "live") << ev.outcome;
+    if (challenge == face::Challenge::none) {
+      EXPECT_EQ(ev.liveness->decided_by == "passive" || ev.liveness->decided_by == "model", true)
+          << ev.liveness->decided_by;
+    } else {
+      EXPECT_TRUE(ev.liveness->decided_by == "blink" || ev.liveness->decided_by == "model")
+          << ev.liveness->decided_by;
+      EXPECT_EQ(ev.liveness->challenge_met, ev.liveness->outcome == "live");
+    }
+    // How many frames the check took: the marker is next after 15 (a challenge), after 5
+    // of the person's frames (none).
+    const auto next = checker->photo(stamp, 1);
+    ASSERT_FALSE(next.jpeg.empty()) << next.outcome;
+    auto img = face::decode_image(next.jpeg);
+    ASSERT_TRUE(img);
+    const auto at = (static_cast<std::size_t>(img->height / 2) * static_cast<std::size_t>(img->width) +
+                     static_cast<std::size_t>(img->width / 2)) *
+                    static_cast<std::size_t>(img->channels());
+    if (challenge == face::Challenge::none) {
+      EXPECT_GT(std::abs(int{img->pixels[at]} - 77), 8) << "a face frame, not the marker";
+    } else {
+      EXPECT_NEAR(img->pixels[at], 77, 8) << "the marker: 15 frames taken";
+    }
+    fs::remove_all(dir);
+  }
 }
 
 TEST(FixClock, GnssTimeCarriedByTheMonotonicClockNeverBackwards) {

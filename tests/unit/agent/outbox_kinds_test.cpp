@@ -8,6 +8,7 @@
 
 #include "outbox/http_records.hpp"
 #include "outbox/kinds.hpp"
+#include "support/temp_store.hpp"
 
 namespace tta::agent {
 namespace {
@@ -89,6 +90,31 @@ TEST(OutboxKinds, HttpResourcesBothWays) {
     if (channel_of(row.kind) != OutboxChannel::http) continue;
     EXPECT_EQ(to_string(row.kind), http_kind(http_resource(row.kind)));
   }
+}
+
+TEST(OutboxKinds, WithoutAnHttpsPlatformTheTeachingLogsAreNotWaitedFor) {
+  EXPECT_TRUE(delivered_here("tcp.0203", false));
+  EXPECT_TRUE(delivered_here(kPhotoKind, false));
+  EXPECT_FALSE(delivered_here("http.classrecord", false));
+  EXPECT_FALSE(delivered_here("http.ce.record", false));
+  EXPECT_TRUE(delivered_here("http.classrecord", true));
+
+  testing::TempStore store("kinds");
+  ASSERT_TRUE(store.ok());
+  auto add = [&](std::string_view kind, const std::string& key) {
+    store::OutboxEntry e{.kind = std::string(kind), .key = key, .payload = {1}};
+    ASSERT_TRUE(store->outbox().enqueue(e, 1000));
+  };
+  add(to_string(OutboxKind::training_record), "r1");
+  add(to_string(OutboxKind::training_record), "r2");
+  add(to_string(OutboxKind::classrecord), "c1");
+  add(to_string(OutboxKind::ce_record), "t1");
+  auto tcp_only = unsettled_deliveries(store->outbox(), false);
+  ASSERT_TRUE(tcp_only) << tcp_only.error().message;
+  EXPECT_EQ(*tcp_only, 2);
+  auto both = unsettled_deliveries(store->outbox(), true);
+  ASSERT_TRUE(both);
+  EXPECT_EQ(*both, 4);
 }
 
 }  // namespace

@@ -95,8 +95,8 @@ struct FaceConfig {
   std::uint32_t min_face_px = 48;     ///< smaller faces (box side, pixels) are refused as too small
   double liveness_threshold = 0.5;    ///< liveness-model score a check needs to count as live
   /// What a person is asked to do during a check (face/include/tta/face/liveness.hpp): "none",
-  /// "blink" or "turn"; "auto" is "none" until the screens show the prompt before the frames
-  /// are taken (then: blink at a classroom kiosk, nothing in a vehicle).
+  /// "blink" or "turn"; "auto" is a blink at a classroom kiosk and nothing in a vehicle
+  /// (agent::liveness_challenge). The screens show the prompt while the frames are taken.
   std::string liveness_challenge = "auto";
   double turn_min_deg = 20;           ///< head-yaw span the turn challenge needs (degrees)
   // Quality gates (face/EVAL.md): a frame failing one is refused with a reason a person can act on.
