@@ -189,21 +189,26 @@ Result<std::vector<OutboxEntry>> Outbox::refused(int limit) {
   return out;
 }
 
+namespace {
+
+/// `n` entries in the state spelt `state`, added to the counts (one place for the mapping).
+void count_state(OutboxCounts& c, const std::string& state, std::int64_t n) {
+  switch (state_from(state)) {
+    case OutboxState::queued: c.queued = n; break;
+    case OutboxState::in_flight: c.in_flight = n; break;
+    case OutboxState::acked: c.acked = n; break;
+    case OutboxState::refused: c.refused = n; break;
+  }
+}
+
+}  // namespace
+
 Result<OutboxCounts> Outbox::counts() {
   // Kept by triggers (schema v5): one row per state, whatever the size of the outbox.
   auto s = Stmt::prepare(c_->db, "SELECT state, n FROM outbox_state_counts");
   if (!s) return fail(s.error());
   OutboxCounts c;
-  if (auto st = s->each([&](const Stmt& r) {
-        const auto n = r.i64(1);
-        switch (state_from(r.text(0))) {
-          case OutboxState::queued: c.queued = n; break;
-          case OutboxState::in_flight: c.in_flight = n; break;
-          case OutboxState::acked: c.acked = n; break;
-          case OutboxState::refused: c.refused = n; break;
-        }
-      });
-      !st)
+  if (auto st = s->each([&](const Stmt& r) { count_state(c, r.text(0), r.i64(1)); }); !st)
     return fail(st.error());
   return c;
 }
@@ -215,26 +220,8 @@ Result<OutboxCounts> Outbox::counts(std::string_view kind) {
   if (!s) return fail(s.error());
   s->bind(1, kind);
   OutboxCounts c;
-  while (true) {
-    auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    const auto n = s->i64(1);
-    switch (state_from(s->text(0))) {
-      case OutboxState::queued:
-        c.queued = n;
-        break;
-      case OutboxState::in_flight:
-        c.in_flight = n;
-        break;
-      case OutboxState::acked:
-        c.acked = n;
-        break;
-      case OutboxState::refused:
-        c.refused = n;
-        break;
-    }
-  }
+  if (auto st = s->each([&](const Stmt& r) { count_state(c, r.text(0), r.i64(1)); }); !st)
+    return fail(st.error());
   return c;
 }
 
@@ -247,14 +234,7 @@ Result<std::vector<OutboxKindCounts>> Outbox::counts_by_kind() {
   if (auto st = s->each([&](const Stmt& r) {
         const std::string kind = r.text(0);
         if (out.empty() || out.back().kind != kind) out.push_back({.kind = kind, .counts = {}});
-        auto& c = out.back().counts;
-        const auto n = r.i64(2);
-        switch (state_from(r.text(1))) {
-          case OutboxState::queued: c.queued = n; break;
-          case OutboxState::in_flight: c.in_flight = n; break;
-          case OutboxState::acked: c.acked = n; break;
-          case OutboxState::refused: c.refused = n; break;
-        }
+        count_state(out.back().counts, r.text(1), r.i64(2));
       });
       !st)
     return fail(st.error());
