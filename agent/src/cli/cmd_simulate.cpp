@@ -278,8 +278,8 @@ std::string outbox_kind_words(const std::string& kind) {
   return kind;
 }
 
-/// Deliver everything that was made: run the loop until the TCP outbox is empty, at most
-/// `seconds` of real time. Retries are due on the daemon's clock, which keeps moving after the
+/// Deliver everything that was made: run the loop until nothing the configured platforms
+/// take is queued or in flight (unsettled_deliveries), at most `seconds` of real time. Retries are due on the daemon's clock, which keeps moving after the
 /// simulated route's last fix.
 void drain(store::Store& st, bool https, const std::function<std::size_t()>& in_flight,
            asio::io_context& io, int seconds) {
