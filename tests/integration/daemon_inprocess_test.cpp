@@ -153,6 +153,15 @@ class DaemonInProcess : public ::testing::Test {
   }
 
   /// One fix of the SIMULATED route per second of fake time, with the vehicle's signals.
+  /// A SIMULATED drive of `seconds` from t0_ inside the first teaching area.
+  [[nodiscard]] std::vector<gps::Fix> route(int seconds) const {
+    gps::RouteOptions r;
+    r.start = t0_;
+    r.seconds = seconds;
+    r.area = cfg_.gps.fences.front();
+    return gps::simulate_route(r);
+  }
+
   void drive(const std::vector<gps::Fix>& fixes, std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to && i < fixes.size(); ++i) {
       const auto& fix = fixes[i];
@@ -212,11 +221,7 @@ TEST_F(DaemonInProcess, CheckInMinutesCheckOut) {
   // Registered and authenticated with the platform: only then has the terminal a number.
   ASSERT_TRUE(run_until([&] { return daemon_->backend().status().value("uplink_online", false); }));
 
-  gps::RouteOptions route;
-  route.start = t0_;
-  route.seconds = 13 * 60;
-  route.area = cfg_.gps.fences.front();
-  const auto fixes = gps::simulate_route(route);
+  const auto fixes = route(13 * 60);
   drive(fixes, 0, 5);
 
   const auto coach_in = check(true, "coach", kCoach);
@@ -284,11 +289,7 @@ class SimulatedOnAProductionPlatform : public DaemonInProcess {
 
 TEST_F(SimulatedOnAProductionPlatform, MinutesAreMarkedAndNeverSentAsReal) {
   ASSERT_TRUE(run_until([&] { return daemon_->backend().status().value("uplink_online", false); }));
-  gps::RouteOptions route;
-  route.start = t0_;
-  route.seconds = 6 * 60;
-  route.area = cfg_.gps.fences.front();
-  const auto fixes = gps::simulate_route(route);
+  const auto fixes = route(6 * 60);
   drive(fixes, 0, 5);
   ASSERT_EQ(check(true, "coach", kCoach).status, 200u);
   ASSERT_EQ(check(true, "student", kStudent).status, 200u);
@@ -424,11 +425,7 @@ TEST_F(DaemonOnFakeLink, TheLinkIsStartedAndLoginsWaitForItThenGoOutFlaggedResen
   link_->go_online(clock_.mono_now());
   io_.poll();
   EXPECT_TRUE(daemon_->backend().status().value("uplink_online", false));
-  gps::RouteOptions route;
-  route.start = t0_;
-  route.seconds = 120;
-  route.area = cfg_.gps.fences.front();
-  const auto fixes = gps::simulate_route(route);
+  const auto fixes = route(120);
   drive(fixes, 0, 5);
   ASSERT_EQ(check(true, "coach", kCoach).status, 200u);
   // The login and its photo's announcement (0x0305) go out; the platform acks the login.
@@ -506,11 +503,7 @@ TEST_F(DaemonOnFakeTimers, PositionReportsFollowThePlatformsIntervalOnVirtualTim
   ASSERT_NE(timers_, nullptr);
   link_->go_online(clock_.mono_now());
   io_.poll();
-  gps::RouteOptions route;
-  route.start = t0_;
-  route.seconds = 600;
-  route.area = cfg_.gps.fences.front();
-  const auto fixes = gps::simulate_route(route);
+  const auto fixes = route(600);
 
   // The default interval with the ignition on is 30 s (0x0029): three reports in 95 s.
   drive(fixes, 0, 95);

@@ -220,6 +220,14 @@ class HttpTest : public ::testing::Test {
 
   std::int64_t summary(const char* key) { return sim_->summary()[key].get<std::int64_t>(); }
   store::OutboxCounts counts() { return *store_->outbox().counts(); }
+  /// Every entry enqueued so far has been tried at least `n` times.
+  bool every_entry_attempted(int n) {
+    for (const auto& [name, id] : ids_) {
+      auto e = store_->outbox().entry(id);
+      if (!e || !*e || (*e)->attempts < n) return false;
+    }
+    return true;
+  }
 
   boost::asio::io_context io_;
   SystemClock clock_;
@@ -358,13 +366,7 @@ TEST_F(HttpTest, RepliesSlowerThanTheTimeoutAreRetried) {
   auto co = client_options();
   co.total_timeout = 200ms;
   start_forwarder(co);
-  ASSERT_TRUE(run_until([&] {
-    for (const auto& [name, id] : ids_) {
-      auto e = store_->outbox().entry(id);
-      if (!e || !*e || (*e)->attempts < 2) return false;
-    }
-    return true;
-  })) << sim_->summary().dump();
+  ASSERT_TRUE(run_until([&] { return every_entry_attempted(2); })) << sim_->summary().dump();
   EXPECT_EQ(counts().acked, 0);
   EXPECT_EQ(counts().refused, 0);
   auto e = store_->outbox().entry(ids_.begin()->second);
@@ -381,13 +383,7 @@ TEST_F(HttpTest, AResponseBodyPastTheCapAbortsTheTransferAndIsRetried) {
   auto co = client_options();
   co.max_response_bytes = 16;  // every reply of the simulator is longer
   start_forwarder(co);
-  ASSERT_TRUE(run_until([&] {
-    for (const auto& [name, id] : ids_) {
-      auto e = store_->outbox().entry(id);
-      if (!e || !*e || (*e)->attempts < 2) return false;
-    }
-    return true;
-  })) << sim_->summary().dump();
+  ASSERT_TRUE(run_until([&] { return every_entry_attempted(2); })) << sim_->summary().dump();
   EXPECT_EQ(counts().acked, 0);
   EXPECT_EQ(counts().refused, 0) << "an oversized reply is a transient failure";
   auto e = store_->outbox().entry(ids_.begin()->second);
