@@ -122,15 +122,12 @@ class CameraFaceChecker final : public FaceChecker {
       return ev;
     }
     if (v->liveness) {
+      const auto& l = *v->liveness;
       spdlog::info("face check: liveness {} (decided by {}, challenge {}{}), model score {:.3f} "
                    "over {} of {} frames",
-                   face::to_string(v->liveness->outcome), face::to_string(v->liveness->decided_by),
-                   face::to_string(v->liveness->challenge),
-                   v->liveness->challenge_met ? " met" : "", v->liveness->model_score,
-                   v->liveness->frames, frames.size());
-    }
-    if (v->liveness) {
-      const auto& l = *v->liveness;
+                   face::to_string(l.outcome), face::to_string(l.decided_by),
+                   face::to_string(l.challenge), l.challenge_met ? " met" : "", l.model_score,
+                   l.frames, frames.size());
       ev.liveness = FaceEvidence::Liveness{
           .outcome = std::string(face::to_string(l.outcome)),
           .decided_by = std::string(face::to_string(l.decided_by)),
