@@ -1,8 +1,15 @@
 #include "tta/core/time_util.hpp"
 
 #include <cstdio>
+#include <string>
 
 namespace tta {
+namespace {
+// The years from_civil takes. WallTime counts nanoseconds in 64 bits, which reach 1677-2262
+// only, so a year out there would overflow it rather than fail.
+constexpr int kMinCivilYear = 1900;
+constexpr int kMaxCivilYear = 2200;
+}  // namespace
 
 CivilTime to_civil(WallTime t, std::chrono::seconds offset) {
   using namespace std::chrono;
@@ -18,6 +25,11 @@ CivilTime to_civil(WallTime t, std::chrono::seconds offset) {
 
 Result<WallTime> from_civil(const CivilTime& c, std::chrono::seconds offset) {
   using namespace std::chrono;
+  if (c.year < kMinCivilYear || c.year > kMaxCivilYear) {
+    return fail(Errc::invalid_argument, "year " + std::to_string(c.year) + " is outside " +
+                                            std::to_string(kMinCivilYear) + "-" +
+                                            std::to_string(kMaxCivilYear));
+  }
   const year_month_day ymd{year{c.year}, month{static_cast<unsigned>(c.month)},
                            day{static_cast<unsigned>(c.day)}};
   if (!ymd.ok()) return fail(Errc::invalid_argument, "no such date");

@@ -1,6 +1,5 @@
 #include "training/admin_export.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -40,9 +39,10 @@ nlohmann::json jtenths(const std::optional<T>& v) {
 }  // namespace
 
 Result<std::int64_t> local_day_start_ms(std::string_view d) {
-  const bool shape = d.size() == 10 && d[4] == '-' && d[7] == '-' &&
-                     std::all_of(d.begin(), d.end(),
-                                 [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+  bool shape = d.size() == 10;
+  for (std::size_t i = 0; shape && i < d.size(); ++i) {
+    shape = i == 4 || i == 7 ? d[i] == '-' : d[i] >= '0' && d[i] <= '9';
+  }
   if (shape) {
     auto num = [&](std::size_t at, std::size_t n) {
       int v = 0;
@@ -50,11 +50,14 @@ Result<std::int64_t> local_day_start_ms(std::string_view d) {
       return v;
     };
     const int year = num(0, 4);
+    std::string why = "1970 or later";
     if (year >= 1970) {
-      if (auto t = from_civil({year, num(5, 2), num(8, 2), 0, 0, 0}, kChinaUtcOffset)) {
-        return unix_millis(*t);
-      }
+      auto t = from_civil({year, num(5, 2), num(8, 2), 0, 0, 0}, kChinaUtcOffset);
+      if (t) return unix_millis(*t);
+      why = t.error().message;
     }
+    return fail(Errc::invalid_argument,
+                "\"" + std::string(d) + "\" is not a date of the form YYYY-MM-DD: " + why);
   }
   return fail(Errc::invalid_argument,
               "\"" + std::string(d) + "\" is not a date of the form YYYY-MM-DD (1970 or later)");

@@ -34,7 +34,12 @@ TEST(Export, DatesAreLocalDaysOrClearErrors) {
   EXPECT_EQ(*d, kMidnight);
   EXPECT_EQ(local_time_text(*d), "2026-11-27T00:00:00+08:00");
   for (const char* bad : {"", "2026-11-31", "2026-13-01", "2026-1-01", "2026/11/27", "20261127",
-                          "2026-11-27 ", "1969-12-31", "abcd-ef-gh", "2026-11-2\xff"}) {
+                          "2026-11-27 ", "1969-12-31", "abcd-ef-gh", "2026-11-2\xff",
+                          // a dash where a digit belongs (found by fuzz_admin_text: it read as
+                          // 2026-11-17)
+                          "2026-11-2-", "2026--1-01", "-026-11-27",
+                          // past what a WallTime holds (it overflowed)
+                          "8026-11-27", "9999-12-31"}) {
     auto r = local_day_start_ms(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, Errc::invalid_argument);
