@@ -29,7 +29,8 @@ std::string_view field(std::string_view& rest) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  static const std::set<unsigned> kStatuses = {200, 303, 400, 401, 403, 404, 405, 409, 500};
+  static const std::set<unsigned> kStatuses = {200, 303, 400, 401, 403, 404, 405,
+                                                409, 413, 429, 500, 503};
   std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
   const std::string_view method = field(rest);
   const std::string_view target = field(rest);
