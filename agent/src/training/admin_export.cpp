@@ -43,6 +43,7 @@ Result<std::int64_t> local_day_start_ms(std::string_view d) {
   for (std::size_t i = 0; shape && i < d.size(); ++i) {
     shape = i == 4 || i == 7 ? d[i] == '-' : d[i] >= '0' && d[i] <= '9';
   }
+  std::string why = "1970 or later";
   if (shape) {
     auto num = [&](std::size_t at, std::size_t n) {
       int v = 0;
@@ -50,17 +51,14 @@ Result<std::int64_t> local_day_start_ms(std::string_view d) {
       return v;
     };
     const int year = num(0, 4);
-    std::string why = "1970 or later";
     if (year >= 1970) {
       auto t = from_civil({year, num(5, 2), num(8, 2), 0, 0, 0}, kChinaUtcOffset);
       if (t) return unix_millis(*t);
       why = t.error().message;
     }
-    return fail(Errc::invalid_argument,
-                "\"" + std::string(d) + "\" is not a date of the form YYYY-MM-DD: " + why);
   }
   return fail(Errc::invalid_argument,
-              "\"" + std::string(d) + "\" is not a date of the form YYYY-MM-DD (1970 or later)");
+              "\"" + std::string(d) + "\" is not a date of the form YYYY-MM-DD (" + why + ")");
 }
 
 std::string local_time_text(std::int64_t unix_ms) {
